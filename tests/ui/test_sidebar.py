@@ -1,0 +1,55 @@
+"""The sidebar offscreen: its flags, and clicks that become recorded events."""
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+
+from tests.conftest import ready_desk
+from ui.sidebar import Sidebar
+
+
+def make(qtbot, desk, problems=None) -> Sidebar:
+    sidebar = Sidebar(desk, problems=problems)
+    qtbot.addWidget(sidebar)
+    sidebar.show()
+    return sidebar
+
+
+def test_window_stays_on_top_and_never_takes_focus(qtbot, desk):
+    sidebar = make(qtbot, desk)
+    flags = sidebar.windowFlags()
+    assert flags & Qt.WindowStaysOnTopHint and flags & Qt.WindowDoesNotAcceptFocus
+    assert sidebar.testAttribute(Qt.WA_ShowWithoutActivating)
+    assert all(b.focusPolicy() == Qt.NoFocus for b in sidebar.step_buttons.values())
+
+
+def test_refusal_is_shown_in_chinese(qtbot, desk):
+    sidebar = make(qtbot, desk)
+    with qtbot.waitSignal(sidebar.state_changed):
+        qtbot.mouseClick(sidebar.start_button, Qt.LeftButton)
+    assert "签到" in sidebar.message.text()
+
+
+def test_clicks_drive_the_flow_and_are_recorded(qtbot, desk):
+    ready_desk(desk)
+    sidebar = make(qtbot, desk)
+    with qtbot.waitSignal(sidebar.state_changed):
+        qtbot.mouseClick(sidebar.start_button, Qt.LeftButton)
+    assert desk.state.interaction is not None
+    with qtbot.waitSignal(sidebar.state_changed):
+        qtbot.mouseClick(sidebar.step_buttons["wen"], Qt.LeftButton)
+    assert sidebar.step_buttons["wen"].isChecked() and "主动问" in sidebar.prompt.text()
+    texts = [sidebar.phrases.item(i).text() for i in range(sidebar.phrases.count())]
+    assert "您好，请问有什么可以帮助您的？" in texts
+    item = sidebar.phrases.item(texts.index("您好，请问有什么可以帮助您的？"))
+    with qtbot.waitSignal(sidebar.state_changed):
+        sidebar.phrases.itemActivated.emit(item)
+    assert QGuiApplication.clipboard().text() == "您好，请问有什么可以帮助您的？"
+    with qtbot.waitSignal(sidebar.state_changed):
+        qtbot.mouseClick(sidebar.end_button, Qt.LeftButton)
+    assert [e.kind for e in desk.store.events()][-4:] == ["interaction_start", "step", "phrase_used", "interaction_end"]
+
+
+def test_script_problems_are_shown(qtbot, desk):
+    sidebar = make(qtbot, desk, problems=["flow.toml 第 2 行：语法错误"])
+    banner = sidebar.findChild(type(sidebar.message), "problems")
+    assert banner is not None and "flow.toml" in banner.text()
