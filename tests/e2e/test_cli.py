@@ -19,7 +19,7 @@ def run(*args: str, stdin: str | None = None, db: Path | None = None) -> subproc
     prefix = ["--db", str(db)] if db else []
     return subprocess.run(
         [sys.executable, str(ROOT / "main.py"), *prefix, *args],
-        input=stdin, capture_output=True, text=True, env=env, timeout=60,
+        input=stdin, capture_output=True, text=True, env=env, timeout=60, check=False,
     )
 
 
