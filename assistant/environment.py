@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import subprocess
 import sys
-import venv
 from pathlib import Path
+
+# subprocess, shutil and venv are imported where they are used: this module runs on every start-up.
 
 STAMP = ".window-assistant-installed"
 
@@ -56,6 +55,9 @@ def ensure_venv(root: Path, extras: tuple[str, ...] = ()) -> Path:
     wanted = _wanted(root, extras)
     if python.exists() and stamp.exists() and wanted in stamp.read_text().split():
         return python
+    import subprocess
+    import venv
+
     if not python.exists():
         _say("首次运行：正在创建运行环境 .venv/ …")
         try:
@@ -86,12 +88,17 @@ def enter_venv(root: Path, extras: tuple[str, ...] = ()) -> None:
         return
     args = [str(python), *sys.argv]
     if os.name == "nt":
+        import subprocess
+
         raise SystemExit(subprocess.call(args))
     os.execv(str(python), args)
 
 
 def ensure_debian_packages(packages: tuple[str, ...] = DEBIAN_PACKAGES) -> None:
     """Install the Debian packages the tests need when we are root on Debian; otherwise say what is missing."""
+    import shutil
+    import subprocess
+
     if not Path("/etc/debian_version").exists() or shutil.which("dpkg-query") is None:
         if sys.platform.startswith("linux"):
             _say("非 Debian 系统：请自行安装 Xvfb、Noto CJK 字体、espeak-ng、xdotool、openbox、ImageMagick。")
@@ -109,6 +116,8 @@ def ensure_debian_packages(packages: tuple[str, ...] = DEBIAN_PACKAGES) -> None:
 
 
 def _dpkg_installed(package: str) -> bool:
+    import subprocess
+
     result = subprocess.run(
         ["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True, check=False
     )
