@@ -51,8 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("phrases", help="列出规范用语", description="列出规范用语（第 52–59 条等）。")
     p.add_argument("--category", help="只列出该类别，如 问候、受理、退回")
-    p.add_argument("--search", help="按文字、编号或关键词查找")
+    p.add_argument("--search", help="按汉字、全拼或首字母查找（如 qsh），最匹配的在前")
     p.add_argument("--json", action="store_true", help="以 JSON 数组输出")
+
+    p = sub.add_parser("say", help="把一句话朗读为 WAV 文件", description="用普通话语音合成，写出 16 位 PCM WAV。")
+    p.add_argument("text", help="要朗读的文字")
+    p.add_argument("--care", action="store_true", help="关怀模式：更慢、更大声（第 25 条）")
+    p.add_argument("--out", type=Path, required=True, help="输出的 WAV 文件")
 
     p = sub.add_parser("render", help="填写字段并输出一句用语", description="填写用语中的字段并输出。")
     p.add_argument("id", help="用语编号，如 greet.refer")
@@ -60,14 +65,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("verify-log", help="校验记录的哈希链", description="校验事件记录未被篡改：完整时退出码 0，否则 1。")
 
-    p = sub.add_parser("replay", help="按顺序执行 JSONL 文件中的操作",
-                       description='每行一个操作：{"at": "2026-11-26T09:00:00+08:00", "command": "sign_in", '
-                                   '"data": {"clerk": "A001"}}；“-”表示标准输入。')
+    p = sub.add_parser("replay", help="按时间顺序执行 JSONL 文件中的操作并输出结果和记录",
+                       description='每行一个 JSON 对象：{"at": "2026-11-30T08:50:00", "cmd": "sign_in", '
+                                   '"clerk": "A0123", "window": "社保3号窗口"}。at 为本地时间；其余键为该操作的字段。'
+                                   '不指定 --db 时使用一个新的临时数据库。“-”表示标准输入。')
     p.add_argument("file", help="JSONL 文件，或 - 表示标准输入")
-    p.add_argument("--json", action="store_true", help="每个操作输出一行 JSON")
+    p.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="写入这个数据库（默认：新的临时数据库）")
+    p.add_argument("--json", action="store_true", help="输出一个 JSON 对象：results（每行的结果）和 records（记录）")
 
     p = sub.add_parser("status", help="显示当前状态", description="显示签到、班前检查、接待、等候、暂停的当前状态。")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
+
+    p = sub.add_parser("lint", help="检查一段文字是否含服务忌语（第 60 条）",
+                       description="检查文字中的服务忌语（第 60 条）并给出应改用的规范用语：有问题退出码 1，没有 0。"
+                                   "--jsonl 从标准输入每行读一段文字，每行输出一个 JSON 对象，退出码 0。")
+    p.add_argument("text", nargs="?", help="要检查的文字")
+    p.add_argument("--jsonl", action="store_true", help="从标准输入逐行读取，逐行输出 JSON")
+    p.add_argument("--json", action="store_true", help="检查 TEXT 时以 JSON 输出")
+    from assistant import review_cli  # export, lead-pin, review, demo-data (issue 6)
+
+    review_cli.add_parsers(sub)
     return parser
 
 
@@ -117,7 +134,9 @@ def cmd_phrases(args: argparse.Namespace) -> int:
     categories = list(dict.fromkeys(p.category for p in scripts.phrases.values()))
     if args.category and args.category not in categories:
         raise UsageError(f"类别“{args.category}”不存在，可选：{'、'.join(categories)}")
-    found = search(scripts.phrases.values(), args.search or "", args.category or "")
+    found = search(scripts.phrases.values(), "", args.category or "")
+    if args.search:
+        found = _search_ranked(args, scripts, found)
     if args.json:
         print(json.dumps([phrase_record(p) for p in found], ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -125,6 +144,31 @@ def cmd_phrases(args: argparse.Namespace) -> int:
         print(f"{phrase.id:<24}【{phrase.category}】{phrase.template}")
     if not found:
         print("没有找到符合条件的用语。", file=sys.stderr)
+    return EXIT_OK
+
+
+def _search_ranked(args: argparse.Namespace, scripts, allowed) -> list:
+    """The pinyin-aware search of assistant.search, best first, ranked by use when a database exists."""
+    from assistant.search import PhraseIndex, usage_counts
+
+    index = PhraseIndex.for_phrases(scripts.phrases.values(), args.scripts)
+    db = args.db or paths.default_db_path()
+    if db.exists():
+        with open_store(args) as store:
+            index.set_uses(usage_counts(store.conn))
+    ids = {p.id for p in allowed}
+    return [scripts.phrases[h.id] for h in index.search(args.search) if h.id in ids]
+
+
+def cmd_say(args: argparse.Namespace) -> int:
+    from assistant import speech
+
+    if not args.text.strip():
+        raise UsageError("没有要朗读的文字。")
+    ok, reason = speech.save(args.text, args.out, care=args.care)
+    if not ok:
+        raise UsageError(reason)
+    print(f"已写出 {args.out}")
     return EXIT_OK
 
 
@@ -175,23 +219,145 @@ def cmd_verify_log(args: argparse.Namespace) -> int:
     return EXIT_FLAGGED
 
 
+# ─── replay (issue 5) ───────────────────────────────────────────────────────────────────────────
+# One JSON object per line: {"at": "2026-11-30T08:50:00", "cmd": "sign_in", "clerk": "A0123", ...}.
+# `at` is local time (an offset is allowed); the other keys are the command's fields. Lines run through the
+# same rules as the GUI, at the times they carry. Bad input exits 2 before anything is recorded.
+
+# command → fields that must be present (a missing one is bad input, not a refusal)
+REPLAY_REQUIRED: dict[str, tuple[str, ...]] = {
+    "sign_in": ("clerk",),
+    "checklist_item": ("item", "ok"),
+    "step": ("name",),
+    "matter": ("outcome",),
+    "waiting_set": ("count",),
+    "pause": ("reason",),
+    "phrase_used": ("phrase",),
+}
+
+
+def _replay_commands() -> set[str]:
+    from assistant.rules import RULES
+
+    return set(RULES)
+
+
+def _read_replay(source, name: str) -> list[tuple[int, str, dict[str, Any], datetime]]:
+    """Every non-blank line as (line number, command, fields, time); UsageError naming the first bad line."""
+    known = _replay_commands()
+    lines = []
+    previous: datetime | None = None
+    for number, line in enumerate(source, start=1):
+        if not line.strip():
+            continue
+        where = f"{name} 第 {number} 行"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"{where}不是有效的 JSON：{exc.msg}（第 {exc.colno} 列）") from exc
+        if not isinstance(record, dict):
+            raise UsageError(f"{where}应为一个 JSON 对象。")
+        cmd = record.pop("cmd", None)
+        if not isinstance(cmd, str) or not cmd:
+            raise UsageError(f"{where}缺少字段 cmd（操作名称）。")
+        if cmd not in known:
+            raise UsageError(f"{where}的操作“{cmd}”未知，可选：{'、'.join(sorted(known))}。")
+        if "at" not in record:
+            raise UsageError(f"{where}缺少字段 at（本地时间，如 2026-11-30T08:50:00）。")
+        raw_at = record.pop("at")
+        try:
+            at = datetime.fromisoformat(str(raw_at))
+        except ValueError as exc:
+            raise UsageError(f"{where}的 at“{raw_at}”不是 ISO 8601 时间。") from exc
+        if at.tzinfo is None:
+            at = at.astimezone()  # local time of this computer, as the hall's clock shows it
+        missing = [f for f in REPLAY_REQUIRED.get(cmd, ()) if f not in record]
+        if missing:
+            raise UsageError(f"{where}的操作 {cmd} 缺少字段：{'、'.join(missing)}。")
+        if previous is not None and at < previous:
+            raise UsageError(f"{where}的时间 {raw_at} 早于上一行，时间不能倒流。")
+        previous = at
+        lines.append((number, cmd, record, at))
+    return lines
+
+
+def _replay_steps(cmd: str, fields: dict[str, Any], scripts) -> list[tuple[str, dict[str, Any]]]:
+    """The desk commands one replay line stands for."""
+    if cmd == "step":
+        name = str(fields.get("name", ""))
+        ids = {s.name: s.id for s in scripts.flow.steps}
+        return [("step", {**{k: v for k, v in fields.items() if k != "name"}, "step": ids.get(name, name)})]
+    if cmd == "interaction_end" and fields.get("outcome"):
+        # interaction_end {outcome}: record the outcome as the interaction's matter, then end it
+        return [("matter", dict(fields)), ("interaction_end", {})]
+    return [(cmd, dict(fields))]
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
-    from assistant.clock import FixedClock, SystemClock
+    import tempfile
+
+    from assistant import shift
+    from assistant.clock import FixedClock
     from assistant.desk import Desk
 
-    source = sys.stdin if args.file == "-" else _open_text(Path(args.file))
+    if args.file == "-":
+        lines = _read_replay(sys.stdin, "标准输入")
+    else:
+        with _open_text(Path(args.file)) as source:
+            lines = _read_replay(source, args.file)
     scripts = load_scripts_reporting(args)
-    with open_store(args) as store:
-        clock = FixedClock(SystemClock().now())
-        desk = Desk(store, scripts, clock)
-        for number, line in enumerate(source, start=1):
-            if not line.strip():
-                continue
-            kind, data, at = _parse_replay_line(line, number, args.file)
-            clock.set(at or SystemClock().now())
-            outcome = desk.execute(kind, data)
-            _print_outcome(number, kind, outcome, args.json)
+    with tempfile.TemporaryDirectory(prefix="wa-replay-") as temp:
+        if args.db is None:
+            args.db = Path(temp) / "replay.db"   # a fresh database unless --db is given
+        with open_store(args) as store:
+            first_id = store.last_id()
+            clock = FixedClock(lines[0][3] if lines else datetime.now().astimezone())
+            desk = Desk(store, scripts, clock)
+            results = []
+            for number, cmd, fields, at in lines:
+                clock.set(at)
+                outcome = None
+                for kind, data in _replay_steps(cmd, fields, scripts):
+                    outcome = desk.execute(kind, data)
+                    if not outcome.accepted:
+                        break
+                result: dict[str, Any] = {"line": number, "cmd": cmd,
+                                          "at": at.replace(tzinfo=None).isoformat(timespec="seconds"),
+                                          "ok": outcome.accepted}
+                if not outcome.accepted:
+                    result["reason"] = outcome.refusal.code
+                    result["message"] = outcome.refusal.reason
+                results.append(result)
+                if not args.json:
+                    _print_replay_result(result)
+            events = list(store.events(after=first_id))
+    records = {
+        "checklist_runs": shift.checklist_runs(events),
+        "overtime": shift.overtime_records(events),
+        "late_arrivals": shift.late_arrivals(events),
+        "equipment_faults": shift.equipment_faults(events),
+    }
+    if args.json:
+        print(json.dumps({"results": results, "records": records}, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for run in records["checklist_runs"]:
+        verdict = f"迟 {run['late_minutes']} 分钟" if run["late"] else "按时"
+        failed = f"，不合格：{'、'.join(run['failed'])}" if run["failed"] else ""
+        fast = "，用时过短（请班组长复核）" if run["fast"] else ""
+        print(f"班前检查：{run['clerk']} {run['submitted_at']} 提交，{verdict}{failed}{fast}")
+    for record in records["overtime"]:
+        print(f"延时服务：{record['start']} 至 {record['end']}，服务 {record['served']} 人")
+    for arrival in records["late_arrivals"]:
+        print(f"迟到：{arrival['clerk']} {arrival['signed_in_at']} 签到，迟 {arrival['late_minutes']} 分钟")
     return EXIT_OK
+
+
+def _print_replay_result(result: dict[str, Any]) -> None:
+    head = f"第 {result['line']} 行 {result['at']} {result['cmd']}："
+    if result["ok"]:
+        print(head + "已接受", flush=True)
+    else:
+        print(head + f"被拒绝（{result['reason']}）{result['message']}", flush=True)
 
 
 def _open_text(path: Path):
@@ -199,43 +365,6 @@ def _open_text(path: Path):
         return path.open(encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"无法读取文件 {path}：{exc.strerror or exc}") from exc
-
-
-def _parse_replay_line(line: str, number: int, name: str) -> tuple[str, dict[str, Any], datetime | None]:
-    where = f"{name} 第 {number} 行"
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"{where}不是有效的 JSON：{exc.msg}（第 {exc.colno} 列）") from exc
-    if not isinstance(record, dict) or not isinstance(record.get("command"), str):
-        raise UsageError(f"{where}缺少字符串字段 command。")
-    data = record.get("data", {})
-    if not isinstance(data, dict):
-        raise UsageError(f"{where}的 data 应为对象。")
-    at = None
-    if "at" in record:
-        try:
-            at = datetime.fromisoformat(str(record["at"]))
-        except ValueError as exc:
-            raise UsageError(f"{where}的 at“{record['at']}”不是 ISO 8601 时间。") from exc
-        if at.tzinfo is None:
-            at = at.astimezone()
-    return record["command"], data, at
-
-
-def _print_outcome(number: int, kind: str, outcome, as_json: bool) -> None:
-    if as_json:
-        record: dict[str, Any] = {"line": number, "command": kind, "accepted": outcome.accepted}
-        if outcome.accepted:
-            record["events"] = [e.id for e in outcome.events]
-        else:
-            record["refused"] = outcome.refusal.code
-            record["reason"] = outcome.refusal.reason
-        print(json.dumps(record, ensure_ascii=False), flush=True)
-    elif outcome.accepted:
-        print(f"第 {number} 行 {kind}：已记录事件 {', '.join(f'#{e.id}' for e in outcome.events)}", flush=True)
-    else:
-        print(f"第 {number} 行 {kind}：被拒绝（{outcome.refusal.code}）{outcome.refusal.reason}", flush=True)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -267,10 +396,48 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ─── lint (issue 7) ─────────────────────────────────────────────────────────────────────────────
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    from assistant.guard import Guard, lint_record
+
+    if args.jsonl == (args.text is not None):
+        raise UsageError("请给出要检查的文字，或用 --jsonl 从标准输入逐行读取（二者选一）。")
+    guard = Guard.from_scripts(load_scripts_reporting(args))
+    if args.jsonl:
+        for raw in sys.stdin.buffer:   # UTF-8 whatever the locale says
+            text = raw.decode("utf-8", errors="replace").removeprefix("\ufeff").rstrip("\r\n")
+            sys.stdout.write(json.dumps(lint_record(guard, text), ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+        return EXIT_OK
+    record = lint_record(guard, args.text)
+    if args.json:
+        print(json.dumps(record, ensure_ascii=False))
+        return EXIT_FLAGGED if record["flagged"] else EXIT_OK
+    if not record["flagged"]:
+        print("未发现服务忌语。")
+    for hit in record["hits"]:
+        said = args.text[hit["start"]:hit["end"]]
+        print(f"{hit['rule']} 第 {hit['start'] + 1}–{hit['end']} 字“{said}”：第 60 条禁止的服务忌语；"
+              f"请改用：{hit['suggestion']}")
+    return EXIT_FLAGGED if record["flagged"] else EXIT_OK
+
+
 COMMANDS = {
     "phrases": cmd_phrases,
     "render": cmd_render,
+    "say": cmd_say,
     "verify-log": cmd_verify_log,
     "replay": cmd_replay,
     "status": cmd_status,
+    "lint": cmd_lint,
 }
+
+
+def _review_commands() -> None:
+    from assistant import review_cli
+
+    COMMANDS.update(review_cli.COMMANDS)
+
+
+_review_commands()

@@ -16,6 +16,7 @@ seed text, the standard phrase to use instead and the advice — comes from ``sc
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -438,6 +439,16 @@ class Guard:
         hi = norm.find(SENTENCE, e)
         hi = min(len(norm) if hi < 0 else hi, e + DEFUSE_WINDOW)
         return defuse.search(norm, lo, hi) is not None
+
+
+@functools.cache
+def shared_guard() -> Guard:
+    """One guard, built on first use, for checks that need no suggestions (a hall's phrases at load).
+
+    It knows no scripts (so loading the scripts can use it without an import cycle); the patterns alone
+    catch the seed sentences of rule 60 as well.
+    """
+    return Guard({})
 
 
 def lint_record(guard: Guard, text: str) -> dict:

@@ -10,6 +10,7 @@ the hall. Only the standard library is used (``tomllib``).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
 import tomllib
@@ -17,6 +18,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+
+from assistant.hours import Calendar, Hours, Period, Season, Thresholds, WindowHours
 
 __all__ = [
     "FILE_NAMES",
@@ -159,39 +162,6 @@ class Directory:
 
 
 @dataclass(frozen=True)
-class Period:
-    """An opening period on some ISO weekdays (1=Mon..7=Sun)."""
-
-    days: tuple[int, ...]
-    start: datetime.time
-    end: datetime.time
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Numbers the assistant takes from the rules."""
-
-    checklist_lead_minutes: int = 5      # rule 19
-    ring_count: int = 3                  # rule 29
-    ring_seconds: int = 5                # rule 29
-    call_while_serving_minutes: int = 3  # rule 37
-    long_wait_minutes: int = 15          # rule 26: a wait longer than this offers 很抱歉，让您久等了。
-
-
-@dataclass(frozen=True)
-class Hours:
-    """Opening hours and thresholds."""
-
-    periods: tuple[Period, ...]
-    thresholds: Thresholds
-
-    def periods_on(self, day: datetime.date) -> tuple[Period, ...]:
-        """The periods open on *day*, earliest first."""
-        weekday = day.isoweekday()
-        return tuple(sorted((p for p in self.periods if weekday in p.days), key=lambda p: p.start))
-
-
-@dataclass(frozen=True)
 class ScriptProblem:
     """Something wrong in a scripts file, said in Chinese with file, line and field."""
 
@@ -248,7 +218,13 @@ _TABLES: dict[str, tuple[_Key, ...]] = {
     "directory.toml": (_Key("schema", "int"), _Key("sample", "bool"),
                        _Key("entry", "table[]", table="entry")),
     "hours.toml": (_Key("schema", "int"), _Key("period", "table[]", table="period"),
+                   _Key("season", "table[]", required=False, table="season"),
+                   _Key("window", "table[]", required=False, table="window"),
                    _Key("thresholds", "table", required=False, table="thresholds")),
+    # the yearly holiday calendar, calendar-YYYY.toml (not one of the six: there is one per year)
+    "calendar.toml": (_Key("schema", "int"), _Key("year", "int"), _Key("source", "str", required=False),
+                      _Key("holiday", "table[]", required=False, table="holiday"),
+                      _Key("workday", "table[]", required=False, table="workday")),
     # the tables inside them
     "phrase": (_Key("id", "str"), _Key("category", "str"), _Key("rule", "int"), _Key("seed", "str"),
                _Key("template", "str"), _Key("fields", "table[]", required=False, table="field"),
@@ -265,9 +241,15 @@ _TABLES: dict[str, tuple[_Key, ...]] = {
     "entry": (_Key("id", "str"), _Key("department", "str"), _Key("window", "str"), _Key("phone", "str"),
               _Key("address", "str"), _Key("matters", "str[]", required=False)),
     "period": (_Key("days", "int[]"), _Key("start", "str"), _Key("end", "str")),
+    "season": (_Key("name", "str"), _Key("from", "str"), _Key("to", "str"),
+               _Key("period", "table[]", table="period")),
+    "window": (_Key("window", "str"), _Key("season", "str", required=False),
+               _Key("period", "table[]", table="period")),
     "thresholds": tuple(_Key(name, "int", required=False) for name in (
         "checklist_lead_minutes", "ring_count", "ring_seconds", "call_while_serving_minutes",
-        "long_wait_minutes")),
+        "long_wait_minutes", "reminder_minutes", "closing_warning_minutes", "fast_run_seconds")),
+    "holiday": (_Key("name", "str"), _Key("from", "str"), _Key("to", "str")),
+    "workday": (_Key("name", "str"), _Key("date", "str"), _Key("like", "int", required=False)),
 }
 
 _KIND_ZH = {
@@ -373,6 +355,7 @@ class _Context:
 
     phrase_ids: frozenset[str] = frozenset()        # phrases in use (for flow/taboo references)
     required_phrases: tuple[str, ...] = ()          # built-in ids a hall phrases file must keep
+    hall: bool = False                              # a hall's own file: its phrases face the taboo guard
 
 
 def _unique(tables: list[dict], key: str, name: str) -> Iterator[_Issue]:
@@ -414,12 +397,29 @@ def _phrases_issues(data: dict, ctx: _Context) -> Iterator[_Issue]:
         yield from _rule_number(phrase, at)
         yield from _not_blank(phrase, ("seed", "template"), at)
         yield from _template_issues(phrase, at)
+        if ctx.hall:
+            yield from _taboo_issues_of_phrase(phrase, at)
     yield from _unique(phrases, "id", "phrase")
     present = {phrase["id"] for phrase in phrases}
     missing = [pid for pid in ctx.required_phrases if pid not in present]
     if missing:
         # other parts of the assistant call these ids directly (e.g. the 请稍候 hotkey)
         yield _Issue(("phrase",), f"缺少内置话术 {'、'.join(missing)}：可以改写内容，但不能删除这些 id")
+
+
+def _taboo_issues_of_phrase(phrase: dict, at: _DataPath) -> Iterator[_Issue]:
+    """A hall phrase that says what rule 60 forbids (issue 7): the same guard as the composer and `lint`."""
+    from assistant.guard import shared_guard  # lazy: only hall files pay for building the guard
+
+    texts: list[tuple[_DataPath, str]] = [(at + ("template",), phrase["template"]), (at + ("seed",), phrase["seed"])]
+    for j, f in enumerate(phrase.get("fields", [])):
+        texts += [(at + ("fields", j, "options", k), o) for k, o in enumerate(f.get("options", []))]
+    for path, text in texts:
+        filled = _PLACEHOLDER.sub("某", text)   # field names are not words the clerk says
+        hits = shared_guard().check(filled)
+        if hits:
+            said = "、".join(f"“{filled[h.start:h.end]}”（{h.rule}）" for h in hits)
+            yield _Issue(path, f"含第 60 条禁止的服务忌语：{said}，不能作为规范用语")
 
 
 def _template_issues(phrase: dict, at: _DataPath) -> Iterator[_Issue]:
@@ -525,24 +525,86 @@ def _directory_issues(data: dict, ctx: _Context) -> Iterator[_Issue]:
     yield from _unique(data["entry"], "id", "entry")
 
 
-def _hours_issues(data: dict, ctx: _Context) -> Iterator[_Issue]:
-    for i, period in enumerate(data["period"]):
-        at = ("period", i)
+def _period_issues(periods: list[dict], at: _DataPath) -> Iterator[_Issue]:
+    for i, period in enumerate(periods):
+        here = at + (i,)
         if not period["days"]:
-            yield _Issue(at + ("days",), "days 不能为空：至少写一天（1=星期一 … 7=星期日）")
+            yield _Issue(here + ("days",), "days 不能为空：至少写一天（1=星期一 … 7=星期日）")
         for k, day in enumerate(period["days"]):
             if not 1 <= day <= 7:
-                yield _Issue(at + ("days", k), f"星期 {day} 无效：应为 1（星期一）到 7（星期日）")
+                yield _Issue(here + ("days", k), f"星期 {day} 无效：应为 1（星期一）到 7（星期日）")
         times = {}
         for key in ("start", "end"):
             times[key] = _parse_time(period[key])
             if times[key] is None:
-                yield _Issue(at + (key,), f"时间 “{period[key]}” 无效：应写成 00:00–23:59 之间的 “时:分”，如 “09:00”")
+                yield _Issue(here + (key,), f"时间 “{period[key]}” 无效：应写成 00:00–23:59 之间的 “时:分”，如 “09:00”")
         if None not in times.values() and times["end"] <= times["start"]:
-            yield _Issue(at + ("end",), f"结束时间 {period['end']} 不晚于开始时间 {period['start']}")
+            yield _Issue(here + ("end",), f"结束时间 {period['end']} 不晚于开始时间 {period['start']}")
+    # two periods of one day that overlap would make "is the window open?" ambiguous
+    for i, p in enumerate(periods):
+        for j in range(i):
+            q = periods[j]
+            if set(p["days"]) & set(q["days"]) and p["start"] < q["end"] and q["start"] < p["end"]:
+                yield _Issue(at + (i, "start"), f"时段 {p['start']}–{p['end']} 与时段 {q['start']}–{q['end']} 重叠")
+
+
+def _hours_issues(data: dict, ctx: _Context) -> Iterator[_Issue]:
+    yield from _period_issues(data["period"], ("period",))
+    seasons = data.get("season", [])
+    for i, season in enumerate(seasons):
+        for key in ("from", "to"):
+            if _parse_month_day(season[key]) is None:
+                yield _Issue(("season", i, key), f"日期 “{season[key]}” 无效：应写成 “月-日”，如 “05-01”")
+        yield from _not_blank(season, ("name",), ("season", i))
+        yield from _period_issues(season["period"], ("season", i, "period"))
+    yield from _unique(seasons, "name", "season")
+    names = {s["name"] for s in seasons}
+    for i, window in enumerate(data.get("window", [])):
+        yield from _not_blank(window, ("window",), ("window", i))
+        if window.get("season") and window["season"] not in names:
+            yield _Issue(("window", i, "season"), f"作息 “{window['season']}” 不存在（[[season]] 中的 name）")
+        yield from _period_issues(window["period"], ("window", i, "period"))
     for name, value in data.get("thresholds", {}).items():
         if value <= 0:
             yield _Issue(("thresholds", name), f"{name} 应为正整数，实际是 {value}")
+
+
+def _calendar_issues(data: dict, ctx: _Context) -> Iterator[_Issue]:
+    year = data["year"]
+    for kind, keys in (("holiday", ("from", "to")), ("workday", ("date",))):
+        for i, entry in enumerate(data.get(kind, [])):
+            yield from _not_blank(entry, ("name",), (kind, i))
+            days = {}
+            for key in keys:
+                days[key] = _parse_date(entry[key])
+                if days[key] is None:
+                    yield _Issue((kind, i, key), f"日期 “{entry[key]}” 无效：应写成 “年-月-日”，如 “{year}-10-01”")
+                elif days[key].year != year:
+                    yield _Issue((kind, i, key), f"日期 {entry[key]} 不在本文件的年份 {year} 内")
+            if kind == "holiday" and None not in days.values() and days["to"] < days["from"]:
+                yield _Issue((kind, i, "to"), f"放假结束日 {entry['to']} 早于开始日 {entry['from']}")
+            if kind == "workday" and not 1 <= entry.get("like", 1) <= 7:
+                yield _Issue((kind, i, "like"), f"like = {entry['like']} 无效：应为 1（星期一）到 7（星期日）")
+
+
+def _parse_month_day(text: str) -> tuple[int, int] | None:
+    match = re.fullmatch(r"(\d{2})-(\d{2})", text)
+    if not match:
+        return None
+    try:
+        datetime.date(2024, int(match[1]), int(match[2]))   # a leap year, so 02-29 is allowed
+    except ValueError:
+        return None
+    return int(match[1]), int(match[2])
+
+
+def _parse_date(text: str) -> datetime.date | None:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _parse_time(text: str) -> datetime.time | None:
@@ -589,10 +651,40 @@ def _build_directory(data: dict) -> Directory:
     return Directory(sample=data["sample"], entries=entries)
 
 
+def _build_periods(periods: list[dict]) -> tuple[Period, ...]:
+    return tuple(Period(days=tuple(p["days"]), start=_parse_time(p["start"]), end=_parse_time(p["end"]))
+                 for p in periods)
+
+
 def _build_hours(data: dict) -> Hours:
-    periods = tuple(Period(days=tuple(p["days"]), start=_parse_time(p["start"]), end=_parse_time(p["end"]))
-                    for p in data["period"])
-    return Hours(periods=periods, thresholds=Thresholds(**data.get("thresholds", {})))
+    seasons = tuple(Season(name=s["name"], start=_parse_month_day(s["from"]), end=_parse_month_day(s["to"]),
+                           periods=_build_periods(s["period"])) for s in data.get("season", ()))
+    windows = tuple(WindowHours(window=w["window"].strip(), periods=_build_periods(w["period"]),
+                                season=w.get("season", "")) for w in data.get("window", ()))
+    return Hours(periods=_build_periods(data["period"]), thresholds=Thresholds(**data.get("thresholds", {})),
+                 seasons=seasons, windows=windows)
+
+
+def _build_calendar(data: dict) -> Calendar:
+    holidays: dict[datetime.date, str] = {}
+    for h in data.get("holiday", ()):
+        day, last = _parse_date(h["from"]), _parse_date(h["to"])
+        while day <= last:
+            holidays[day] = h["name"]
+            day += datetime.timedelta(days=1)
+    workdays = {_parse_date(w["date"]): (w["name"], w.get("like", 1)) for w in data.get("workday", ())}
+    return Calendar(years=(data["year"],), holidays=holidays, workdays=workdays)
+
+
+def _merge_calendars(calendars: Iterable[Calendar]) -> Calendar:
+    years: set[int] = set()
+    holidays: dict[datetime.date, str] = {}
+    workdays: dict[datetime.date, tuple[str, int]] = {}
+    for cal in calendars:
+        years.update(cal.years)
+        holidays.update(cal.holidays)
+        workdays.update(cal.workdays)
+    return Calendar(years=tuple(sorted(years)), holidays=holidays, workdays=workdays)
 
 
 @dataclass(frozen=True)
@@ -610,6 +702,7 @@ _FILES: dict[str, _FileKind] = {
     "checklist.toml": _FileKind(_checklist_issues, _build_checklist),
     "directory.toml": _FileKind(_directory_issues, _build_directory),
     "hours.toml": _FileKind(_hours_issues, _build_hours),
+    "calendar.toml": _FileKind(_calendar_issues, _build_calendar),
 }
 
 
@@ -830,11 +923,35 @@ def _default(name: str, ctx: _Context) -> Any:
 def _load(name: str, hall: Path | None, ctx: _Context, problems: list[ScriptProblem]) -> Any:
     """The hall's copy of *name* if it exists and is sound, else the built-in one."""
     if hall is not None and (hall / name).exists():
-        result = _read(hall / name, name, ctx)
+        result = _read(hall / name, name, dataclasses.replace(ctx, hall=True))
         if not isinstance(result, _Failure):
             return result
         problems.append(ScriptProblem(str(hall / name), result.line, result.field, result.message + _FALLBACK))
     return _default(name, ctx)
+
+
+CALENDAR_GLOB = "calendar-*.toml"
+
+
+def _with_calendar(hours: Hours, hall: Path | None, ctx: _Context, problems: list[ScriptProblem]) -> Hours:
+    """*hours* with the yearly calendars: each built-in calendar-YYYY.toml, replaced by the hall's copy of the
+    same name when sound; a hall may add years of its own (the admin drops in next year's file)."""
+    by_name: dict[str, Calendar] = {}
+    for path in sorted(default_dir().glob(CALENDAR_GLOB)):
+        result = _read(path, "calendar.toml", ctx)
+        if isinstance(result, _Failure):
+            problem = ScriptProblem(str(path), result.line, result.field, result.message + "（内置的默认文件损坏，请重新安装本程序）")
+            raise RuntimeError(str(problem))
+        by_name[path.name] = result
+    if hall is not None:
+        for path in sorted(hall.glob(CALENDAR_GLOB)):
+            result = _read(path, "calendar.toml", ctx)
+            if isinstance(result, _Failure):
+                fallback = "；已改用内置的同名文件。" if path.name in by_name else "；这一年的节假日未载入。"
+                problems.append(ScriptProblem(str(path), result.line, result.field, result.message + fallback))
+            else:
+                by_name[path.name] = result
+    return dataclasses.replace(hours, calendar=_merge_calendars(by_name.values()))
 
 
 def load_scripts(hall_dir: Path | None = None) -> Scripts:
@@ -854,6 +971,6 @@ def load_scripts(hall_dir: Path | None = None) -> Scripts:
         taboo=_load("taboo.toml", hall, ctx, problems),
         checklist=_load("checklist.toml", hall, ctx, problems),
         directory=_load("directory.toml", hall, ctx, problems),
-        hours=_load("hours.toml", hall, ctx, problems),
+        hours=_with_calendar(_load("hours.toml", hall, ctx, problems), hall, ctx, problems),
         problems=tuple(problems),
     )

@@ -55,7 +55,7 @@ def make_application() -> QApplication:
 
 def run_gui(args: argparse.Namespace) -> int:
     """Start the sidebar and run until it is closed."""
-    from ui.sidebar import Sidebar
+    from ui.shell import build_shell
 
     app = make_application()
     scripts = load_scripts(args.scripts)
@@ -63,8 +63,7 @@ def run_gui(args: argparse.Namespace) -> int:
     for line in [str(p) for p in scripts.problems] + notices:
         print(f"注意：{line}", file=sys.stderr)
     desk = Desk(store, scripts, SystemClock())
-    window = Sidebar(desk, problems=[str(p) for p in scripts.problems] + notices)
-    window.show()
+    window = build_shell(app, desk, [str(p) for p in scripts.problems] + notices, getattr(args, "lang", "zh"))
     if os.environ.get("WA_EXIT_AFTER_SHOWN") == "1":  # the start-up benchmark's finishing line
         QTimer.singleShot(0, app.quit)
     try:

@@ -62,15 +62,15 @@ def test_global_options_before_the_subcommand_are_kept(tmp_path):
 def test_replay_then_verify_then_tamper(tmp_path):
     db = tmp_path / "day.db"
     lines = [
-        {"at": "2026-11-26T08:40:00+08:00", "command": "sign_in", "data": {"clerk": "A0123", "window": "社保3号"}},
-        {"at": "2026-11-26T09:01:00+08:00", "command": "interaction_start"},
-        {"at": "2026-11-26T16:59:00+08:00", "command": "close_request"},
+        {"at": "2026-11-26T08:40:00", "cmd": "sign_in", "clerk": "A0123", "window": "社保3号"},
+        {"at": "2026-11-26T09:01:00", "cmd": "interaction_start"},
+        {"at": "2026-11-26T16:59:00", "cmd": "close_request"},
     ]
     result = run("replay", "-", "--json", stdin="\n".join(json.dumps(x, ensure_ascii=False) for x in lines), db=db)
     assert result.returncode == 0, result.stderr
-    answers = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [a["accepted"] for a in answers] == [True, False, False]
-    assert answers[1]["refused"] == "checklist_pending" and answers[2]["refused"] == "before_closing"
+    answers = json.loads(result.stdout)["results"]
+    assert [a["ok"] for a in answers] == [True, False, False]
+    assert answers[1]["reason"] == "checklist_pending" and answers[2]["reason"] == "checklist_pending"
     assert run("verify-log", db=db).returncode == 0
 
     conn = sqlite3.connect(db)
@@ -85,7 +85,8 @@ def test_replay_then_verify_then_tamper(tmp_path):
 
 def test_status_after_replay(tmp_path):
     db = tmp_path / "s.db"
-    run("replay", "-", stdin='{"command": "sign_in", "data": {"clerk": "A7"}}\n{"command": "waiting_set", "data": {"count": 4}}', db=db)
+    run("replay", "-", stdin='{"at": "2026-11-26T08:40:00", "cmd": "sign_in", "clerk": "A7"}\n'
+                             '{"at": "2026-11-26T08:41:00", "cmd": "waiting_set", "count": 4}', db=db)
     status = json.loads(run("status", "--json", db=db).stdout)
     assert status["clerk"] == "A7" and status["waiting"] == 4
 
@@ -107,7 +108,8 @@ def test_bad_calls_exit_2_in_chinese_without_traceback(tmp_path, args, needle):
 
 
 def test_bad_replay_line_names_the_line(tmp_path):
-    result = run("replay", "-", stdin='{"command": "sign_in", "data": {"clerk": "A"}}\nnot json\n', db=tmp_path / "r.db")
+    result = run("replay", "-", stdin='{"at": "2026-11-26T08:40:00", "cmd": "sign_in", "clerk": "A"}\nnot json\n',
+                 db=tmp_path / "r.db")
     assert result.returncode == 2 and "第 2 行" in result.stderr
 
 

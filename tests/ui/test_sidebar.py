@@ -7,23 +7,33 @@ from tests.conftest import ready_desk
 from ui.sidebar import Sidebar
 
 
-def make(qtbot, desk, problems=None) -> Sidebar:
-    sidebar = Sidebar(desk, problems=problems)
+def make(qtbot, desk, problems=None, **kw) -> Sidebar:
+    sidebar = Sidebar(desk, problems=problems, **kw)
     qtbot.addWidget(sidebar)
     sidebar.show()
     return sidebar
 
 
-def test_window_stays_on_top_and_never_takes_focus(qtbot, desk):
+def kinds(desk):
+    return [e.kind for e in desk.store.events()]
+
+
+def test_window_stays_on_top_frameless_and_never_takes_focus(qtbot, desk):
     sidebar = make(qtbot, desk)
     flags = sidebar.windowFlags()
     assert flags & Qt.WindowStaysOnTopHint and flags & Qt.WindowDoesNotAcceptFocus
+    assert flags & Qt.FramelessWindowHint
     assert sidebar.testAttribute(Qt.WA_ShowWithoutActivating)
-    assert all(b.focusPolicy() == Qt.NoFocus for b in sidebar.step_buttons.values())
+    from PySide6.QtWidgets import QPushButton
+
+    buttons = sidebar.findChildren(QPushButton)
+    assert len(buttons) > 20 and all(b.focusPolicy() == Qt.NoFocus for b in buttons)
+    assert all(b.objectName() and b.accessibleName() for b in buttons)
 
 
 def test_refusal_is_shown_in_chinese(qtbot, desk):
     sidebar = make(qtbot, desk)
+    sidebar.start_button.setEnabled(True)
     with qtbot.waitSignal(sidebar.state_changed):
         qtbot.mouseClick(sidebar.start_button, Qt.LeftButton)
     assert "签到" in sidebar.message.text()
@@ -46,7 +56,7 @@ def test_clicks_drive_the_flow_and_are_recorded(qtbot, desk):
     assert QGuiApplication.clipboard().text() == "您好，请问有什么可以帮助您的？"
     with qtbot.waitSignal(sidebar.state_changed):
         qtbot.mouseClick(sidebar.end_button, Qt.LeftButton)
-    assert [e.kind for e in desk.store.events()][-4:] == ["interaction_start", "step", "phrase_used", "interaction_end"]
+    assert kinds(desk)[-4:] == ["interaction_start", "step", "phrase_used", "interaction_end"]
 
 
 def test_script_problems_are_shown(qtbot, desk):

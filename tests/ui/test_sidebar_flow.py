@@ -1,0 +1,282 @@
+"""The whole service flow driven by clicks offscreen against a temporary database; the events recorded."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QPushButton
+
+from assistant.desk import Desk
+from assistant.queue import FileQueue
+from tests.conftest import ready_desk
+from ui.form_dialog import FormDialog, FormField
+from ui.sidebar import Sidebar
+from ui.signin_dialog import SignInDialog
+
+
+class Answers:
+    """Stands in for the clerk at the form: answers each form in turn, remembering what was asked."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+        self.asked: list[tuple[str, list[str], str]] = []
+
+    def __call__(self, title, fields, note=""):
+        self.asked.append((title, [f.name for f in fields], note))
+        return self.answers.pop(0)
+
+
+def make(qtbot, desk, *answers, **kw) -> Sidebar:
+    sidebar = Sidebar(desk, **kw)
+    qtbot.addWidget(sidebar)
+    sidebar.asker = Answers(*answers)
+    sidebar.show()
+    return sidebar
+
+
+def click(qtbot, sidebar, button):
+    with qtbot.waitSignal(sidebar.state_changed):
+        qtbot.mouseClick(button, Qt.LeftButton)
+
+
+def events(desk, kind=None):
+    return [e for e in desk.store.events() if kind is None or e.kind == kind]
+
+
+def test_sign_in_dialog_takes_typing_and_records_badge_role_window(qtbot, desk, monkeypatch):
+    sidebar = make(qtbot, desk)
+
+    def fill():
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, SignInDialog)
+        qtbot.keyClicks(dialog.inputs["clerk"], "B0042")
+        dialog.set_value("role", "咨询引导人员")
+        dialog.set_value("window", "导服台")
+        qtbot.mouseClick(dialog.findChild(QPushButton, "form_ok"), Qt.LeftButton)
+
+    QTimer.singleShot(50, fill)
+    with qtbot.waitSignal(sidebar.state_changed, timeout=3000):
+        qtbot.mouseClick(sidebar.signin_button, Qt.LeftButton)
+    payload = events(desk, "sign_in")[-1].payload
+    assert {k: payload[k] for k in ("clerk", "role", "window")} == {
+        "clerk": "B0042", "role": "咨询引导人员", "window": "导服台"}
+    assert "B0042" in sidebar.status.text() and sidebar.title.text() == "导服台"
+    # the guidance role walks 迎 问 听 送 and sees the referral phrase first at 问 (rule 61)
+    assert not sidebar.step_buttons["jie"].isVisibleTo(sidebar)
+    assert sidebar.step_buttons["ting"].isVisibleTo(sidebar)
+    sidebar.show_step("wen")
+    assert sidebar.phrases.item(0).data(Qt.UserRole) == "greet.refer"
+
+
+def test_form_refuses_missing_required_values(qtbot):
+    dialog = FormDialog("退回", [FormField("title", "业务事项"), FormField("faults", "资料问题", "multi", ("未填", "未签章"))])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.try_accept()
+    assert "业务事项" in dialog.error.text() and dialog.isVisible()
+    dialog.set_value("title", "社保登记")
+    dialog.set_value("faults", "未签章")
+    assert dialog.values() == {"title": "社保登记", "faults": "未签章"}
+    assert dialog.windowFlags() & Qt.WindowStaysOnTopHint
+    assert not dialog.windowFlags() & Qt.WindowDoesNotAcceptFocus
+
+
+def test_whole_flow_by_clicks(qtbot, desk, clock):
+    ready_desk(desk)
+    sidebar = make(
+        qtbot, desk,
+        {"title": "社保登记", "faults": "未签章、计算有误"},                        # 退回
+        {"title": "医保报销", "to": "医疗保险（市医疗保障局）"},                   # 转办
+        {"title": "异地转移", "reason": "系统不支持跨省业务"},                    # 无法办理
+        {"title": "退休认定", "phone": "13800000000", "due": "2026-11-30"},       # 待答复
+    )
+    click(qtbot, sidebar, sidebar.waiting_plus)
+    click(qtbot, sidebar, sidebar.waiting_plus)
+    click(qtbot, sidebar, sidebar.waiting_minus)
+    assert desk.state.waiting == 1 and "等候 1 人" in sidebar.waiting_label.text()
+    click(qtbot, sidebar, sidebar.start_button)
+    assert sidebar.step_buttons["ying"].isChecked()
+    for step in ("wen", "jie"):
+        clock.advance(seconds=40)
+        click(qtbot, sidebar, sidebar.next_button)
+        assert sidebar.step_buttons[step].isChecked()
+    clock.advance(seconds=30)
+    sidebar.tick()
+    assert "本环节 00:30" in sidebar.timers.text() and "本次 01:50" in sidebar.timers.text()
+    click(qtbot, sidebar, sidebar.outcome_buttons["办结"])
+    click(qtbot, sidebar, sidebar.outcome_buttons["退回"])
+    assert sidebar.offers[0].phrase == "return.faults"
+    click(qtbot, sidebar, sidebar.outcome_buttons["转办"])
+    assert "请您到医疗保险窗口办理此项业务！" in QGuiApplication.clipboard().text()
+    assert "0396-0000003" in QGuiApplication.clipboard().text()
+    click(qtbot, sidebar, sidebar.outcome_buttons["无法办理"])
+    click(qtbot, sidebar, sidebar.outcome_buttons["待答复"])
+    # jump straight to 送 — the steps guide, they do not force
+    click(qtbot, sidebar, sidebar.step_buttons["song"])
+    click(qtbot, sidebar, sidebar.end_button)
+
+    matters = [e.payload for e in events(desk, "matter")]
+    assert [m["outcome"] for m in matters] == ["办结", "退回", "转办", "无法办理", "待答复"]
+    assert matters[1]["faults"] == ["未签章", "计算有误"] and matters[2]["referral"] == "medical_insurance"
+    assert "13800000000" not in json.dumps([e.payload for e in events(desk)], ensure_ascii=False)
+    assert desk.store.person(matters[4]["person_id"])["phone"] == "13800000000"
+    assert [e.payload["step"] for e in events(desk, "step")] == ["wen", "jie", "song"]
+    assert desk.state.interaction is None
+    # the follow-up is listed with its due date until closed
+    assert "退休认定 · 2026-11-30" in sidebar.follow_up_label.text()
+    sidebar.asker = Answers({"item": "1. 退休认定（2026-11-30）", "answer": "已电话答复"})
+    click(qtbot, sidebar, sidebar.helper_buttons["follow_ups"])
+    assert events(desk, "follow_up_close")[-1].payload["answer"] == "已电话答复"
+    assert not desk.state.follow_ups
+
+
+def test_overdue_follow_up_stands_out(qtbot, desk, clock):
+    ready_desk(desk)
+    sidebar = make(qtbot, desk, {"topic": "公积金政策咨询", "due": "2026-11-27", "phone": "139"})
+    desk.execute("follow_up", {"topic": "公积金政策咨询", "due": "2026-11-27", "person": {"phone": "139"}})
+    clock.advance(days=2)
+    sidebar.tick()
+    assert "已逾期" in sidebar.follow_up_label.text() and sidebar.follow_up_label.property("overdue")
+
+
+def test_internal_work_then_long_interaction_offer_apologies(qtbot, desk, clock):
+    ready_desk(desk)
+    sidebar = make(qtbot, desk, {"task": "整理档案"})
+    click(qtbot, sidebar, sidebar.helper_buttons["internal"])
+    click(qtbot, sidebar, sidebar.start_button)
+    assert [o.phrase for o in sidebar.offers] == ["greet.wait"]  # rule 23
+    button = sidebar.offer_box.findChildren(type(sidebar.start_button))[0]
+    click(qtbot, sidebar, button)
+    assert events(desk, "phrase_used")[-1].payload["phrase"] == "greet.wait"
+    click(qtbot, sidebar, sidebar.helper_buttons["internal"])  # internal work ends
+    clock.advance(minutes=20)
+    click(qtbot, sidebar, sidebar.end_button)
+    click(qtbot, sidebar, sidebar.start_button)
+    assert [o.phrase for o in sidebar.offers] == ["accept.sorry_wait"]  # rule 26
+    assert "很抱歉，让您久等了。" in [b.text() for b in sidebar.offer_box.findChildren(type(sidebar.start_button))]
+
+
+def test_helpers_while_serving(qtbot, desk, clock):
+    ready_desk(desk)
+    sidebar = make(
+        qtbot, desk,
+        {"to": "李科长", "reason": "情绪激动"},
+        {"need": "养老认证", "name": "王大爷", "phone": "13900000000", "address": "幸福路1号"},
+        {"content": "排队时间长", "forwarded_to": "办公室", "deadline": "2026-12-01"},
+        {"note": "咨询社保卡补办"},
+    )
+    click(qtbot, sidebar, sidebar.start_button)
+    click(qtbot, sidebar, sidebar.helper_buttons["second"])
+    click(qtbot, sidebar, sidebar.helper_buttons["sorry"])
+    click(qtbot, sidebar, sidebar.helper_buttons["escalate"])
+    click(qtbot, sidebar, sidebar.helper_buttons["home"])
+    click(qtbot, sidebar, sidebar.helper_buttons["complaint"])
+    assert sidebar.offers[0].phrase == "reception.thanks_opinion"
+    # the phone rings while serving: ring timer, answer late, greeting with the window name, 3-minute warning
+    click(qtbot, sidebar, sidebar.helper_buttons["call"])
+    clock.advance(seconds=7)
+    sidebar.tick()
+    assert "超过 5 秒" in sidebar.call_panel.text()
+    click(qtbot, sidebar, sidebar.helper_buttons["call"])
+    assert [o.phrase for o in sidebar.offers][:2] == ["accept.sorry_wait", "phone.greeting"]
+    greeting = [b.text() for b in sidebar.offer_box.findChildren(type(sidebar.start_button))]
+    assert "您好，这里是社保3号窗口办事窗口，请问有什么可以帮助您的？" in greeting
+    clock.advance(minutes=2, seconds=40)
+    sidebar.tick()
+    assert "即将满 3 分钟" in sidebar.call_panel.text()
+    click(qtbot, sidebar, sidebar.helper_buttons["call"])
+    used = [e.payload["phrase"] for e in events(desk, "phrase_used")]
+    assert used == ["greet.wait", "reception.apology"]
+    assert events(desk, "escalate")[-1].payload == {"interaction": 1, "to": "李科长", "reason": "情绪激动"}
+    home = events(desk, "home_service")[-1].payload
+    assert home["need"] == "养老认证" and desk.store.person(home["person_id"])["address"] == "幸福路1号"
+    assert events(desk, "call_start")[-1].payload["late"] is True
+    assert events(desk, "call_end")[-1].payload["serving"] is True
+    assert events(desk, "complaint")[-1].payload["status"] == "已转交"
+
+
+def test_fault_mode_long_fault_books_a_follow_up(qtbot, desk, clock):
+    ready_desk(desk)
+    sidebar = make(qtbot, desk, {"fault": "电脑出现故障"},
+                   {"topic": "营业执照变更", "phone": "137", "due": "2026-11-27"})
+    click(qtbot, sidebar, sidebar.helper_buttons["fault"])
+    assert "对不起，电脑出现故障，正在检修，请稍等。" in [
+        b.text() for b in sidebar.offer_box.findChildren(type(sidebar.start_button))]
+    clock.advance(minutes=12)
+    sidebar.tick()
+    assert "另行预约" in sidebar.call_panel.text()
+    click(qtbot, sidebar, sidebar.helper_buttons["fault"])
+    assert [e.kind for e in events(desk)][-2:] == ["follow_up", "fault_end"]
+    assert events(desk, "follow_up")[-1].payload["source"] == "fault"
+
+
+def test_pause_shows_the_sign_and_resume_hides_it(qtbot, desk):
+    ready_desk(desk)
+    sidebar = make(qtbot, desk, {"reason": "会议"})
+    click(qtbot, sidebar, sidebar.pause_button)
+    assert sidebar.pause_sign is not None and sidebar.pause_sign.isVisible()
+    assert sidebar.pause_sign.title.text() == "暂停服务" and "会议" in sidebar.pause_sign.detail.text()
+    assert sidebar.pause_sign.windowFlags() & Qt.WindowDoesNotAcceptFocus
+    assert not sidebar.start_button.isEnabled()
+    click(qtbot, sidebar, sidebar.pause_button)
+    assert not sidebar.pause_sign.isVisible()
+    assert [e.kind for e in events(desk)][-2:] == ["pause", "resume"]
+
+
+def test_restart_mid_interaction_comes_back_where_it_was(qtbot, desk, store, scripts, clock):
+    ready_desk(desk)
+    sidebar = make(qtbot, desk)
+    click(qtbot, sidebar, sidebar.start_button)
+    click(qtbot, sidebar, sidebar.step_buttons["ting"])
+    sidebar.close()
+    again = Sidebar(Desk(store, scripts, clock))
+    qtbot.addWidget(again)
+    assert again.step_buttons["ting"].isChecked() and "认真听" in again.prompt.text()
+    assert "接待中：第 1 位" in again.status.text()
+
+
+def test_queue_adapter_sets_the_waiting_count(qtbot, desk, tmp_path):
+    ready_desk(desk)
+    path = tmp_path / "queue.json"
+    path.write_text(json.dumps({"windows": {"社保3号窗口": 4}}), encoding="utf-8")
+    sidebar = make(qtbot, desk, queue=FileQueue(path, "社保3号窗口"))
+    sidebar.poll_queue_now()
+    assert desk.state.waiting == 4 and events(desk, "waiting_set")[-1].payload == {"count": 4}
+
+
+def test_phrase_panel_slot_replaces_the_simple_list(qtbot, desk):
+    from PySide6.QtWidgets import QLabel
+
+    class Panel(QLabel):
+        def __init__(self):
+            super().__init__("panel")
+            self.states = []
+
+        def on_state(self, state):
+            self.states.append(state)
+
+    sidebar = make(qtbot, desk)
+    panel = Panel()
+    sidebar.set_phrase_panel(panel)
+    assert sidebar.phrase_stack.currentWidget() is panel and panel.states
+    ready_desk(desk)
+    assert len(panel.states) > 2
+
+
+def test_collapse_and_expand(qtbot, desk):
+    sidebar = make(qtbot, desk)
+    with qtbot.waitSignal(sidebar.collapse_requested):
+        qtbot.mouseClick(sidebar.collapse_button, Qt.LeftButton)
+    assert sidebar.collapsed and sidebar.strip.isVisible() and not sidebar.body.isVisible()
+    qtbot.mouseClick(sidebar.strip, Qt.LeftButton)
+    assert not sidebar.collapsed and sidebar.body.isVisible()
+
+
+@pytest.mark.parametrize("count", [0])
+def test_waiting_never_below_zero(qtbot, desk, count):
+    sidebar = make(qtbot, desk)
+    click(qtbot, sidebar, sidebar.waiting_minus)
+    assert desk.state.waiting == count

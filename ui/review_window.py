@@ -1,0 +1,387 @@
+"""The shift lead's review window (值班长审阅) and the clerk's read-only "我的记录".
+
+Thin over ``assistant.reports``: filters → ``build_report`` → one table view per table, a charts tab
+(QtCharts), acknowledge-with-comment and explanations recorded through the desk's rules, a verify button
+(hash chain: 完整 or the first broken record), and exports (xlsx/csv/pdf) with a progress dialog and cancel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressDialog,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from assistant.desk import Desk
+from assistant.exporting import ExportCancelled, ExportError, export
+from assistant.lead_pin import HOW_TO_SET, LeadPin
+from assistant.reports import CHART_TITLES, Report, ReportFilter, Table, build_report, preset_range
+from assistant.rules import ROLES
+
+PRESETS = (("day", "今天"), ("week", "本周"), ("month", "本月"), ("custom", "自定义"))
+ACKABLE = ("checklist", "checklist_items", "faults", "overtime")
+EXPLAINABLE = ("checklist", "faults")
+ALL = "全部"
+
+
+class TableModel(QAbstractTableModel):
+    def __init__(self, table: Table) -> None:
+        super().__init__()
+        self.table = table
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.table.rows)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.table.columns)
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and index.isValid():
+            value = self.table.rows[index.row()][index.column()]
+            return "" if value is None else str(value)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.table.columns[section].label
+        return None
+
+
+class ReviewWindow(QWidget):
+    """Review for the lead (lead=True), or "我的记录" for one clerk (lead=False, clerk set)."""
+
+    def __init__(self, desk: Desk, *, lead: bool = True, clerk: str | None = None,
+                 today: date | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.desk, self.lead, self.own_clerk = desk, lead, clerk
+        self.today = today or desk.clock.now().date()
+        self.report: Report | None = None
+        self.setObjectName("reviewWindow")
+        self.setWindowTitle(self.tr("值班长审阅") if lead else self.tr("我的记录"))
+        self.resize(1340, 740)
+        layout = QVBoxLayout(self)
+
+        bar = QHBoxLayout()
+        self.preset = self._combo("reviewPreset", self.tr("日期范围"), [label for _, label in PRESETS])
+        self.preset.setCurrentIndex(0)
+        self.date_from = self._date("reviewFrom", self.tr("起始日期"))
+        self.date_to = self._date("reviewTo", self.tr("截止日期"))
+        self.window_box = self._combo("reviewWindowFilter", self.tr("窗口"), [ALL])
+        self.clerk_box = self._combo("reviewClerkFilter", self.tr("工作证编号"), [ALL])
+        self.role_box = self._combo("reviewRoleFilter", self.tr("岗位"), [ALL, *ROLES])
+        self.refresh_button = self._button("reviewRefresh", self.tr("刷新"), self.refresh)
+        for label, widget in ((self.tr("范围"), self.preset), (self.tr("从"), self.date_from),
+                              (self.tr("到"), self.date_to), (self.tr("窗口"), self.window_box),
+                              (self.tr("人员"), self.clerk_box), (self.tr("岗位"), self.role_box)):
+            bar.addWidget(QLabel(label))
+            bar.addWidget(widget)
+        bar.addWidget(self.refresh_button)
+        bar.addStretch(1)
+        layout.addLayout(bar)
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("reviewTabs")
+        self.tabs.setAccessibleName(self.tr("审阅表格"))
+        layout.addWidget(self.tabs, 1)
+        self.views: dict[str, QTableView] = {}
+
+        actions = QHBoxLayout()
+        self.ack_button = self._button("reviewAcknowledge", self.tr("确认并批注…"), self._ack_clicked)
+        self.explain_button = self._button("reviewExplain", self.tr("添加说明…"), self._explain_clicked)
+        self.verify_button = self._button("reviewVerify", self.tr("校验记录"), self.verify)
+        self.verify_label = QLabel("")
+        self.verify_label.setObjectName("reviewVerifyResult")
+        self.verify_label.setAccessibleName(self.tr("校验结果"))
+        self.export_box = self._combo("reviewExportFormat", self.tr("导出格式"), ["xlsx", "csv", "pdf"])
+        self.export_button = self._button("reviewExport", self.tr("导出…"), self._export_clicked)
+        self.head_label = QLabel("")
+        self.head_label.setObjectName("reviewChainHead")
+        self.head_label.setAccessibleName(self.tr("链尾哈希"))
+        self.head_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        for w in (self.ack_button, self.explain_button, self.verify_button, self.verify_label):
+            actions.addWidget(w)
+        actions.addStretch(1)
+        for w in (self.head_label, self.export_box, self.export_button):
+            actions.addWidget(w)
+        layout.addLayout(actions)
+
+        self.ack_button.setVisible(lead)
+        self.export_box.setVisible(lead)
+        self.export_button.setVisible(lead)
+        self.explain_button.setVisible(not lead)
+        if not lead:
+            self.clerk_box.clear()
+            self.clerk_box.addItem(clerk or "")
+            self.clerk_box.setEnabled(False)
+
+        self._apply_preset(0)
+        self.preset.currentIndexChanged.connect(self._apply_preset)
+        self.refresh()
+
+    # -- building
+
+    def _combo(self, name: str, accessible: str, items: list[str]) -> QComboBox:
+        box = QComboBox()
+        box.setObjectName(name)
+        box.setAccessibleName(accessible)
+        box.addItems(items)
+        return box
+
+    def _date(self, name: str, accessible: str) -> QDateEdit:
+        edit = QDateEdit()
+        edit.setObjectName(name)
+        edit.setAccessibleName(accessible)
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("yyyy-MM-dd")
+        return edit
+
+    def _button(self, name: str, text: str, slot) -> QPushButton:
+        button = QPushButton(text)
+        button.setObjectName(name)
+        button.setAccessibleName(text.rstrip("…"))
+        button.clicked.connect(slot)
+        return button
+
+    def _apply_preset(self, index: int) -> None:
+        key = PRESETS[index][0]
+        custom = key == "custom"
+        self.date_from.setEnabled(custom)
+        self.date_to.setEnabled(custom)
+        if not custom:
+            start, end = preset_range(key, self.today)
+            self.date_from.setDate(QDate(start.year, start.month, start.day))
+            self.date_to.setDate(QDate(end.year, end.month, end.day))
+            if self.report is not None:
+                self.refresh()
+
+    def current_filter(self) -> ReportFilter:
+        def pick(box: QComboBox) -> str | None:
+            text = box.currentText()
+            return None if text in (ALL, "") else text
+
+        start, end = self.date_from.date().toPython(), self.date_to.date().toPython()
+        clerk = self.own_clerk if not self.lead else pick(self.clerk_box)
+        return ReportFilter(start, end, pick(self.window_box), clerk, pick(self.role_box), today=self.today)
+
+    def refresh(self) -> None:
+        current = self.tabs.currentIndex()
+        self.report = build_report(self.desk.store, self.desk.scripts, self.current_filter())
+        self._fill_filter(self.window_box, self.report.windows)
+        if self.lead:
+            self._fill_filter(self.clerk_box, self.report.clerks)
+        self.tabs.clear()
+        self.views.clear()
+        for key, table in self.report.tables.items():
+            if not self.lead and key in ("exports", "phrases"):
+                continue
+            view = QTableView()
+            view.setObjectName(f"reviewTable_{key}")
+            view.setAccessibleName(table.title)
+            view.setModel(TableModel(table))
+            view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+            view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+            view.setAlternatingRowColors(True)
+            view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+            view.resizeColumnsToContents()
+            self.views[key] = view
+            self.tabs.addTab(view, f"{table.title}（{len(table.rows)}）")
+        self.tabs.addTab(self._charts(), self.tr("图表"))
+        if 0 <= current < self.tabs.count():
+            self.tabs.setCurrentIndex(current)
+        self.head_label.setText(f"链尾 #{self.report.head_id} {self.report.head_hash[:16]}…")
+        self.head_label.setToolTip(self.report.head_hash)
+
+    def _fill_filter(self, box: QComboBox, values: tuple[str, ...]) -> None:
+        chosen = box.currentText()
+        box.blockSignals(True)
+        box.clear()
+        box.addItems([ALL, *values])
+        box.setCurrentText(chosen if chosen in values else ALL)
+        box.blockSignals(False)
+
+    def _charts(self) -> QWidget:
+        page = QWidget()
+        page.setObjectName("reviewCharts")
+        grid = QGridLayout(page)
+        assert self.report is not None
+        for i, (key, title) in enumerate(CHART_TITLES.items()):
+            series_data = self.report.charts.get(key, [])[:24]
+            chart = QChart()
+            chart.setTitle(title)
+            chart.legend().hide()
+            bars = QBarSet(title)
+            bars.append([float(v) for _, v in series_data])
+            series = QBarSeries()
+            series.append(bars)
+            chart.addSeries(series)
+            axis_x = QBarCategoryAxis()
+            axis_x.append([str(label)[-8:] for label, _ in series_data] or [""])
+            axis_y = QValueAxis()
+            axis_y.setRange(0, max([v for _, v in series_data] or [1]) * 1.1)
+            chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
+            chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
+            series.attachAxis(axis_x)
+            series.attachAxis(axis_y)
+            view = QChartView(chart)
+            view.setObjectName(f"reviewChart_{key}")
+            view.setAccessibleName(title)
+            view.setRenderHint(QPainter.RenderHint.Antialiasing)
+            grid.addWidget(view, i // 2, i % 2)
+        return page
+
+    # -- actions
+
+    def current_table_key(self) -> str | None:
+        widget = self.tabs.currentWidget()
+        return next((k for k, v in self.views.items() if v is widget), None)
+
+    def selected_target(self) -> int | None:
+        key = self.current_table_key()
+        if key is None or self.report is None:
+            return None
+        rows = self.views[key].selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.report.tables[key].targets[rows[0].row()]
+
+    def acknowledge(self, target: int, comment: str) -> str | None:
+        """Record the lead's acknowledgement; None when recorded, else the refusal's reason."""
+        outcome = self.desk.execute("review_ack", {"target": target, "comment": comment, "by": "值班长"})
+        if not outcome.accepted:
+            return outcome.refusal.reason
+        self.refresh()
+        return None
+
+    def add_explanation(self, target: int, text: str) -> str | None:
+        outcome = self.desk.execute("explain", {"target": target, "text": text, "by": self.own_clerk or ""})
+        if not outcome.accepted:
+            return outcome.refusal.reason
+        self.refresh()
+        return None
+
+    def _ask_text(self, title: str, allowed: tuple[str, ...]) -> tuple[int, str] | None:
+        key, target = self.current_table_key(), self.selected_target()
+        if key not in allowed or target is None:
+            QMessageBox.information(self, title, self.tr("请先在“班前检查”“设备故障”等表中选中一条记录。"))
+            return None
+        text, ok = QInputDialog.getText(self, title, self.tr("记录 #%1：").replace("%1", str(target)),
+                                        QLineEdit.EchoMode.Normal)
+        return (target, text) if ok else None
+
+    def _ack_clicked(self) -> None:
+        got = self._ask_text(self.tr("确认并批注"), ACKABLE)
+        if got and (reason := self.acknowledge(*got)):
+            QMessageBox.warning(self, self.tr("未记录"), reason)
+
+    def _explain_clicked(self) -> None:
+        got = self._ask_text(self.tr("添加说明"), EXPLAINABLE)
+        if got and (reason := self.add_explanation(*got)):
+            QMessageBox.warning(self, self.tr("未记录"), reason)
+
+    def verify(self) -> str:
+        report = self.desk.store.verify()
+        if report.ok:
+            text = self.tr("完整") + f"（{report.count} 条）"
+            self.verify_label.setStyleSheet("color: #1a7f37; font-weight: bold;")
+        else:
+            text = f"不完整：首个问题在事件 #{report.first_bad_id}：{report.problems[0]}"
+            self.verify_label.setStyleSheet("color: #c62828; font-weight: bold;")
+        self.verify_label.setText(text)
+        return text
+
+    def export_to(self, fmt: str, path: Path, masked: bool = True) -> Any:
+        from ui.pdf_report import write_pdf
+
+        progress = QProgressDialog(self.tr("正在导出…"), self.tr("取消"), 0, 100, self)
+        progress.setObjectName("reviewExportProgress")
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(500)
+
+        def step(done: int, total: int) -> bool:
+            progress.setValue(int(100 * done / max(total, 1)))
+            QApplication.processEvents()
+            return not progress.wasCanceled()
+
+        try:
+            return export(self.desk, self.current_filter(), fmt, Path(path), masked=masked, by="值班长",
+                          progress=step, pdf_writer=write_pdf)
+        finally:
+            progress.close()
+
+    def _export_clicked(self) -> None:
+        fmt = self.export_box.currentText()
+        if fmt == "csv":
+            path = QFileDialog.getExistingDirectory(self, self.tr("选择导出文件夹"))
+        else:
+            path, _ = QFileDialog.getSaveFileName(self, self.tr("导出到"), f"审阅报表.{fmt}", f"*.{fmt}")
+        if not path:
+            return
+        try:
+            result = self.export_to(fmt, Path(path))
+        except (ExportCancelled, ExportError) as exc:
+            QMessageBox.warning(self, self.tr("导出"), str(exc))
+            return
+        self.refresh()
+        QMessageBox.information(self, self.tr("导出"), f"已导出 {result.rows} 行到 {result.path}。")
+
+
+def ask_lead_pin(parent: QWidget | None, pin: LeadPin) -> bool:
+    """The PIN gate: says how to set a PIN when none exists; True when the right PIN was given."""
+    if not pin.is_set():
+        QMessageBox.information(parent, "值班长审阅", HOW_TO_SET)
+        return False
+    while True:
+        text, ok = QInputDialog.getText(parent, "值班长审阅", "值班长 PIN：", QLineEdit.EchoMode.Password)
+        if not ok:
+            return False
+        result = pin.check(text)
+        if result.ok:
+            return True
+        QMessageBox.warning(parent, "值班长审阅", result.message)
+
+
+def run_review(args: argparse.Namespace) -> int:
+    from assistant import paths
+    from assistant.clock import SystemClock
+    from assistant.scripts import load_scripts
+    from assistant.store import EventStore, StoreError
+    from ui.app import make_application
+
+    app = make_application()
+    if not ask_lead_pin(None, LeadPin(paths.data_dir(), args.scripts)):
+        return 1
+    try:
+        store = EventStore.open(args.db or paths.default_db_path())
+    except StoreError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    window = ReviewWindow(Desk(store, load_scripts(args.scripts), SystemClock()))
+    window.show()
+    try:
+        return app.exec()
+    finally:
+        store.close()

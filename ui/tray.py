@@ -1,0 +1,53 @@
+"""The tray icon, where a system tray exists: show/hide the sidebar, pause/resume, quit."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
+
+
+def make_icon() -> QIcon:
+    """A plain round icon with 窗 on it (no image files to ship)."""
+    pixmap = QPixmap(64, 64)
+    pixmap.fill(QColor(0, 0, 0, 0))
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.Antialiasing)
+    painter.setBrush(QColor("#1b4d3e"))
+    painter.setPen(QColor("#1b4d3e"))
+    painter.drawEllipse(2, 2, 60, 60)
+    painter.setPen(QColor("#ffffff"))
+    font = painter.font()
+    font.setPixelSize(36)
+    painter.setFont(font)
+    painter.drawText(pixmap.rect(), 0x84, "窗")  # Qt.AlignCenter
+    painter.end()
+    return QIcon(pixmap)
+
+
+class Tray(QObject):
+    """Owns the QSystemTrayIcon; `available` is False where no tray exists (then nothing is shown)."""
+
+    def __init__(self, sidebar) -> None:
+        super().__init__(sidebar)
+        self.sidebar = sidebar
+        self.available = QSystemTrayIcon.isSystemTrayAvailable()
+        self.icon = QSystemTrayIcon(make_icon(), self)
+        self.icon.setToolTip(self.tr("窗口服务助手"))
+        self.menu = QMenu()
+        self.menu.setObjectName("tray_menu")
+        self.toggle_action = QAction(self.tr("显示/隐藏侧边栏"), self.menu)
+        self.toggle_action.triggered.connect(self.toggle)
+        self.pause_action = QAction(self.tr("暂停/恢复服务"), self.menu)
+        self.pause_action.triggered.connect(sidebar.on_pause_clicked)
+        self.quit_action = QAction(self.tr("退出"), self.menu)
+        self.quit_action.triggered.connect(QApplication.quit)
+        for action in (self.toggle_action, self.pause_action, self.quit_action):
+            self.menu.addAction(action)
+        self.icon.setContextMenu(self.menu)
+        self.icon.activated.connect(lambda reason: self.toggle() if reason == QSystemTrayIcon.Trigger else None)
+        if self.available:
+            self.icon.show()
+
+    def toggle(self) -> None:
+        self.sidebar.setVisible(not self.sidebar.isVisible())
