@@ -1,16 +1,22 @@
-"""Putting the pieces together at start-up: translation, settings, sidebar, dock, tray."""
+"""Putting the pieces together at start-up: translation, settings, sidebar, dock, tray, phrases, hotkeys.
+
+Only what the first window needs is built before it shows; the pinyin index, the composer's guard and
+the review window are built the first time they are asked for.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTranslator
+from PySide6.QtCore import QEvent, QObject, QSettings, QTimer, QTranslator, Signal
 from PySide6.QtWidgets import QApplication
 
+from assistant import paths
 from assistant.desk import Desk
 from assistant.queue import FileQueue
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+FINISH_AT_THE_LATEST_MS = 1000
 
 
 def install_translation(app: QApplication, lang: str) -> QTranslator | None:
@@ -24,9 +30,135 @@ def install_translation(app: QApplication, lang: str) -> QTranslator | None:
     return None
 
 
+class Shell(QObject):
+    """Owns the sidebar and the windows it opens, and routes the global hotkeys to them.
+
+    The phrase panel, the paste machinery, speech and the global hotkeys are set up right after the sidebar
+    first paints: the clerk sees the window at once, and its simple phrase list works until the full
+    panel takes its place a moment later.
+    """
+
+    ready = Signal()
+
+    def __init__(self, desk: Desk, sidebar, scripts_dir: Path | None, hotkeys=None, sender=None) -> None:
+        super().__init__(sidebar)
+        self.desk, self.sidebar, self.scripts_dir = desk, sidebar, scripts_dir
+        self.hotkeys = hotkeys
+        self._sender = sender
+        self.inserter = None
+        self.panel = None
+        self.focus = None
+        self._quick_search = None
+        self._composer = None
+        self._review = None
+        sidebar.compose_requested.connect(self.open_composer)
+        sidebar.records_requested.connect(self.open_my_records)
+        sidebar.review_requested.connect(self.open_review)
+        sidebar.installEventFilter(self)
+        QTimer.singleShot(FINISH_AT_THE_LATEST_MS, self.finish)  # a sidebar that never paints still gets it
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.sidebar and event.type() == QEvent.Type.Paint:
+            self.sidebar.removeEventFilter(self)
+            QTimer.singleShot(0, self.finish)
+        return False
+
+    def finish(self) -> None:
+        """Build what the first window could do without: panel, paste, speech, hotkeys."""
+        if self.panel is not None:
+            return
+        from assistant.speech import Speaker
+        from ui.focus import FocusReturn
+        from ui.hotkey_bridge import HotkeyBridge
+        from ui.paste import Inserter, choose_sender
+        from ui.phrase_panel import PhrasePanel
+
+        sender, reason = self._sender if self._sender is not None else choose_sender()
+        self.inserter = Inserter(sender, reason, parent=self)
+        self.panel = PhrasePanel(self.desk, self.inserter, Speaker())
+        self.sidebar.set_phrase_panel(self.panel)
+        self.focus = FocusReturn()
+        if self.hotkeys is None:
+            self.hotkeys = HotkeyBridge.for_this_desktop(parent=self)
+        self.hotkeys.activated.connect(self.on_hotkey)
+        if self.hotkeys.status:
+            self.sidebar.message.setText(self.hotkeys.status)
+        self.ready.emit()
+
+    def close(self) -> None:
+        """Let go of the global hotkeys (they belong to the X server, not to us)."""
+        if self.hotkeys is not None:
+            self.hotkeys.close()
+
+    def on_hotkey(self, action: str) -> None:
+        """A global hotkey: 来人, the quick search, or favourite N (inserted into the focused program)."""
+        if action == "interaction_start":
+            self.sidebar.on_start()
+        elif action == "quick_search":
+            self.open_quick_search()
+        elif action.startswith("fav") and action[3:].isdigit():
+            favourites = [pid for pid in self.panel.favourites.ids if pid in self.desk.scripts.phrases]
+            number = int(action[3:])
+            if number <= len(favourites):
+                self.panel.use(favourites[number - 1], "insert")
+            else:
+                self.sidebar.message.setText(self.tr("第 {0} 个常用语尚未设置：在用语旁点 ☆ 加入常用。").format(number))
+
+    def open_quick_search(self) -> None:
+        self.finish()
+        if self._quick_search is None:
+            from assistant.search import PhraseIndex, usage_counts
+            from ui.quick_search import QuickSearch
+
+            index = PhraseIndex.for_phrases(self.desk.scripts.phrases.values(), self.scripts_dir)
+            index.set_uses(usage_counts(self.desk.store.conn))
+            self._quick_search = QuickSearch(index, self.desk.scripts.phrases, self.panel.use)
+            self._quick_search.chosen.connect(index.add_use)
+        self._quick_search.popup()
+
+    def open_composer(self) -> None:
+        self.finish()
+        if self._composer is None:
+            from ui.composer import Composer
+
+            self._composer = Composer(self.desk)
+            self._composer.insert_requested.connect(self._insert_from_composer)
+        self.focus.remember()
+        self._composer.show()
+        self._composer.raise_()
+        self._composer.activateWindow()
+
+    def _insert_from_composer(self, text: str) -> None:
+        self.focus.restore()
+        self.inserter.insert(text)
+
+    def open_my_records(self) -> None:
+        clerk = self.desk.state.clerk
+        if clerk is None:
+            self.sidebar.message.setText(self.tr("请先签到，再查看本人的记录。"))
+            return
+        self._show_review(lead=False, clerk=clerk)
+
+    def open_review(self) -> None:
+        from assistant.lead_pin import LeadPin
+        from ui.review_window import ask_lead_pin
+
+        if ask_lead_pin(None, LeadPin(paths.data_dir(), self.scripts_dir)):
+            self._show_review(lead=True, clerk=None)
+
+    def _show_review(self, lead: bool, clerk: str | None) -> None:
+        from ui.review_window import ReviewWindow
+
+        if self._review is not None:
+            self._review.close()
+        self._review = ReviewWindow(self.desk, lead=lead, clerk=clerk)
+        self._review.show()
+
+
 def build_shell(app: QApplication, desk: Desk, problems: list[str], lang: str = "zh",
-                settings: QSettings | None = None):
-    """The docked sidebar with its tray icon, shown."""
+                settings: QSettings | None = None, scripts_dir: Path | None = None, hotkeys=None, sender=None):
+    """The docked sidebar with its tray icon, shown; `hotkeys` (a HotkeyBridge) and `sender` (a KeySender
+    and the reason when there is none) replace the desktop's own, for tests."""
     from ui.dock import Dock
     from ui.sidebar import Sidebar
     from ui.tray import Tray
@@ -36,6 +168,7 @@ def build_shell(app: QApplication, desk: Desk, problems: list[str], lang: str = 
     queue_file = str(settings.value("queue/file", ""))
     queue = FileQueue(Path(queue_file), desk.state.window) if queue_file else None
     sidebar = Sidebar(desk, problems=problems, queue=queue, settings=settings)
+    sidebar.shell = Shell(desk, sidebar, scripts_dir, hotkeys, sender)
     dock = Dock(sidebar, settings)
     sidebar.dock = dock
     sidebar.collapse_requested.connect(dock.set_collapsed)

@@ -30,6 +30,8 @@ from assistant.desk import Desk, Outcome
 from assistant.phrases import RenderError, render, required_fields
 from assistant.queue import QueueSource
 from assistant.rules import COMPLAINT_STATUSES, ROLES, State
+from ui.checklist_dialog import ChecklistDialog
+from ui.closing_banner import ClosingBanner
 from ui.form_dialog import FormField, ask
 from ui.signin_dialog import SignInDialog
 
@@ -51,6 +53,9 @@ class Sidebar(QWidget):
     state_changed = Signal()
     pause_changed = Signal(bool)
     collapse_requested = Signal(bool)
+    compose_requested = Signal()
+    records_requested = Signal()
+    review_requested = Signal()
 
     def __init__(self, desk: Desk, problems: list[str] | None = None, queue: QueueSource | None = None,
                  settings: QSettings | None = None) -> None:
@@ -219,6 +224,10 @@ class Sidebar(QWidget):
             ("complaint", self.tr("投诉登记"), self.tr("投诉举报登记（第 31 条）"), self.on_complaint),
             ("internal", self.tr("内部工作"), self.tr("开始或结束内部工作（第 23 条）"), self.on_internal_clicked),
             ("follow_ups", self.tr("待答复"), self.tr("待答复事项（第 18、30 条）"), self.on_follow_ups),
+            ("compose", self.tr("撰写回复"), self.tr("撰写书面回复并检查服务忌语（第 60 条）"),
+             self.compose_requested.emit),
+            ("records", self.tr("我的记录"), self.tr("查看本人的记录并添加说明"), self.records_requested.emit),
+            ("review", self.tr("值班长审阅"), self.tr("值班长审阅与导出（需要 PIN）"), self.review_requested.emit),
         )):
             button = self._button(f"helper_{name}", text, accessible)
             button.clicked.connect(slot)
@@ -288,15 +297,8 @@ class Sidebar(QWidget):
         return button
 
     def _embed_other_widgets(self) -> None:
-        """Embed the closing/overtime banner of issue 5 when it exists."""
-        try:
-            from ui.closing_banner import ClosingBanner  # type: ignore[import-not-found]
-        except ImportError:
-            return
-        try:
-            self.banner_slot.addWidget(ClosingBanner(self.desk))
-        except TypeError:  # a different constructor: leave it to its owner to wire up
-            pass
+        """The closing-time / overtime banner (rule 28) sits under the header."""
+        self.banner_slot.addWidget(ClosingBanner(self.desk))
 
     def set_phrase_panel(self, widget: QWidget) -> None:
         """Put the phrase panel (issue 4: PhrasePanel with slot on_state(state)) in place of the simple list."""
@@ -398,16 +400,7 @@ class Sidebar(QWidget):
         return str(self.settings.value(key, default)) if self.settings is not None else default
 
     def on_checklist_clicked(self) -> None:
-        try:
-            from ui.checklist_dialog import ChecklistDialog  # type: ignore[import-not-found]
-        except ImportError:
-            self.message.setText(self.tr("班前检查：请使用命令行 checklist（对话框开发中）。"))
-            return
-        try:
-            dialog = ChecklistDialog(self.desk)
-        except TypeError:
-            dialog = ChecklistDialog(self.desk, self)
-        dialog.exec()
+        ChecklistDialog(self.desk).exec()
 
     def on_pause_clicked(self) -> None:
         if self.desk.state.pause is not None:

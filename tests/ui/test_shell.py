@@ -1,0 +1,92 @@
+"""The assembled sidebar: the phrase panel in place, global hotkeys routed, the composer and quick search."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+from assistant.hotkeys import FakeBackend
+from tests.conftest import ready_desk
+from ui.hotkey_bridge import HotkeyBridge
+from ui.paste import FakeSender
+from ui.phrase_panel import PhrasePanel
+from ui.shell import build_shell
+
+
+@pytest.fixture
+def shell(qtbot, desk, tmp_path, monkeypatch):
+    monkeypatch.setenv("WA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("WA_NO_SPEECH", "1")
+    backend = FakeBackend()
+    hotkeys = HotkeyBridge(backend)
+    sender = FakeSender()
+    settings = QSettings(str(tmp_path / "sidebar.ini"), QSettings.IniFormat)
+    sidebar = build_shell(QApplication.instance(), desk, [], settings=settings, hotkeys=hotkeys,
+                          sender=(sender, ""))
+    qtbot.addWidget(sidebar)
+    assert sidebar.shell.panel is None  # built after the window is on screen
+    qtbot.waitUntil(lambda: sidebar.shell.panel is not None, timeout=5000)
+    yield sidebar, backend, sender
+    hotkeys.close()
+    for window in (sidebar.shell._composer, sidebar.shell._quick_search, sidebar.shell._review):
+        if window is not None:
+            window.close()
+
+
+def test_the_phrase_panel_replaces_the_simple_list(shell):
+    sidebar, _, _ = shell
+    assert isinstance(sidebar.phrase_panel, PhrasePanel)
+    assert sidebar.phrase_stack.currentWidget() is sidebar.phrase_panel
+
+
+def test_laireng_hotkey_starts_an_interaction(shell, desk, qtbot):
+    sidebar, backend, _ = shell
+    ready_desk(desk)
+    assert backend.trigger("ctrl+alt+n")
+    assert desk.state.interaction is not None and desk.state.interaction.step == "ying"
+
+
+def test_favourite_hotkey_inserts_into_the_focused_program(shell, desk, qtbot):
+    sidebar, backend, sender = shell
+    sidebar.phrase_panel.toggle_favourite("greet.wait")
+    backend.trigger("ctrl+alt+1")
+    qtbot.waitUntil(lambda: "ctrl+v" in sender.calls, timeout=3000)
+    assert QGuiApplication.clipboard().text() == "请稍候，我们马上为您办理！"
+    used = [e.payload for e in desk.store.events() if e.kind == "phrase_used"]
+    assert used[-1]["phrase"] == "greet.wait" and used[-1]["mode"] == "insert"
+
+
+def test_an_unset_favourite_says_how_to_set_it(shell):
+    sidebar, backend, sender = shell
+    backend.trigger("ctrl+alt+9")
+    assert "☆" in sidebar.message.text() and not sender.calls
+
+
+def test_quick_search_hotkey_opens_the_popup(shell, qtbot):
+    sidebar, backend, _ = shell
+    backend.trigger("ctrl+alt+space")
+    popup = sidebar.shell._quick_search
+    assert popup is not None and popup.isVisible()
+    popup.line.setText("qsh")
+    assert popup.selected() == "greet.wait"
+
+
+def test_composer_inserts_through_the_paste_machinery(shell, qtbot):
+    sidebar, _, sender = shell
+    sidebar.compose_requested.emit()
+    composer = sidebar.shell._composer
+    assert composer is not None and composer.isVisible()
+    composer.insert_requested.emit("您好，请稍候。")
+    qtbot.waitUntil(lambda: "ctrl+v" in sender.calls, timeout=3000)
+
+
+def test_my_records_needs_a_signed_in_clerk(shell, desk):
+    sidebar, _, _ = shell
+    sidebar.records_requested.emit()
+    assert "签到" in sidebar.message.text() and sidebar.shell._review is None
+    ready_desk(desk)
+    sidebar.records_requested.emit()
+    review = sidebar.shell._review
+    assert review is not None and not review.lead and review.own_clerk == "A0123"
