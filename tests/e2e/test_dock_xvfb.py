@@ -11,15 +11,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.xserver import xvfb
+
 pytestmark = pytest.mark.xvfb
 ROOT = Path(__file__).resolve().parents[2]
-DISPLAY = ":102"
 NEEDED = ("Xvfb", "openbox", "xdotool", "xprop")
+DISPLAY = ""  # set by the x_server fixture: a display number Xvfb picked itself
 
 
 def env() -> dict[str, str]:
-    e = dict(os.environ, DISPLAY=DISPLAY, QT_QPA_PLATFORM="xcb", PYTHONPATH=str(ROOT))
-    return e
+    return dict(os.environ, DISPLAY=DISPLAY, QT_QPA_PLATFORM="xcb", PYTHONPATH=str(ROOT))
 
 
 def wait_until(check, timeout=10.0):
@@ -42,27 +43,14 @@ def workarea() -> list[int]:
 
 @pytest.fixture(scope="module")
 def x_server():
+    global DISPLAY
     missing = [tool for tool in NEEDED if shutil.which(tool) is None]
     if missing:
         pytest.skip(f"needs {', '.join(missing)} (Debian: xvfb openbox xdotool x11-utils)")
-    wait_until(lambda: not Path(f"/tmp/.X{DISPLAY[1:]}-lock").exists(), 5)  # a previous run's server going away
-    xvfb = subprocess.Popen(["Xvfb", DISPLAY, "-screen", "0", "1366x768x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        if not wait_until(lambda: xvfb.poll() is None and subprocess.run(["xprop", "-root"], env=env(), capture_output=True,
-                                                 check=False).returncode == 0):
-            pytest.skip(f"Xvfb {DISPLAY} did not start (display in use?)")
-        wm = subprocess.Popen(["openbox"], env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            if not wait_until(lambda: workarea() == [0, 0, 1366, 768]):
-                pytest.skip(f"openbox did not publish _NET_WORKAREA on {DISPLAY}: {workarea()}")
-            yield
-        finally:
-            wm.terminate()
-            wm.wait(5)
-    finally:
-        xvfb.terminate()
-        xvfb.wait(5)
+    with xvfb(window_manager=True) as display:
+        DISPLAY = display
+        assert wait_until(lambda: workarea() == [0, 0, 1366, 768]), f"openbox gave no work area: {workarea()}"
+        yield
 
 
 def start(tmp_path, *args) -> tuple[subprocess.Popen, int]:

@@ -13,6 +13,7 @@ import time
 import pytest
 
 from tests.conftest import ROOT
+from tests.e2e.xserver import xvfb
 
 pytestmark = [
     pytest.mark.xvfb,
@@ -49,22 +50,9 @@ app.exec()
 
 @pytest.fixture(scope="module")
 def xserver():
-    """A private Xvfb on a free display number (-displayfd), so parallel suite runs never share grabs."""
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1366x768x24"],
-                            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    number = b""
-    with os.fdopen(read_fd, "rb") as pipe:
-        while not number.endswith(b"\n"):
-            chunk = pipe.read(1)
-            if not chunk:
-                break
-            number += chunk
-    display = f":{number.decode().strip()}"
-    yield {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
-    proc.terminate()
-    proc.wait(timeout=5)
+    """A private Xvfb on a free display number, so that no other run shares its grabs."""
+    with xvfb() as display:
+        yield {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
 
 
 def wait_line(proc: subprocess.Popen, prefix: str, timeout: float = 15) -> str:
