@@ -7,7 +7,7 @@ The sidebar embeds it as ``ChecklistDialog(desk)`` and calls ``refresh()`` when 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 from assistant import shift
 from assistant.desk import Desk, Outcome
 
-SECTION_TITLES = {"equipment": "设备与场地（第 19 条）", "appearance": "着装与仪容自查（第 41–47 条）"}
+SECTION_TITLES = {"equipment": QT_TRANSLATE_NOOP("ChecklistDialog", "设备与场地（第 19 条）"),
+                  "appearance": QT_TRANSLATE_NOOP("ChecklistDialog", "着装与仪容自查（第 41–47 条）")}
 
 
 class ChecklistDialog(QDialog):
@@ -68,14 +69,14 @@ class ChecklistDialog(QDialog):
         for item in desk.scripts.checklist.items:
             if item.section != section:
                 section = item.section
-                title = self._label(f"section_{section}", self.tr(SECTION_TITLES.get(section, section)))
+                title = self._label(f"section_{section}", self.tr(SECTION_TITLES[section]) if section in SECTION_TITLES else section)
                 title.setFont(bold)
                 grid.addWidget(title, row, 0, 1, 4)
                 row += 1
             label = self._label(f"item_{item.id}", item.text)
             label.setToolTip(item.seed)
-            ok = self._button(f"ok_{item.id}", self.tr("正常"), self.tr(f"{item.text}：正常"))
-            fault = self._button(f"fault_{item.id}", self.tr("故障"), self.tr(f"{item.text}：故障"))
+            ok = self._button(f"ok_{item.id}", self.tr("正常"), self.tr("{0}：正常").format(item.text))
+            fault = self._button(f"fault_{item.id}", self.tr("故障"), self.tr("{0}：故障").format(item.text))
             group = QButtonGroup(self)
             group.setExclusive(True)
             ok.setProperty("answer", "ok")
@@ -85,7 +86,7 @@ class ChecklistDialog(QDialog):
                 group.addButton(button)
             note = QLineEdit()
             note.setObjectName(f"note_{item.id}")
-            note.setAccessibleName(self.tr(f"{item.text}：故障说明"))
+            note.setAccessibleName(self.tr("{0}：故障说明").format(item.text))
             note.setPlaceholderText(self.tr("故障说明（必填）"))
             note.setEnabled(False)
             ok.clicked.connect(lambda _=False, i=item.id: self.tick(i, True))
@@ -182,7 +183,7 @@ class ChecklistDialog(QDialog):
         done = sum(1 for i in self.ok_buttons if i in state.checklist)
         total = len(self.ok_buttons)
         submitted = state.checklist_submitted_at is not None
-        self.progress.setText(self.tr(f"已检查 {done} / {total} 项") + (self.tr("，已提交") if submitted else ""))
+        self.progress.setText(self.tr("已检查 {0} / {1} 项").format(done, total) + (self.tr("，已提交") if submitted else ""))
         self.submit_button.setEnabled(state.clerk is not None and done == total and not submitted)
         now = self.desk.clock.now()
         opening = shift.shift_opening(self.desk.scripts.hours, now, state.window)
@@ -193,9 +194,9 @@ class ChecklistDialog(QDialog):
         else:
             lead = self.desk.scripts.hours.thresholds.checklist_lead_minutes
             timing = shift.timing(now, opening, lead)
-            text = self.tr(f"{opening:%H:%M} 开门，须在 {timing.deadline:%H:%M} 前完成检查（第 19 条）")
+            text = self.tr("{0:%H:%M} 开门，须在 {1:%H:%M} 前完成检查（第 19 条）").format(opening, timing.deadline)
             if timing.late:
-                text += self.tr(f"——已超过 {timing.late_minutes} 分钟")
+                text += self.tr("——已超过 {0} 分钟").format(timing.late_minutes)
         self.deadline.setText(text)
         self.deadline.setAccessibleName(text)
         self.changed.emit()

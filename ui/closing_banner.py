@@ -60,14 +60,15 @@ class ClosingBanner(QFrame):
         elif status.overtime:
             self.setStyleSheet(OVERTIME_STYLE)
             self.headline.setText(self.tr("延时服务中"))
-            self.detail.setText(self.tr(f"{status.closing:%H:%M} 已到下班时间 · 已延时服务 {status.served} 人 · "
-                                        f"等候 {status.waiting} 人。办完、无人等候后再下班（第 28 条）。"))
+            self.detail.setText(self.tr("{0:%H:%M} 已到下班时间 · 已延时服务 {1} 人 · 等候 {2} 人。"
+                                        "办完、无人等候后再下班（第 28 条）。").format(
+                status.closing, status.served, status.waiting))
             self.show()
         else:
             minutes = max(0, int((status.closing - self.desk.clock.now()).total_seconds() // 60))
             self.setStyleSheet(NEAR_STYLE)
-            self.headline.setText(self.tr(f"{status.closing:%H:%M} 下班 · 还有 {minutes} 分钟"))
-            self.detail.setText(self.tr(f"等候 {status.waiting} 人。正在办理的照常办完，等候的不得拒绝（第 28 条）。"))
+            self.headline.setText(self.tr("{0:%H:%M} 下班 · 还有 {1} 分钟").format(status.closing, minutes))
+            self.detail.setText(self.tr("等候 {0} 人。正在办理的照常办完，等候的不得拒绝（第 28 条）。").format(status.waiting))
             self.show()
         self.headline.setAccessibleName(self.headline.text() or self.tr("下班提醒"))
         self.detail.setAccessibleName(self.detail.text() or self.tr("下班提醒详情"))

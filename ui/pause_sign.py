@@ -20,7 +20,9 @@ class PauseSign(QWidget):
         self.setAttribute(Qt.WA_ShowWithoutActivating)
         layout = QVBoxLayout(self)
         layout.setAlignment(Qt.AlignCenter)
-        self.title = QLabel(self.tr("暂停服务"))
+        # What the public reads stays Chinese whatever the clerk's UI language (rule 40's wording); only the
+        # window title and the accessible names go through tr().
+        self.title = QLabel("暂停服务")
         self.title.setObjectName("pause_title")
         self.title.setAccessibleName(self.tr("暂停服务"))
         self.title.setAlignment(Qt.AlignCenter)
@@ -38,7 +40,7 @@ class PauseSign(QWidget):
 
     def set_reason(self, reason: str, since: str = "") -> None:
         """Show why and since when the window pauses."""
-        text = reason if not since else self.tr("{0}（{1} 起）").format(reason, since)
+        text = reason if not since else f"{reason}（{since} 起）"
         self.detail.setText(text)
         self.detail.setAccessibleName(text)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -30,7 +30,8 @@ from assistant.rules import State
 from assistant.scripts import Phrase
 from ui.phrase_form import PhraseForm, RecentValues
 
-MODES = {"insert": "插入", "copy": "复制", "speak": "朗读"}
+MODES = {"insert": QT_TRANSLATE_NOOP("PhraseRow", "插入"), "copy": QT_TRANSLATE_NOOP("PhraseRow", "复制"),
+         "speak": QT_TRANSLATE_NOOP("PhraseRow", "朗读")}  # self.tr(text) in PhraseRow looks them up
 
 
 class Favourites:
@@ -80,7 +81,8 @@ class PhraseRow(QFrame):
         self.label.setObjectName(f"text_{phrase.id}")
         self.label.setAccessibleName(phrase.template)
         self.label.setWordWrap(True)
-        self.label.setToolTip(f"第 {phrase.rule} 条 · {phrase.category}" + (f" · {phrase.when}" if phrase.when else ""))
+        self.label.setToolTip(self.tr("第 {0} 条 · {1}").format(phrase.rule, phrase.category)
+                              + (f" · {phrase.when}" if phrase.when else ""))
         layout.addWidget(self.label)
         buttons = QHBoxLayout()
         buttons.setSpacing(4)

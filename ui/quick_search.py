@@ -102,7 +102,7 @@ class QuickSearch(QWidget):
                 continue
             item = QListWidgetItem(phrase.template)
             item.setData(Qt.UserRole, hit.id)
-            item.setToolTip(f"{phrase.category} · 第 {phrase.rule} 条")
+            item.setToolTip(self.tr("{0} · 第 {1} 条").format(phrase.category, phrase.rule))
             self.results.addItem(item)
         if self.results.count():
             self.results.setCurrentRow(0)

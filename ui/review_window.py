@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QAbstractTableModel, QCoreApplication, QDate, QModelIndex, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QApplication,
@@ -42,10 +42,11 @@ from assistant.lead_pin import HOW_TO_SET, LeadPin
 from assistant.reports import CHART_TITLES, Report, ReportFilter, Table, build_report, preset_range
 from assistant.rules import ROLES
 
-PRESETS = (("day", "今天"), ("week", "本周"), ("month", "本月"), ("custom", "自定义"))
+PRESETS = (("day", QT_TRANSLATE_NOOP("ReviewWindow", "今天")), ("week", QT_TRANSLATE_NOOP("ReviewWindow", "本周")),
+           ("month", QT_TRANSLATE_NOOP("ReviewWindow", "本月")), ("custom", QT_TRANSLATE_NOOP("ReviewWindow", "自定义")))
 ACKABLE = ("checklist", "checklist_items", "faults", "overtime")
 EXPLAINABLE = ("checklist", "faults")
-ALL = "全部"
+ALL = QT_TRANSLATE_NOOP("ReviewWindow", "全部")  # shown as self.tr(ALL)
 
 
 class TableModel(QAbstractTableModel):
@@ -86,13 +87,13 @@ class ReviewWindow(QWidget):
         layout = QVBoxLayout(self)
 
         bar = QHBoxLayout()
-        self.preset = self._combo("reviewPreset", self.tr("日期范围"), [label for _, label in PRESETS])
+        self.preset = self._combo("reviewPreset", self.tr("日期范围"), [self.tr(label) for _, label in PRESETS])
         self.preset.setCurrentIndex(0)
         self.date_from = self._date("reviewFrom", self.tr("起始日期"))
         self.date_to = self._date("reviewTo", self.tr("截止日期"))
-        self.window_box = self._combo("reviewWindowFilter", self.tr("窗口"), [ALL])
-        self.clerk_box = self._combo("reviewClerkFilter", self.tr("工作证编号"), [ALL])
-        self.role_box = self._combo("reviewRoleFilter", self.tr("岗位"), [ALL, *ROLES])
+        self.window_box = self._combo("reviewWindowFilter", self.tr("窗口"), [self.tr(ALL)])
+        self.clerk_box = self._combo("reviewClerkFilter", self.tr("工作证编号"), [self.tr(ALL)])
+        self.role_box = self._combo("reviewRoleFilter", self.tr("岗位"), [self.tr(ALL), *ROLES])
         self.refresh_button = self._button("reviewRefresh", self.tr("刷新"), self.refresh)
         for label, widget in ((self.tr("范围"), self.preset), (self.tr("从"), self.date_from),
                               (self.tr("到"), self.date_to), (self.tr("窗口"), self.window_box),
@@ -181,7 +182,7 @@ class ReviewWindow(QWidget):
     def current_filter(self) -> ReportFilter:
         def pick(box: QComboBox) -> str | None:
             text = box.currentText()
-            return None if text in (ALL, "") else text
+            return None if text in (self.tr(ALL), "") else text
 
         start, end = self.date_from.date().toPython(), self.date_to.date().toPython()
         clerk = self.own_clerk if not self.lead else pick(self.clerk_box)
@@ -212,15 +213,15 @@ class ReviewWindow(QWidget):
         self.tabs.addTab(self._charts(), self.tr("图表"))
         if 0 <= current < self.tabs.count():
             self.tabs.setCurrentIndex(current)
-        self.head_label.setText(f"链尾 #{self.report.head_id} {self.report.head_hash[:16]}…")
+        self.head_label.setText(self.tr("链尾 #{0} {1}…").format(self.report.head_id, self.report.head_hash[:16]))
         self.head_label.setToolTip(self.report.head_hash)
 
     def _fill_filter(self, box: QComboBox, values: tuple[str, ...]) -> None:
         chosen = box.currentText()
         box.blockSignals(True)
         box.clear()
-        box.addItems([ALL, *values])
-        box.setCurrentText(chosen if chosen in values else ALL)
+        box.addItems([self.tr(ALL), *values])
+        box.setCurrentText(chosen if chosen in values else self.tr(ALL))
         box.blockSignals(False)
 
     def _charts(self) -> QWidget:
@@ -346,22 +347,24 @@ class ReviewWindow(QWidget):
             QMessageBox.warning(self, self.tr("导出"), str(exc))
             return
         self.refresh()
-        QMessageBox.information(self, self.tr("导出"), f"已导出 {result.rows} 行到 {result.path}。")
+        QMessageBox.information(self, self.tr("导出"), self.tr("已导出 {0} 行到 {1}。").format(result.rows, result.path))
 
 
 def ask_lead_pin(parent: QWidget | None, pin: LeadPin) -> bool:
     """The PIN gate: says how to set a PIN when none exists; True when the right PIN was given."""
+    title = QCoreApplication.translate("ReviewWindow", "值班长审阅")
     if not pin.is_set():
-        QMessageBox.information(parent, "值班长审阅", HOW_TO_SET)
+        QMessageBox.information(parent, title, HOW_TO_SET)
         return False
     while True:
-        text, ok = QInputDialog.getText(parent, "值班长审阅", "值班长 PIN：", QLineEdit.EchoMode.Password)
+        text, ok = QInputDialog.getText(parent, title, QCoreApplication.translate("ReviewWindow", "值班长 PIN："),
+                                        QLineEdit.EchoMode.Password)
         if not ok:
             return False
         result = pin.check(text)
         if result.ok:
             return True
-        QMessageBox.warning(parent, "值班长审阅", result.message)
+        QMessageBox.warning(parent, title, result.message)
 
 
 def run_review(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QScreen, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
@@ -37,6 +37,14 @@ from ui.signin_dialog import SignInDialog
 
 RETURN_FAULTS = ("未填", "未签章", "缺少报表", "计算有误", "数据不符", "资料不全")  # rule 22
 PAUSE_REASONS = ("会议", "培训", "系统维护", "临时离岗", "就餐", "其他")
+# Labels that arrive as data (outcome names, the fixed flow step names of scripts_zh/flow.toml): listed here
+# so that pyside6-lupdate extracts them; self.tr(value) looks them up.
+OUTCOME_LABELS = (QT_TRANSLATE_NOOP("Sidebar", "办结"), QT_TRANSLATE_NOOP("Sidebar", "退回"),
+                  QT_TRANSLATE_NOOP("Sidebar", "转办"), QT_TRANSLATE_NOOP("Sidebar", "无法办理"),
+                  QT_TRANSLATE_NOOP("Sidebar", "待答复"))
+STEP_LABELS = (QT_TRANSLATE_NOOP("Sidebar", "迎"), QT_TRANSLATE_NOOP("Sidebar", "问"),
+               QT_TRANSLATE_NOOP("Sidebar", "接"), QT_TRANSLATE_NOOP("Sidebar", "听"),
+               QT_TRANSLATE_NOOP("Sidebar", "递"), QT_TRANSLATE_NOOP("Sidebar", "送"))
 FIELD_KINDS = {"text": "text", "choice": "choice", "date": "date", "working-days": "number", "number": "number"}
 
 Asker = Callable[[str, list[FormField], str], "dict[str, str] | None"]
@@ -147,9 +155,9 @@ class Sidebar(QWidget):
         steps.setSpacing(3)
         self.step_buttons: dict[str, QPushButton] = {}
         for step in desk.scripts.flow.steps:
-            button = self._button(f"step_{step.id}", step.name, step.title)
+            button = self._button(f"step_{step.id}", self.tr(step.name), step.title)
             button.setCheckable(True)
-            button.setToolTip(f"{step.title}（第 {step.rule} 条）")
+            button.setToolTip(self.tr("{0}（第 {1} 条）").format(step.title, step.rule))
             button.clicked.connect(lambda _=False, s=step.id: self.on_step_clicked(s))
             steps.addWidget(button)
             self.step_buttons[step.id] = button
@@ -202,7 +210,8 @@ class Sidebar(QWidget):
         self.outcome_buttons: dict[str, QPushButton] = {}
         for i, (outcome, name) in enumerate((("办结", "done"), ("退回", "return"), ("转办", "refer"),
                                              ("无法办理", "cannot"), ("待答复", "pending"))):
-            button = self._button(f"outcome_{name}", self.tr(outcome), self.tr("办理结果：") + self.tr(outcome))
+            label = self.tr(outcome)  # one of OUTCOME_LABELS
+            button = self._button(f"outcome_{name}", label, self.tr("办理结果：") + label)
             button.clicked.connect(lambda _=False, o=outcome: self.on_outcome_clicked(o))
             grid.addWidget(button, i // 3, i % 3)
             self.outcome_buttons[outcome] = button
@@ -565,7 +574,7 @@ class Sidebar(QWidget):
             self.message.setText(self.tr("没有待答复事项。"))
             return
         labels = [f"{f.number}. {f.topic}（{f.due}）" for f in items]
-        labels += [f"投诉 {c.number}. {c.content}（{c.deadline}）" for c in open_complaints]
+        labels += [self.tr("投诉 {0}. {1}（{2}）").format(c.number, c.content, c.deadline) for c in open_complaints]
         answer = self.ask(self.tr("待答复事项"), [FormField("item", self.tr("事项"), "choice", tuple(labels)),
                                                   FormField("answer", self.tr("答复情况"))])
         if answer is None or answer["item"] not in labels:
@@ -634,10 +643,10 @@ class Sidebar(QWidget):
             who = f"{state.clerk} · {state.role}"
         else:
             who = self.tr("未签到")
-        status = service.shift_status(state)
+        status = self.status_label(service.shift_status(state))
         if state.interaction is not None:
             status = self.tr("接待中：第 {0} 位").format(state.interaction.number)
-        self.status.setText(f"{who} · {self.tr(status)}")
+        self.status.setText(f"{who} · {status}")
         self.waiting_label.setText(self.tr("等候 {0} 人").format(state.waiting))
         self.signin_button.setText(self.tr("签退") if state.clerk else self.tr("签到"))
         self.pause_button.setText(self.tr("恢复服务") if state.pause else self.tr("暂停服务"))
@@ -666,6 +675,17 @@ class Sidebar(QWidget):
             self.phrase_panel.on_state(state)
         self.tick()
 
+    def status_label(self, status: str) -> str:
+        """assistant.service.shift_status() in the UI language (the status line has its own short words)."""
+        labels = {
+            "未签到": self.tr("未签到", "shift status"), "已下班": self.tr("已下班", "shift status"),
+            "班前检查未完成": self.tr("班前检查未完成", "shift status"),
+            "暂停服务": self.tr("暂停服务", "shift status"), "系统故障": self.tr("系统故障", "shift status"),
+            "通话中": self.tr("通话中", "shift status"), "接待中": self.tr("接待中", "shift status"),
+            "空闲": self.tr("空闲", "shift status"),
+        }
+        return labels.get(status, status)
+
     def show_step(self, step_id: str) -> None:
         """Show the prompt and phrases of one step of the flow, for the signed-in role."""
         self.shown_step = step_id
@@ -680,7 +700,7 @@ class Sidebar(QWidget):
             phrase = self.desk.scripts.phrase(phrase_id)
             item = QListWidgetItem(phrase.template)
             item.setData(Qt.UserRole, phrase.id)
-            item.setToolTip(f"第 {phrase.rule} 条 · {phrase.category}")
+            item.setToolTip(self.tr("第 {0} 条 · {1}").format(phrase.rule, phrase.category))
             self.phrases.addItem(item)
 
     def tick(self) -> None:
@@ -695,6 +715,7 @@ class Sidebar(QWidget):
         else:
             self.timers.setText("")
         lines: list[str] = []
+        warning = None
         ringing = service.ring_seconds(state, now)
         if ringing is not None:
             lines.append(self.tr("铃响 {0} 秒").format(int(ringing))
@@ -706,14 +727,15 @@ class Sidebar(QWidget):
             warning = service.call_warning(state, now, self.desk.scripts)
             if warning:
                 lines.append(warning)
+        long_fault = state.fault is not None and service.fault_is_long(state, now)
         if state.fault is not None:
             fault_s = (now - datetime.fromisoformat(state.fault.since)).total_seconds()
             lines.append(self.tr("故障 {0}").format(_clock(fault_s))
-                         + (self.tr("：时间较长，请留下电话另行预约（第 24 条）")
-                            if service.fault_is_long(state, now) else ""))
+                         + (self.tr("：时间较长，请留下电话另行预约（第 24 条）") if long_fault else ""))
         self.call_panel.setText("\n".join(lines))
         self.call_panel.setVisible(bool(lines))
-        self.call_panel.setProperty("warn", bool(lines) and any("第" in line for line in lines))
+        # the lines that cite a rule warn (not by looking for 第 in the text: it is translated)
+        self.call_panel.setProperty("warn", bool(warning) or long_fault)
         self._show_follow_ups(state, now.date())
         self._poll_queue()
 
