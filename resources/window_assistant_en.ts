@@ -309,6 +309,14 @@
         <translation>No speech engine; speaking is unavailable.</translation>
     </message>
     <message>
+        <source>朗读不可用</source>
+        <translation>No speech</translation>
+    </message>
+    <message>
+        <source>朗读可用</source>
+        <translation>Speech ready</translation>
+    </message>
+    <message>
         <source>★ 收藏</source>
         <translation>★ Favourites</translation>
     </message>

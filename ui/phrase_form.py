@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt
@@ -29,15 +29,10 @@ RECENT_KEEP = 8
 
 
 def add_working_days(hours: Hours, start: date, days: int) -> date:
-    """The date `days` working days after `start` (a working day is one with opening periods in hours.toml)."""
-    day, left = start, days
-    for _ in range(days * 7 + 14):
-        if left <= 0:
-            break
-        day += timedelta(days=1)
-        if hours.periods_on(day):
-            left -= 1
-    return day
+    """The date `days` working days after `start`, by the national calendar of the loaded scripts
+    (Monday–Friday minus holidays plus 调休 make-up workdays; see `Hours.add_working_days`), not by the
+    hall's own opening hours."""
+    return hours.add_working_days(start, days)
 
 
 class RecentValues:

@@ -140,12 +140,11 @@ class PhrasePanel(QWidget):
         self.care.setFocusPolicy(Qt.NoFocus)
         self.care.toggled.connect(self.on_care_toggled)
         top.addWidget(self.care)
-        top.addStretch(1)
-        layout.addLayout(top)
         self.speech_status = QLabel()
         self.speech_status.setObjectName("speech_status")
-        self.speech_status.setWordWrap(True)
-        layout.addWidget(self.speech_status)
+        top.addWidget(self.speech_status)
+        top.addStretch(1)
+        layout.addLayout(top)
 
         self.scroll = QScrollArea()
         self.scroll.setObjectName("phrase_scroll")
@@ -162,7 +161,11 @@ class PhrasePanel(QWidget):
 
         ok, reason = speaker.available() if speaker is not None else (False, self.tr("没有语音引擎，朗读不可用。"))
         self.speech_ok, self.speech_reason = ok, reason
-        self.speech_status.setText("" if ok else reason)
+        # One line, not two: the sidebar's height belongs to the phrases. The reason is in the tooltip.
+        self.speech_status.setText("" if ok else self.tr("朗读不可用"))
+        self.speech_status.setToolTip(reason)
+        self.speech_status.setAccessibleName(reason or self.tr("朗读可用"))
+        self.care.setToolTip(reason)
         self.speech_status.setVisible(not ok)
         self.care.setEnabled(ok)
         if hasattr(inserter, "finished"):

@@ -712,8 +712,10 @@ class Sidebar(QWidget):
             step_s = (now - datetime.fromisoformat(state.interaction.step_at)).total_seconds()
             all_s = (now - datetime.fromisoformat(state.interaction.started_at)).total_seconds()
             self.timers.setText(self.tr("本环节 {0} · 本次 {1}").format(_clock(step_s), _clock(all_s)))
+            self.timers.show()
         else:
             self.timers.setText("")
+            self.timers.hide()  # its line goes to the phrases while nobody is served
         lines: list[str] = []
         warning = None
         ringing = service.ring_seconds(state, now)

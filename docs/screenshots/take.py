@@ -23,7 +23,7 @@ STATES = {"idle": "zh", "serving": "zh", "paused": "zh", "collapsed": "zh"}
 
 def shoot(display: str, state: str, lang: str, out: Path) -> None:
     env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb", "PYTHONPATH": str(ROOT),
-           "WA_NO_SPEECH": "1"}
+           "WA_NO_SPEECH": "1", "WA_SCREENSHOT_AT": "2026-11-26T10:12:00+08:00"}
     with tempfile.TemporaryDirectory() as tmp:
         env["WA_DATA_DIR"] = tmp
         proc = subprocess.Popen(

@@ -5,13 +5,14 @@ Prints "READY <window id>" once shown. `state` prepares the desk: idle, serving 
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer
 
-from assistant.clock import SystemClock
+from assistant.clock import FixedClock, SystemClock
 from assistant.desk import Desk
 from assistant.scripts import load_scripts
 from assistant.store import EventStore
@@ -40,7 +41,9 @@ def main() -> int:
     lang = sys.argv[4] if len(sys.argv) > 4 else "zh"
     app = make_application()
     store = EventStore.open(db)
-    desk = Desk(store, load_scripts(), SystemClock())
+    # Screenshots show a working morning, whatever the time they are taken at.
+    at = os.environ.get("WA_SCREENSHOT_AT")
+    desk = Desk(store, load_scripts(), FixedClock(datetime.fromisoformat(at)) if at else SystemClock())
     if state != "none":
         prepare(desk, state)
     settings = QSettings(settings_path, QSettings.IniFormat)

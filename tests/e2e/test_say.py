@@ -33,7 +33,8 @@ def read(path: Path) -> tuple[wave._wave_params, array.array]:
 def test_say_writes_speech_and_care_mode_is_longer(tmp_path):
     text = "请稍候，我们马上为您办理！"
     normal, care = tmp_path / "normal.wav", tmp_path / "care.wav"
-    assert say(text, "--out", str(normal)).returncode == 0
+    result = say(text, "--out", str(normal))
+    assert result.returncode == 0, result.stderr
     result = say(text, "--care", "--out", str(care))
     assert result.returncode == 0, result.stderr
     p_normal, s_normal = read(normal)

@@ -159,3 +159,177 @@ def test_pypinyin_is_not_imported_on_start_up_or_when_the_cache_is_warm(tmp_path
                                  capture_output=True, text=True, check=True).stdout.strip()
     assert run() == "True"   # cold: built with pypinyin
     assert run() == "False"  # warm: read from the cache file, pypinyin never loaded
+
+
+# ── the fast paths against a brute-force reference ─────────────────────────────────────────────────
+def _reference_match(q: str, units) -> int | None:
+    """Best tier at which `q` is typed over consecutive characters of `units`, plainly: each character
+    gives a non-empty prefix of one of its readings; PINYIN when every piece but the last is whole."""
+    from functools import cache
+
+    starts = [i for i, here in enumerate(units) if here and any(r[0] == q[0] for r in here)]
+    if not starts:
+        return None
+
+    @cache
+    def go(i: int, p: int) -> int | None:  # q[p:] typed from character i on
+        if i >= len(units) or not units[i]:
+            return None
+        best = None
+        for r in units[i]:
+            for j in range(1, len(r) + 1):
+                if q[p:p + j] != r[:j]:
+                    break
+                if p + j == len(q):
+                    return TIER_PINYIN
+                sub = go(i + 1, p + j)
+                if sub is not None:
+                    tier = sub if j == len(r) else TIER_INITIALS
+                    best = tier if best is None else min(best, tier)
+        return best
+
+    found = [t for i in starts if (t := go(i, 0)) is not None]
+    return min(found) if found else None
+
+
+def _reference(entries, units, uses, query: str) -> list[tuple[str, int]]:
+    """Every phrase checked with the plain matcher, sorted by tier, then use count, then order."""
+    from assistant.search import TIER_OTHER, normalize
+
+    q = normalize(query)
+    pinyin = q.isascii() and q.isalnum()
+    scored = []
+    for number, (e, (text_units, keyword_units)) in enumerate(zip(entries, units, strict=True)):
+        if q in e.text.lower():
+            tier = TIER_TEXT
+        elif pinyin and (t := _reference_match(q, text_units)) is not None:
+            tier = t
+        elif q in f"{e.keywords}\n{e.extra}".lower() or (
+                pinyin and _reference_match(q, keyword_units) is not None):
+            tier = TIER_OTHER
+        else:
+            continue
+        scored.append((tier, -uses.get(e.id, 0), number, e.id))
+    scored.sort()
+    return [(pid, tier) for tier, _u, _n, pid in scored]
+
+
+@pytest.fixture(scope="module")
+def mixed():
+    """Phrases recombined from the real library, with polyphones, keywords and a few ASCII letters."""
+    import random
+
+    from assistant.scripts import load_scripts
+    from assistant.search import _Readings, units_of
+
+    rng = random.Random(3)
+    real = [p.template for p in load_scripts().phrases.values()]
+    extra = "银行行长长期办理不动产登记身份证社会保险营业执照预约窗口重新提交绿律女"
+    out = []
+    for n in range(300):
+        text = "，".join(rng.sample(real, 2)) + "".join(rng.sample(extra, 3))
+        if n % 25 == 0:
+            text += " QSH a1 "
+        out.append(phrase(f"m{n}", text, (extra[rng.randrange(len(extra) - 2):][:2],)))
+    entries = entries_of(out)
+    uses = {f"m{rng.randrange(300)}": rng.randrange(1, 9) for _ in range(100)}
+    readings = _Readings()
+    units = [(units_of(e.text, readings), units_of(e.keywords, readings)) for e in entries]
+    return entries, uses, units
+
+
+def _typed_sequences(rng, entries) -> list[str]:
+    """Queries as a clerk types them: a key at a time, from real phrases (Chinese, pinyin, initials,
+    mixed), random letters, and corrections (backspace, then other keys)."""
+    from assistant.search import _Readings
+
+    readings = _Readings()
+    sequences = []
+    for _ in range(60):
+        text = rng.choice(entries).text
+        at = rng.randrange(len(text))
+        piece = text[at:at + rng.randrange(1, 7)]
+        style = rng.randrange(5)
+        if style == 0:
+            query = piece
+        else:
+            parts = []
+            for ch in piece:
+                found = readings(ch)
+                if not found:
+                    continue
+                r = rng.choice(found)
+                parts.append(r if style == 1 else r[0] if style == 2 else r[:rng.randrange(1, len(r) + 1)])
+            query = "".join(parts) or "q"
+        if style == 4 and rng.random() < 0.5:
+            query += rng.choice(["请", "办", "x", "zz"])
+        keys = [query[:k] for k in range(1, len(query) + 1)]
+        if rng.random() < 0.4 and len(query) > 2:  # a correction
+            keep = rng.randrange(1, len(query))
+            keys += [query[:k] for k in range(len(query) - 1, keep - 1, -1)]
+            keys += [query[:keep] + "".join(rng.choice("aeinghuoszq") for _ in range(k)) for k in range(1, 4)]
+        sequences.append(keys)
+    sequences.append(["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(k)) for k in (1, 2, 3, 4)])
+    return sequences
+
+
+def test_typed_queries_match_a_brute_force_reference(mixed):
+    """The short-query sets, the candidate memo (narrowing as keys are typed and erased) and the early
+    stop give exactly the results of checking every phrase with a plain matcher, limited or not."""
+    import random
+
+    entries, uses, units = mixed
+    rng = random.Random(11)
+    typed = PhraseIndex.build(entries)
+    typed.set_uses(uses)
+    checked = 0
+    for keys in _typed_sequences(rng, entries):
+        for query in keys:
+            expected = _reference(entries, units, uses, query)
+            limit = rng.choice([None, 1, 5, 12])
+            got = [(h.id, h.tier) for h in typed.search(query, limit=limit)]
+            assert got == expected[:limit], (query, limit)
+            fresh = PhraseIndex.build(entries) if checked % 80 == 0 else None
+            if fresh is not None:  # without a memo: the same answer
+                fresh.set_uses(uses)
+                assert [(h.id, h.tier) for h in fresh.search(query)] == expected, query
+            checked += 1
+    assert checked > 300
+
+
+def test_the_cache_file_holds_the_finished_index(mixed, tmp_path, monkeypatch):
+    monkeypatch.setenv("WA_DATA_DIR", str(tmp_path / "data"))
+    entries, uses, _units = mixed
+    phrases = [phrase(e.id, e.text, tuple(e.keywords.split("\n")) if e.keywords else ()) for e in entries]
+    built = PhraseIndex.for_phrases(phrases, tmp_path)
+    loaded = PhraseIndex.for_phrases(phrases, tmp_path)
+    assert loaded is not built
+    for index in (built, loaded):
+        index.set_uses(uses)
+    for query in ("q", "qs", "qsh", "qing", "qingsh", "yinhang", "不动产", "a1", "m12", "lv", "lu", "zzzz"):
+        assert loaded.search(query, limit=12) == built.search(query, limit=12), query
+        assert loaded.search(query) == built.search(query), query
+
+
+def test_a_damaged_cache_file_is_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setenv("WA_DATA_DIR", str(tmp_path / "data"))
+    phrases = [phrase("a", "请稍候")]
+    PhraseIndex.for_phrases(phrases, tmp_path)
+    cache = next(tmp_path.glob(".phrase-index-*.json"))
+    cache.write_text(cache.read_text(encoding="utf-8")[:-40], encoding="utf-8")
+    assert ids(PhraseIndex.for_phrases(phrases, tmp_path).search("qsh")) == ["a"]
+    cache = next(tmp_path.glob(".phrase-index-*.json"))
+    cache.write_text(cache.read_text(encoding="utf-8").replace('"postings":"', '"postings":"AAAA'),
+                     encoding="utf-8")
+    assert ids(PhraseIndex.for_phrases(phrases, tmp_path).search("qsh")) == ["a"]
+
+
+def test_use_counts_change_the_order_between_keystrokes():
+    idx = PhraseIndex.build(entries_of([phrase("a", "请稍候片刻"), phrase("b", "请随后再来"),
+                                        phrase("c", "请稍等")]))
+    assert ids(idx.search("qings", limit=2)) == ["a", "b"]
+    idx.add_use("b")
+    idx.add_use("c")
+    assert ids(idx.search("qingsh", limit=2)) == ["c", "a"]  # full pinyin (b only by initials), then use
+    assert ids(idx.search("qings")) == ["b", "c", "a"]
+    assert ids(idx.search("qingsha", limit=5)) == ["c", "a"]
