@@ -22,6 +22,10 @@ _ARGPARSE_ZH = (
     (re.compile(r"argument (\S+): invalid choice: (.+?) \(choose from (.+)\)"), r"参数 \1 的值 \2 无效，可选：\3"),
     (re.compile(r"argument (\S+): expected one argument"), r"参数 \1 需要一个值"),
     (re.compile(r"argument (\S+): invalid (\w+) value: (.+)"), r"参数 \1 的值 \3 无效"),
+    (re.compile(r"ambiguous option: (\S+) could match (.+)"), r"选项 \1 有歧义，可能是：\2"),
+    (re.compile(r"argument (\S+): ignored explicit argument (.+)"), r"参数 \1 不接受值（收到 \2）"),
+    (re.compile(r"argument (\S+): expected (.+) arguments?"), r"参数 \1 的值个数不对"),
+    (re.compile(r"argument (\S+): not allowed with argument (\S+)"), r"参数 \1 不能与 \2 同时使用"),
 )
 
 
@@ -35,6 +39,8 @@ class ChineseArgumentParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         for pattern, replacement in _ARGPARSE_ZH:
             message = pattern.sub(replacement, message)
+        if not any("\u4e00" <= ch <= "\u9fff" for ch in message):   # a message argparse has not told us of
+            message = f"命令行参数有误（{message}）"
         self.exit(EXIT_USAGE, f"错误：{message}\n查看用法：{self.prog} --help\n")
 
 
@@ -47,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", type=Path, help=f"数据库文件（默认：{paths.default_db_path()}）")
     parser.add_argument("--scripts", type=Path, help="本大厅的话术文件夹（缺少的文件用内置默认）")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="界面语言（默认 zh）")
+    parser.add_argument("--hall", metavar="postgresql://…",
+                        help="大厅数据库（PostgreSQL）：本机记录在后台上传到这里，值班长可审阅全部窗口"
+                             "（也可在话术文件夹 settings.toml 的 [hall] url 或环境变量 WA_HALL 中设置）")
     sub = parser.add_subparsers(dest="command", metavar="子命令", parser_class=ChineseArgumentParser)
 
     p = sub.add_parser("phrases", help="列出规范用语", description="列出规范用语（第 52–59 条等）。")
@@ -72,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="JSONL 文件，或 - 表示标准输入")
     p.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="写入这个数据库（默认：新的临时数据库）")
     p.add_argument("--json", action="store_true", help="输出一个 JSON 对象：results（每行的结果）和 records（记录）")
+    p.add_argument("--ack", action="store_true",
+                   help="每行写入数据库后立即输出一行 JSON 确认（含事件编号 events），不输出汇总；用于崩溃测试和续传")
 
     p = sub.add_parser("status", help="显示当前状态", description="显示签到、班前检查、接待、等候、暂停的当前状态。")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
@@ -85,11 +96,20 @@ def build_parser() -> argparse.ArgumentParser:
     from assistant import review_cli  # export, lead-pin, review, demo-data (issue 6)
 
     review_cli.add_parsers(sub)
+    from assistant import privacy  # purge-personal, privacy-notice, correction (issue 8)
+
+    privacy.add_parsers(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `python main.py` and of the `window-assistant` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    for arg in argv:   # bytes that are not UTF-8 arrive as lone surrogates; they cannot be stored or hashed
+        if not _is_utf8(arg):
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            print(f"错误：参数“{shown}”不是有效的 UTF-8 文本（终端或文件名的编码有误），请改用 UTF-8。", file=sys.stderr)
+            return EXIT_USAGE
     args = build_parser().parse_args(argv)
     try:
         if args.command is None:
@@ -102,6 +122,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def load_scripts_reporting(args: argparse.Namespace):
@@ -248,6 +276,12 @@ def _read_replay(source, name: str) -> list[tuple[int, str, dict[str, Any], date
     lines = []
     previous: datetime | None = None
     for number, line in enumerate(source, start=1):
+        if isinstance(line, bytes):  # read as bytes, so that a bad byte is reported with its line (issue 8)
+            try:
+                line = line.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise UsageError(f"{name} 第 {number} 行不是有效的 UTF-8 文本（该行第 {exc.start + 1} 个字节），"
+                                 "请用 UTF-8 编码保存。") from exc
         if not line.strip():
             continue
         where = f"{name} 第 {number} 行"
@@ -255,6 +289,8 @@ def _read_replay(source, name: str) -> list[tuple[int, str, dict[str, Any], date
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             raise UsageError(f"{where}不是有效的 JSON：{exc.msg}（第 {exc.colno} 列）") from exc
+        except (ValueError, RecursionError) as exc:   # a number of over 4300 digits, nesting too deep
+            raise UsageError(f"{where}的 JSON 数字过长或嵌套过深，无法读取。") from exc
         if not isinstance(record, dict):
             raise UsageError(f"{where}应为一个 JSON 对象。")
         cmd = record.pop("cmd", None)
@@ -301,7 +337,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from assistant.desk import Desk
 
     if args.file == "-":
-        lines = _read_replay(sys.stdin, "标准输入")
+        lines = _read_replay(sys.stdin.buffer, "标准输入")
     else:
         with _open_text(Path(args.file)) as source:
             lines = _read_replay(source, args.file)
@@ -316,11 +352,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
             results = []
             for number, cmd, fields, at in lines:
                 clock.set(at)
-                outcome = None
-                for kind, data in _replay_steps(cmd, fields, scripts):
-                    outcome = desk.execute(kind, data)
-                    if not outcome.accepted:
-                        break
+                outcome = desk.execute_all(_replay_steps(cmd, fields, scripts))  # a line: all or nothing
                 result: dict[str, Any] = {"line": number, "cmd": cmd,
                                           "at": at.replace(tzinfo=None).isoformat(timespec="seconds"),
                                           "ok": outcome.accepted}
@@ -328,9 +360,14 @@ def cmd_replay(args: argparse.Namespace) -> int:
                     result["reason"] = outcome.refusal.code
                     result["message"] = outcome.refusal.reason
                 results.append(result)
-                if not args.json:
+                if args.ack:  # printed only once the line's events are committed: an ack is a promise
+                    print(json.dumps({**result, "events": [e.id for e in outcome.events]}, ensure_ascii=False),
+                          flush=True)
+                elif not args.json:
                     _print_replay_result(result)
             events = list(store.events(after=first_id))
+    if args.ack:
+        return EXIT_OK
     records = {
         "checklist_runs": shift.checklist_runs(events),
         "overtime": shift.overtime_records(events),
@@ -362,7 +399,7 @@ def _print_replay_result(result: dict[str, Any]) -> None:
 
 def _open_text(path: Path):
     try:
-        return path.open(encoding="utf-8")
+        return path.open("rb")   # decoded line by line in _read_replay
     except OSError as exc:
         raise UsageError(f"无法读取文件 {path}：{exc.strerror or exc}") from exc
 
@@ -435,9 +472,10 @@ COMMANDS = {
 
 
 def _review_commands() -> None:
-    from assistant import review_cli
+    from assistant import privacy, review_cli
 
     COMMANDS.update(review_cli.COMMANDS)
+    COMMANDS.update(privacy.COMMANDS)
 
 
 _review_commands()

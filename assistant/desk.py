@@ -2,18 +2,45 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.clock import Clock
-from assistant.rules import Command, Refusal, State, decide, evolve, replay
+from assistant.clock import Clock, SystemClock
+from assistant.clockwatch import ClockJump, ClockWatch
+from assistant.rules import Command, NewEvent, Refusal, State, decide, evolve, replay
 from assistant.scripts import Scripts
-from assistant.store import Event, EventStore
+from assistant.store import Event, EventStore, StoreError, format_at
 
 # Personal data of the person served never enters a hashed event: the desk files it in the store's
 # persons table and hands the rules only its id (so it can be purged and the chain still verifies).
 PERSON_KEYS = ("name", "phone", "address")
+
+# Why a write failed, by SQLite's primary result code (sqlite3.Error.sqlite_errorname, e.g. SQLITE_IOERR_WRITE).
+_NOT_SAVED_WHY = {
+    "SQLITE_FULL": "磁盘已满（数据文件 {path}）。请联系管理员清理磁盘空间",
+    "SQLITE_READONLY": "没有写入数据文件 {path} 的权限（文件或所在文件夹只读）。请联系管理员",
+    "SQLITE_PERM": "没有写入数据文件 {path} 的权限。请联系管理员",
+    "SQLITE_CANTOPEN": "无法打开数据文件 {path} 写入（文件夹不可写或已被移走）。请联系管理员",
+    "SQLITE_BUSY": "数据文件 {path} 正被其他程序占用。请稍后再试",
+    "SQLITE_LOCKED": "数据文件 {path} 正被其他程序占用。请稍后再试",
+    "SQLITE_IOERR": "写入数据文件 {path} 时出错（磁盘可能已满、超出文件大小限制或出现故障）。请联系管理员",
+    "SQLITE_NOMEM": "内存不足。请关闭其他程序后再试",
+}
+
+
+def not_saved(exc: Exception, path: object) -> Refusal:
+    """The refusal for a command whose events could not be written: code `not_saved`, the reason in Chinese."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    why = _NOT_SAVED_WHY.get("_".join(name.split("_")[:2]))
+    if why is None and "disk is full" in str(exc):
+        why = _NOT_SAVED_WHY["SQLITE_FULL"]
+    if why is None and "readonly" in str(exc):
+        why = _NOT_SAVED_WHY["SQLITE_READONLY"]
+    if why is None:
+        why = f"{exc}（数据文件 {{path}}）。请联系管理员" if isinstance(exc, sqlite3.Error) else f"{exc}。请联系管理员"
+    return Refusal("not_saved", "记录未能保存：" + why.format(path=path) + "；本次操作未生效。")
 
 
 @dataclass(frozen=True)
@@ -34,10 +61,15 @@ Listener = Callable[[Outcome, State], None]
 class Desk:
     """Runs commands for one terminal: decide, record, fold into the state, tell the listeners."""
 
-    def __init__(self, store: EventStore, scripts: Scripts, clock: Clock) -> None:
+    def __init__(self, store: EventStore, scripts: Scripts, clock: Clock, watch: ClockWatch | None = None) -> None:
         self.store = store
         self.scripts = scripts
         self.clock = clock
+        # The PC's clock is watched against a monotonic one (issue 8); a test's FixedClock is not, unless asked.
+        self.watch = watch if watch is not None else (ClockWatch(clock) if isinstance(clock, SystemClock) else None)
+        self._unsaved_jump: ClockJump | None = None
+        if self.watch is not None:
+            self.watch.check()  # the baseline: from now on every move of the clock is measured
         self.state: State = replay(store.events())
         self._listeners: list[Listener] = []
 
@@ -47,23 +79,73 @@ class Desk:
 
     def execute(self, kind: str, data: Mapping[str, Any] | None = None) -> Outcome:
         """Run one command now; accepted events are in the store before this returns."""
+        return self.execute_all([(kind, data)])
+
+    def execute_all(self, commands: Iterable[tuple[str, Mapping[str, Any] | None]]) -> Outcome:
+        """Run several commands now as one: each is decided on the state the ones before it leave, and all
+        their events are recorded in ONE transaction — all or none; a refusal of any records nothing.
+
+        Why: a replay line `interaction_end {outcome}` stands for two commands (matter, interaction_end).
+        Recorded in two transactions, a crash between them left half a line, and re-sending the line after
+        the restart recorded the matter twice (found by benchmarks/crash_harness.py).
+        """
+        jump = self.check_clock()  # a jump is recorded before the command, and the command's events say so
         now = self.clock.now()
-        data = dict(data or {})
-        person = data.pop("person", None)
-        decision = decide(self.state, Command(kind, data), now, self.scripts)
-        if isinstance(decision, Refusal):
-            outcome = Outcome(refusal=decision)
+        state = self.state
+        decision: list[tuple[NewEvent, Mapping[str, Any] | None]] = []  # each event with its person, if any
+        refusal: Refusal | None = None
+        for kind, data in commands:
+            data = dict(data or {})
+            person = data.pop("person", None)
+            decided = decide(state, Command(kind, data), now, self.scripts)
+            if isinstance(decided, Refusal):
+                refusal = decided
+                break
+            for event in decided:  # provisional: the next command is decided on this state
+                state = evolve(state, event.kind, event.payload, format_at(now))
+                decision.append((event, person))
+        if refusal is not None:
+            outcome = Outcome(refusal=refusal)
         else:
-            if person and any(str(person.get(k, "")).strip() for k in PERSON_KEYS):
-                person_id = self.store.add_person(
-                    **{k: str(person.get(k, "")) for k in PERSON_KEYS}, at=now
-                )
-                for event in decision:
-                    event.payload["person_id"] = person_id
-            recorded = self.store.append([(e.kind, e.payload) for e in decision], at=now)
-            for event in recorded:
-                self.state = evolve(self.state, event.kind, event.payload, event.at, event.id)
-            outcome = Outcome(events=tuple(recorded))
+            try:
+                person_ids: dict[int, int] = {}
+                for event, person in decision:
+                    if person and any(str(person.get(k, "")).strip() for k in PERSON_KEYS):
+                        if id(person) not in person_ids:
+                            person_ids[id(person)] = self.store.add_person(
+                                **{k: str(person.get(k, "")) for k in PERSON_KEYS}, at=now
+                            )
+                        event.payload["person_id"] = person_ids[id(person)]
+                events = [(e.kind, {**e.payload, "clock_jump": jump.id} if jump else e.payload) for e, _ in decision]
+                recorded = self.store.append(events, at=now) if events else []
+            except (sqlite3.Error, StoreError) as exc:
+                # Disk full, read-only file, lock held elsewhere…: nothing was recorded, so nothing is folded
+                # in either; the clerk is told the record was not saved, and the program runs on.
+                outcome = Outcome(refusal=not_saved(exc, self.store.path))
+            else:
+                for event in recorded:
+                    self.state = evolve(self.state, event.kind, event.payload, event.at, event.id)
+                outcome = Outcome(events=tuple(recorded))
         for listener in self._listeners:
             listener(outcome, self.state)
         return outcome
+
+    def check_clock(self) -> Event | None:
+        """Record a jump of the wall clock since the last check as a `clock_jump` event (before every command,
+        and once a second from the GUI's ticker while idle); the recorded event, or None."""
+        if self.watch is None:
+            return None
+        jump = self.watch.check() or self._unsaved_jump
+        if jump is None:
+            return None
+        try:
+            recorded = self.store.append([("clock_jump", jump.payload())], at=jump.wall_after)
+        except (sqlite3.Error, StoreError):
+            self._unsaved_jump = jump  # tried again at the next check; the command itself reports the disk
+            return None
+        self._unsaved_jump = None
+        event = recorded[0]
+        self.state = evolve(self.state, event.kind, event.payload, event.at, event.id)
+        for listener in self._listeners:
+            listener(Outcome(events=(event,)), self.state)
+        return event

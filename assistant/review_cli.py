@@ -22,9 +22,12 @@ def _usage(message: str) -> Exception:
 
 def _date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        value = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"“{text}”不是日期（YYYY-MM-DD）") from None
+    if not 1900 <= value.year <= 2999:   # 0001-01-01 minus a day overflows the date arithmetic (issue 8)
+        raise argparse.ArgumentTypeError(f"日期 {text} 超出范围（1900–2999 年）")
+    return value
 
 
 def add_parsers(sub) -> None:

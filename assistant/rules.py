@@ -730,6 +730,58 @@ def _guard_alert(state: State, data: Mapping[str, Any], now: datetime, scripts: 
 RULES["guard_alert"] = _guard_alert
 
 
+# ─── corrections and personal-data purges (issue 8) ─────────────────────────────────────────────
+# Past events are never changed or deleted (the store's triggers refuse it, whoever asks): a correction is a
+# new event naming the event it corrects, why (in Chinese), and optionally the right values; the review shows
+# each event with its corrections. A purge of personal data records who, up to which date and how many
+# persons — never the data itself.
+CORRECTION_MAX_REASON = 500
+
+
+def _has_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def _correction(state: State, data: Mapping[str, Any], now: datetime, scripts: Scripts) -> Decision:
+    target = _target(data)
+    if target is None or target > state.last_event_id:
+        return Refusal("unknown_target", f"没有编号为“{data.get('target')}”的记录；更正只能针对已有的记录。")
+    reason = str(data.get("reason", "")).strip()
+    if not _has_chinese(reason):
+        return Refusal("reason_required", "更正需要用中文写明原因；原记录不会被修改或删除。")
+    if len(reason) > CORRECTION_MAX_REASON:
+        return Refusal("bad_value", f"更正原因不超过 {CORRECTION_MAX_REASON} 字。")
+    changes = data.get("changes") or {}
+    if not isinstance(changes, Mapping) or not all(
+            isinstance(k, str) and k.strip() and isinstance(v, (str, int, float, bool)) for k, v in changes.items()):
+        return Refusal("bad_value", "更正内容应为“字段=值”（值为文字或数字）。")
+    if (refusal := _personal_refusal(data) or _personal_refusal(changes)) is not None:
+        return refusal
+    payload: dict[str, Any] = {"target": target, "reason": reason, "by": str(data.get("by") or state.clerk or "")}
+    if changes:
+        payload["changes"] = {str(k).strip(): v for k, v in changes.items()}
+    return [NewEvent("correction", payload)]
+
+
+def _purge_personal(state: State, data: Mapping[str, Any], now: datetime, scripts: Scripts) -> Decision:
+    before = _date_field(data, "before")
+    if before is None:
+        return Refusal("bad_value", "删除个人信息需要截止日期（YYYY-MM-DD）。")
+    if before > now.date().isoformat():
+        return Refusal("bad_range", f"截止日期 {before} 晚于今天。")
+    count = data.get("count")
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        return Refusal("bad_value", "删除人数应为不小于 0 的整数。")
+    payload: dict[str, Any] = {"before": before, "count": count, "by": str(data.get("by") or "值班长")}
+    days = data.get("retention_days")
+    if isinstance(days, int) and not isinstance(days, bool) and days > 0:
+        payload["retention_days"] = days
+    return [NewEvent("purge_personal", payload)]
+
+
+RULES.update({"correction": _correction, "purge_personal": _purge_personal})
+
+
 def decide(state: State, command: Command, now: datetime, scripts: Scripts) -> Decision:
     """The events that `command` leads to at time `now`, or the reason it is refused."""
     rule = RULES.get(command.kind)

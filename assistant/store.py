@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APPLICATION_ID = 0x57415353  # "WASS": marks a database as ours (PRAGMA application_id)
 
 GENESIS_HASH = "0" * 64
@@ -135,8 +135,18 @@ def _run(statements: Sequence[str]) -> Callable[[sqlite3.Connection], None]:
     return migrate
 
 
+# Version 2: indexes for the review at hall scale (millions of events). The review reads a date range by
+# `at` text (then filters by the exact local date), and the follow-ups table needs every matter answered
+# 待答复 without reading every matter: a partial index over exactly that (payload is canonical JSON).
+_V2 = (
+    "CREATE INDEX events_at ON events(at)",
+    """CREATE INDEX events_pending_matter ON events(id)
+       WHERE kind = 'matter' AND json_extract(payload, '$.outcome') = '待答复'""",
+)
+
 # Index = the version a migration brings the database to; index 0 is the empty database.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None] | None] = [None, _run(_V1)]
+# Append-only: never edit a released version, add the next one.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None] | None] = [None, _run(_V1), _run(_V2)]
 assert len(MIGRATIONS) == SCHEMA_VERSION + 1
 
 
@@ -171,6 +181,37 @@ def _is_environmental(exc: sqlite3.Error) -> bool:
     return primary in _ENVIRONMENTAL
 
 
+# PRAGMA quick_check reads the whole file (≈ 1 s per GB). Files up to this size get it on every open; bigger
+# ones (a hall's year is gigabytes) get the cheap checks — header, application_id, user_version, schema, a
+# probe of the events table — and quick_check only when the header looks inconsistent or a probe fails.
+_QUICK_CHECK_MAX_BYTES = 64 * 2**20
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _header_consistent(header: bytes, path: Path) -> bool:
+    """The 100-byte header agrees with the file: page size valid, the file holds the pages it claims."""
+    if len(header) < 100:
+        return not header   # no file yet: nothing to check
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    if page_size < 512 or page_size & (page_size - 1):
+        return False
+    pages = int.from_bytes(header[28:32], "big")
+    valid_for = int.from_bytes(header[92:96], "big")
+    change_counter = int.from_bytes(header[24:28], "big")
+    size = _size(path)
+    if size % page_size:
+        return False
+    # The in-header page count is trusted only when current (SQLite's own rule); then the file must hold it.
+    return not (pages and valid_for == change_counter and size < pages * page_size)
+
+
 def _classify(conn: sqlite3.Connection, path: Path) -> None:
     """Raise _Unusable unless conn is a fresh database or one of ours we can migrate."""
     try:
@@ -186,9 +227,15 @@ def _classify(conn: sqlite3.Connection, path: Path) -> None:
         raise _Unusable("文件被截断，连文件头都不完整")
     try:
         names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master")]
-        check = [r[0] for r in conn.execute("PRAGMA quick_check")]
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]
+        full = not _header_consistent(header, path) or _size(path) <= _QUICK_CHECK_MAX_BYTES
+        if not full and "events" in names:
+            # The cheap probe of a big file: the chain's first and last rows walk the left- and rightmost
+            # b-tree paths of the events table, where a truncated or torn file usually shows first.
+            conn.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchall()
+            conn.execute("SELECT id FROM events ORDER BY id LIMIT 1").fetchall()
+        check = [r[0] for r in conn.execute("PRAGMA quick_check")] if full else ["ok"]
     except sqlite3.DatabaseError as exc:
         if _is_environmental(exc):
             raise StoreError(f"暂时无法读取数据文件 {path}：{exc}") from exc
@@ -262,6 +309,22 @@ def _configure(conn: sqlite3.Connection) -> None:
 
 
 # --- the store ----------------------------------------------------------------------------------
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """End a failed write transaction without hiding why it failed.
+
+    SQLite rolls back by itself on some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM…); a ROLLBACK then
+    would raise "cannot rollback - no transaction is active" in place of "database or disk is full". A
+    ROLLBACK that fails is not raised either: the caller re-raises the error that mattered, and the
+    connection is usable for the next transaction.
+    """
+    if not conn.in_transaction:
+        return
+    try:
+        conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass
+
 
 class EventStore:
     """One SQLite file of events (append-only, hash-chained) and persons."""
@@ -376,7 +439,7 @@ class EventStore:
                 prev = digest
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            _rollback(conn)
             raise
         return out
 
@@ -441,7 +504,7 @@ class EventStore:
             )
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            _rollback(conn)
             raise
         assert cursor.lastrowid is not None
         return cursor.lastrowid
@@ -473,6 +536,6 @@ class EventStore:
                 )
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            _rollback(conn)
             raise
         return len(ids)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import sqlite3
 import sys
 import tempfile
 from pathlib import Path
@@ -24,8 +26,52 @@ RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 UI_FONT_FAMILIES = ["Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei", "sans-serif"]
 
 
+def _cannot_write(store: EventStore) -> str:
+    """Why nothing could be recorded in `store` (Chinese), or "" when it takes writes.
+
+    A file the user may read but not write opens fine and only fails at the first record: better to find
+    out now, while another place can still be chosen. In WAL mode the write lock lives in the -shm file, so
+    BEGIN IMMEDIATE alone succeeds on a read-only database: the probe rewrites the schema version with its
+    own value and rolls back (nothing changes). It never waits for another writer (not a reason to move).
+    """
+    conn = store.conn
+    timeout = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    try:
+        conn.execute("PRAGMA busy_timeout = 0")
+        conn.execute("BEGIN IMMEDIATE")
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        conn.execute(f"PRAGMA user_version = {version}")
+        conn.execute("ROLLBACK")
+    except sqlite3.Error as exc:
+        if conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+        name = getattr(exc, "sqlite_errorname", "") or ""
+        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+            return ""
+        if name.startswith(("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_CANTOPEN", "SQLITE_AUTH")):
+            return f"数据文件 {store.path} 只能读取，不能写入（文件或所在文件夹只读）；原文件未改动"
+        return f"数据文件 {store.path} 无法写入（{exc}）；原文件未改动"
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+    return ""
+
+
+def _memory_store() -> EventStore:
+    """The last resort: a store in memory, so the sidebar still works; it is lost when the program ends."""
+    from assistant import store as store_module
+
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    store_module._migrate(conn)
+    return EventStore(Path(":memory:"), conn, [])
+
+
 def open_store_for_gui(wanted: Path) -> tuple[EventStore, list[str]]:
-    """Open the store at `wanted`; if that is impossible, keep recording in a fallback file and say where."""
+    """Open the store at `wanted`; if it cannot be opened or written, record in a fallback file and say where.
+
+    Nothing is deleted or changed at a place that cannot be used; when no place on disk can be written the
+    sidebar still starts (in memory) and says plainly that nothing will be kept.
+    """
     notices: list[str] = []
     candidates = [wanted, paths.default_db_path(), Path(tempfile.gettempdir()) / "window-assistant.db"]
     for path in dict.fromkeys(candidates):
@@ -34,10 +80,17 @@ def open_store_for_gui(wanted: Path) -> tuple[EventStore, list[str]]:
         except StoreError as exc:
             notices.append(str(exc))
             continue
+        why = _cannot_write(store)
+        if why:
+            notices.extend(store.notices)
+            store.close()
+            notices.append(why)
+            continue
         if path != wanted:
             notices.append(f"记录暂存到 {path}，请联系管理员处理上面的问题。")
         return store, notices + list(store.notices)
-    raise SystemExit("错误：" + "；".join(notices))
+    notices.append("所有位置都无法保存记录：本次的记录只保存在内存中，关闭程序后将丢失。请立即联系管理员。")
+    return _memory_store(), notices
 
 
 def make_application() -> QApplication:
@@ -68,6 +121,35 @@ def exit_on_first_paint(widget) -> None:
     widget.installEventFilter(widget._first_paint)
 
 
+def start_hall_sync(args: argparse.Namespace, store: EventStore, desk: Desk, sidebar):
+    """With a hall configured (--hall, settings, WA_HALL): push in the background and show its status
+    changes on the sidebar's message line. Returns the pusher (stop it at exit) or None."""
+    from assistant import hall
+
+    pusher, notice = hall.pusher_for_gui(getattr(args, "hall", None), args.scripts, store.path, paths.data_dir())
+    if notice:
+        sidebar.message.setText(notice)
+    if pusher is None:
+        return None
+    desk.subscribe(pusher.wake)
+    from PySide6.QtCore import QTimer
+
+    shown: list = [None]
+
+    def show() -> None:
+        status = pusher.status()
+        note = hall.sidebar_note(shown[0], status)
+        if status.state not in (hall.CONNECTING, hall.STOPPED):
+            shown[0] = status
+        if note:
+            sidebar.message.setText(note)
+
+    sidebar.hall_timer = QTimer(sidebar)
+    sidebar.hall_timer.timeout.connect(show)
+    sidebar.hall_timer.start(1000)
+    return pusher
+
+
 def run_gui(args: argparse.Namespace) -> int:
     """Start the sidebar and run until it is closed."""
     from ui.shell import build_shell
@@ -82,8 +164,11 @@ def run_gui(args: argparse.Namespace) -> int:
                          scripts_dir=args.scripts)
     if os.environ.get("WA_EXIT_AFTER_SHOWN") == "1":  # the start-up benchmark's finishing line
         exit_on_first_paint(window)
+    pusher = start_hall_sync(args, store, desk, window)
     try:
         return app.exec()
     finally:
+        if pusher is not None:
+            pusher.stop()
         window.shell.close()
         store.close()

@@ -705,6 +705,7 @@ class Sidebar(QWidget):
 
     def tick(self) -> None:
         """Once a second: clock, step and interaction timers, call and fault warnings, follow-ups, queue."""
+        self.desk.check_clock()  # a moved PC clock is recorded while idle too (issue 8)
         now = self.desk.clock.now()
         state = self.desk.state
         self.clock_label.setText(now.strftime("%H:%M"))

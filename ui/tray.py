@@ -25,13 +25,22 @@ def make_icon() -> QIcon:
     return QIcon(pixmap)
 
 
-class Tray(QObject):
-    """Owns the QSystemTrayIcon; `available` is False where no tray exists (then nothing is shown)."""
+# A status message like the hotkey and speech reasons from assistant/ (not a label: not in the .ts).
+NO_TRAY = "此桌面没有系统托盘，托盘图标不显示：请直接使用侧边栏上的按钮（收起、暂停服务、关闭窗口）。"
 
-    def __init__(self, sidebar) -> None:
+
+class Tray(QObject):
+    """Owns the QSystemTrayIcon; `available` is False where no tray exists.
+
+    Without a tray no icon is shown and `reason` says so in the sidebar's message line: everything the tray
+    menu offers is on the sidebar itself (collapse, 暂停, closing the window), so nothing is out of reach.
+    """
+
+    def __init__(self, sidebar, available: bool | None = None) -> None:
         super().__init__(sidebar)
         self.sidebar = sidebar
-        self.available = QSystemTrayIcon.isSystemTrayAvailable()
+        self.available = QSystemTrayIcon.isSystemTrayAvailable() if available is None else available
+        self.reason = "" if self.available else NO_TRAY
         self.icon = QSystemTrayIcon(make_icon(), self)
         self.icon.setToolTip(self.tr("窗口服务助手"))
         self.menu = QMenu()
@@ -48,6 +57,20 @@ class Tray(QObject):
         self.icon.activated.connect(lambda reason: self.toggle() if reason == QSystemTrayIcon.Trigger else None)
         if self.available:
             self.icon.show()
+        else:
+            self._say_why()
+            shell = getattr(sidebar, "shell", None)
+            if shell is not None and hasattr(shell, "ready"):
+                shell.ready.connect(self._say_why)  # the hotkey status replaces the line when the shell finishes
+
+    def _say_why(self) -> None:
+        """Add the reason to the sidebar's message line (once; other messages there are kept)."""
+        message = getattr(self.sidebar, "message", None)
+        if message is None or not self.reason:
+            return
+        line = message.text()
+        if self.reason not in line:
+            message.setText(f"{line}\n{self.reason}" if line else self.reason)
 
     def toggle(self) -> None:
         self.sidebar.setVisible(not self.sidebar.isVisible())

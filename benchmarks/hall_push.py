@@ -1,0 +1,250 @@
+#!/usr/bin/env python3
+"""Pushing to the hall database: throughput (events/s) and lag under a simulated 40-window day.
+
+    .venv/bin/python benchmarks/hall_push.py                      # throwaway cluster, 40 windows, day in ~60 s
+    .venv/bin/python benchmarks/hall_push.py --speed 100          # slower replay (a day in ~6 min)
+    .venv/bin/python benchmarks/hall_push.py --url postgresql://u@host/db   # an existing (empty) database
+
+The day: each window's day is recorded through the real Desk and rules by ``assistant.demo.fill_demo``
+(one working day, one window, its own seed: sign in, checklist, people served 迎→问→听→办→送 with matters and
+phrases, pauses, overtime, sign out), each window in its own SQLite file, as on the hall's terminals.
+
+Figures:
+
+1. catch-up throughput — every window's whole day already recorded, the hall empty (the server was down all
+   day, or the terminals were installed offline): 40 pushers start together; events/s until the hall holds
+   everything; then one terminal alone (the same day ×10 chained, pushed by one pusher).
+2. live lag — the day replayed in real time compressed ``--speed`` times: each window's thread writes its
+   events into its terminal's log at the moment they were recorded (same rows, same hashes; events recorded
+   together in one transaction, as ``EventStore.append`` does) and wakes its pusher, as the Desk does.
+   Lag = from the local commit to the hall's commit of that event; median, p95, p99, max.
+
+The throwaway cluster runs with fsync on (durable, like a real hall server), on this machine's loopback; all
+terminals and pushers run in this one Python process (threads sharing one GIL), which makes the lags an upper
+bound for real terminals, each its own PC. Afterwards every chain is verified in the hall and the rejections
+table must be empty.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import date, datetime
+from itertools import groupby
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assistant import hall  # noqa: E402
+from assistant.demo import fill_demo  # noqa: E402
+from assistant.scripts import load_scripts  # noqa: E402
+from assistant.store import EventStore, event_hash  # noqa: E402
+
+DAY = date(2026, 11, 26)   # a Thursday
+
+
+def record_day(folder: Path, windows: int) -> list[list[tuple]]:
+    """Each window's day as the raw rows of its own log."""
+    scripts = load_scripts()
+    days = []
+    for w in range(windows):
+        with EventStore.open(folder / f"source-{w:02d}.db") as store:
+            fill_demo(store, scripts, days=1, windows=1, end=DAY, seed=1000 + w)
+            days.append(hall.local_rows(store.conn, 0, 10**9))
+    return days
+
+
+def write_rows(store: EventStore, rows: list[tuple]) -> None:
+    conn = store.conn
+    conn.execute("BEGIN IMMEDIATE")
+    conn.executemany("INSERT INTO events (id, at, kind, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)", rows)
+    conn.execute("COMMIT")
+
+
+def chained_copies(rows: list[tuple], times: int) -> list[tuple]:
+    """The same day `times` over as one valid chain (ids and hashes recomputed)."""
+    out, prev = [], hall.GENESIS_HASH
+    for n in range(times * len(rows)):
+        _, at, kind, payload, _, _ = rows[n % len(rows)]
+        digest = event_hash(prev, n + 1, at, kind, payload)
+        out.append((n + 1, at, kind, payload, prev, digest))
+        prev = digest
+    return out
+
+
+def fresh_database(url: str | None, cluster, name: str) -> str:
+    if cluster is not None:
+        return cluster.create_database(name)
+    assert url is not None
+    return url
+
+
+def run_catch_up(url: str, folder: Path, days: list[list[tuple]], batch: int) -> tuple[int, float]:
+    paths = []
+    for w, rows in enumerate(days):
+        with EventStore.open(folder / f"catchup-{w:02d}.db") as store:
+            write_rows(store, rows)
+        paths.append(store.path)
+    with hall.connect(url) as conn:
+        hall.install_schema(conn)
+    started = time.perf_counter()
+    pushers = [hall.HallPusher(url, p, f"W{w:02d}", batch=batch, poll=0.01, retry_min=0.05).start()
+               for w, p in enumerate(paths)]
+    ok = all(p.wait_synced(600) for p in pushers)
+    elapsed = time.perf_counter() - started
+    for p in pushers:
+        p.stop()
+    assert ok, [p.status() for p in pushers if not p.status().ok]
+    return sum(len(d) for d in days), elapsed
+
+
+def run_single(url: str, folder: Path, rows: list[tuple], batch: int) -> tuple[int, float]:
+    with EventStore.open(folder / "single.db") as store:
+        write_rows(store, rows)
+    with hall.connect(url) as conn:
+        hall.install_schema(conn)
+    started = time.perf_counter()
+    pusher = hall.HallPusher(url, store.path, "ALONE", batch=batch, poll=0.01).start()
+    ok = pusher.wait_synced(600)
+    elapsed = time.perf_counter() - started
+    pusher.stop()
+    assert ok, pusher.status()
+    return len(rows), elapsed
+
+
+def run_live(url: str, folder: Path, days: list[list[tuple]], speed: float, batch: int
+             ) -> tuple[list[float], float, int]:
+    """Replay the day at `speed`; the lag of every event (seconds) and the wall time of the replay."""
+    with hall.connect(url) as conn:
+        hall.install_schema(conn)
+    starts = [datetime.fromisoformat(r[1]) for rows in days for r in rows[:1]]
+    day_start = min(starts)
+    appended: list[dict[int, float]] = [{} for _ in days]
+    committed: list[list[tuple[int, float]]] = [[] for _ in days]
+    stores, pushers = [], []
+    for w in range(len(days)):
+        store = EventStore.open(folder / f"live-{w:02d}.db")
+        stores.append(store)
+
+        def progress(head: int, accepted: int, w: int = w) -> None:
+            committed[w].append((head, time.perf_counter()))
+
+        pushers.append(hall.HallPusher(url, store.path, f"W{w:02d}", batch=batch, poll=1.0,
+                                       on_progress=progress).start())
+    for p in pushers:
+        assert p.wait_synced(60), p.status()
+    t0 = time.perf_counter() + 0.5
+
+    def window(w: int) -> None:
+        with EventStore.open(stores[w].path) as own:   # this thread's own connection, as the clerk's
+            for at, group in groupby(days[w], key=lambda r: r[1]):
+                rows = list(group)
+                due = t0 + (datetime.fromisoformat(at) - day_start).total_seconds() / speed
+                delay = due - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
+                write_rows(own, rows)
+                now = time.perf_counter()
+                for r in rows:
+                    appended[w][r[0]] = now
+                pushers[w].wake()
+
+    threads = [threading.Thread(target=window, args=(w,)) for w in range(len(days))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ok = all(p.wait_synced(120) for p in pushers)
+    wall = time.perf_counter() - t0
+    for p in pushers:
+        p.stop()
+    for s in stores:
+        s.close()
+    assert ok, [p.status() for p in pushers if not p.status().ok]
+    lags: list[float] = []
+    batches = 0
+    for w in range(len(days)):
+        heads = sorted(committed[w])
+        batches += len(heads)
+        i = 0
+        for seq in sorted(appended[w]):
+            while heads[i][0] < seq:
+                i += 1
+            lags.append(heads[i][1] - appended[w][seq])
+    return lags, wall, batches
+
+
+def check_hall(url: str) -> tuple[int, int, bool]:
+    with hall.HallReader(url) as reader:
+        terminals = reader.terminals()
+        ok = all(reader.verify(t.terminal_id).ok for t in terminals)
+        return len(terminals), len(reader.rejections()), ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--windows", type=int, default=40)
+    parser.add_argument("--speed", type=float, default=600.0, help="day compression for the live run")
+    parser.add_argument("--batch", type=int, default=hall.BATCH)
+    parser.add_argument("--url", help="an existing empty PostgreSQL database (default: a throwaway cluster)")
+    args = parser.parse_args()
+
+    cluster = None
+    if args.url is None:
+        from tests.hall.pgcluster import TempCluster, find_bindir
+
+        bindir = find_bindir()
+        if bindir is None:
+            print("PostgreSQL server binaries not found (apt-get install postgresql), or give --url.")
+            return 2
+        cluster = TempCluster(bindir, durable=True)
+        cluster.start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="wa-hall-bench-") as temp:
+            folder = Path(temp)
+            started = time.perf_counter()
+            days = record_day(folder, args.windows)
+            total = sum(len(d) for d in days)
+            span = (max(datetime.fromisoformat(d[-1][1]) for d in days)
+                    - min(datetime.fromisoformat(d[0][1]) for d in days))
+            print(f"simulated day: {args.windows} windows, {total} events "
+                  f"({total / args.windows:.0f} per window), {span} of hall time "
+                  f"(recorded through the Desk in {time.perf_counter() - started:.1f} s)")
+
+            url = fresh_database(args.url, cluster, "bench_catchup")
+            n, secs = run_catch_up(url, folder, days, args.batch)
+            print(f"catch-up, {args.windows} terminals at once: {n} events in {secs:.2f} s = {n / secs:,.0f} events/s")
+            terminals, rejected, ok = check_hall(url)
+            print(f"  hall: {terminals} terminals, chains verified: {ok}, rejections: {rejected}")
+
+            if cluster is not None:
+                url = fresh_database(None, cluster, "bench_single")
+                rows = chained_copies(days[0], 10)
+                n, secs = run_single(url, folder, rows, args.batch)
+                print(f"catch-up, one terminal alone: {n} events in {secs:.2f} s = {n / secs:,.0f} events/s")
+
+                url = fresh_database(None, cluster, "bench_live")
+                lags, wall, batches = run_live(url, folder, days, args.speed, args.batch)
+                lags_ms = sorted(x * 1000 for x in lags)
+                q = statistics.quantiles(lags_ms, n=100)
+                print(f"live day ×{args.speed:g} ({wall:.1f} s wall, {len(lags)} events, "
+                      f"{len(lags) / wall:,.0f} events/s offered, {batches} hall transactions):")
+                print(f"  lag local commit → hall commit: median {statistics.median(lags_ms):.1f} ms, "
+                      f"p95 {q[94]:.1f} ms, p99 {q[98]:.1f} ms, max {lags_ms[-1]:.1f} ms")
+                terminals, rejected, ok = check_hall(url)
+                print(f"  hall: {terminals} terminals, chains verified: {ok}, rejections: {rejected}")
+            else:
+                print("(the one-terminal and live runs need fresh databases: run without --url)")
+    finally:
+        if cluster is not None:
+            cluster.destroy()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
