@@ -83,8 +83,8 @@ def ensure_venv(root: Path, extras: tuple[str, ...] = ()) -> Path:
 
 def enter_venv(root: Path, extras: tuple[str, ...] = ()) -> None:
     """Make sure we run inside `.venv` with what we need; re-run this very command there if not."""
-    if os.environ.get("WA_NO_VENV") == "1":
-        return
+    if os.environ.get("WA_NO_VENV") == "1" or getattr(sys, "frozen", False):
+        return  # the packaged app (packaging/) carries its own interpreter and libraries
     python = ensure_venv(root, extras)
     if _in_project_venv(root):
         return

@@ -38,6 +38,7 @@ Qt-free; the GUI only shows :meth:`HallPusher.status`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -125,17 +126,24 @@ def terminal_id(data_dir: Path) -> str:
         return existing
     host = re.sub(r"[^A-Za-z0-9-]+", "-", socket.gethostname()).strip("-")[:40] or "terminal"
     new = f"{host}-{secrets.token_hex(6)}"
+    temp = path.with_name(f".{TERMINAL_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        # O_EXCL: two programs starting together agree on the first id written.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError:
+        temp.write_text(new + "\n", encoding="utf-8")
+        # link() publishes the complete file or fails if one exists: programs starting together agree.
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            pass
+        except OSError:   # no hard links on this file system (FAT, some shares): publish by rename
+            if not path.exists():
+                os.replace(temp, path)
         return path.read_text(encoding="utf-8").strip() or new
     except OSError as exc:
         raise HallError(f"无法保存终端编号到 {path}：{exc}") from exc
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(new + "\n")
-    return new
+    finally:
+        with contextlib.suppress(OSError):
+            temp.unlink()
 
 
 def connect(url: str, **options: Any):
@@ -608,12 +616,10 @@ class HallPusher:
 
 
 def _close(conn: Any) -> None:
+    """Close a connection that may be broken already; never raises. Returns None (``pg = _close(pg)``)."""
     if conn is not None:
-        try:
+        with contextlib.suppress(Exception):
             conn.close()
-        except Exception:  # noqa: BLE001 - closing a broken connection must not raise
-            pass
-    return None
 
 
 def start_for(url: str, db_path: Path, data_dir: Path, **options: Any) -> HallPusher:

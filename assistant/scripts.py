@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import re
+import sys
 import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -906,8 +907,10 @@ def _content_issues(data: dict, name: str, ctx: _Context) -> Iterator[_Issue]:
 # ─── loading all six ────────────────────────────────────────────────────────────────────────────
 
 def default_dir() -> Path:
-    """The built-in scripts folder, <repo>/scripts_zh."""
-    return Path(__file__).resolve().parent.parent / "scripts_zh"
+    """The built-in scripts folder: <repo>/scripts_zh, or scripts_zh/ inside the packaged app (PyInstaller
+    unpacks the bundle's data under sys._MEIPASS; see packaging/)."""
+    root = getattr(sys, "_MEIPASS", None) or Path(__file__).resolve().parent.parent
+    return Path(root) / "scripts_zh"
 
 
 def _default(name: str, ctx: _Context) -> Any:
@@ -959,7 +962,7 @@ def load_scripts(hall_dir: Path | None = None) -> Scripts:
     problems: list[ScriptProblem] = []
     hall = Path(hall_dir) if hall_dir is not None else None
     if hall is not None and not hall.is_dir():
-        problems.append(ScriptProblem(str(hall), None, "", "找不到大厅话术文件夹（或它不是文件夹），"
+        problems.append(ScriptProblem(str(hall), None, "", f"找不到大厅话术文件夹 {hall.resolve()}（或它不是文件夹），"
                                                             "已全部使用内置的默认文件。"))
         hall = None
     builtin_ids = tuple(_default("phrases.toml", _Context()))

@@ -19,6 +19,7 @@ import sys
 import wave
 from pathlib import Path
 
+SAVE_ATTEMPTS = 2
 SAVE_TIMEOUT_S = 30.0
 NORMAL_RATE_FACTOR, CARE_RATE_FACTOR = 1.0, 0.65
 NORMAL_VOLUME, CARE_VOLUME = 0.75, 1.0
@@ -113,6 +114,17 @@ def save(text: str, wav_path: Path | str, care: bool = False, timeout: float = S
     if not ok:
         return False, reason
     out = Path(wav_path).resolve()
+    # espeak-ng through pyttsx3 now and then exits cleanly without writing the file on a busy machine;
+    # one more try in a fresh worker costs a second and saves the clerk a failed click.
+    for _ in range(SAVE_ATTEMPTS):
+        ok, reason, worth_retrying = _save_once(text, out, care, timeout)
+        if ok or not worth_retrying:
+            break
+    return ok, reason
+
+
+def _save_once(text: str, out: Path, care: bool, timeout: float) -> tuple[bool, str, bool]:
+    """One worker run: (ok, reason, whether another try may help)."""
     try:
         out.unlink(missing_ok=True)
         result = subprocess.run(
@@ -120,19 +132,19 @@ def save(text: str, wav_path: Path | str, care: bool = False, timeout: float = S
             capture_output=True, text=True, encoding="utf-8", timeout=timeout, check=False,
         )
     except subprocess.TimeoutExpired:
-        return False, f"语音引擎 {timeout:g} 秒内没有完成，已放弃。"
+        return False, f"语音引擎 {timeout:g} 秒内没有完成，已放弃。", False
     except OSError as exc:
-        return False, f"无法启动语音进程：{exc}"
+        return False, f"无法启动语音进程：{exc}", False
     if result.returncode != 0:
         lines = (result.stderr or "").strip().splitlines()
-        return False, lines[-1] if lines else f"语音进程异常退出（{result.returncode}）。"
+        return False, lines[-1] if lines else f"语音进程异常退出（{result.returncode}）。", False
     try:
         with wave.open(str(out), "rb") as wav:
             if wav.getnframes() == 0:
-                return False, "语音引擎生成了空文件。"
+                return False, "语音引擎生成了空文件。", True
     except (OSError, wave.Error, EOFError) as exc:
-        return False, f"语音引擎没有生成有效的 WAV 文件：{exc}"
-    return True, ""
+        return False, f"语音引擎没有生成有效的 WAV 文件：{exc}", True
+    return True, "", False
 
 
 # ─── the worker process ────────────────────────────────────────────────────────────────────────

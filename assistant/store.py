@@ -238,7 +238,7 @@ def _classify(conn: sqlite3.Connection, path: Path) -> None:
         check = [r[0] for r in conn.execute("PRAGMA quick_check")] if full else ["ok"]
     except sqlite3.DatabaseError as exc:
         if _is_environmental(exc):
-            raise StoreError(f"暂时无法读取数据文件 {path}：{exc}") from exc
+            raise StoreError(f"无法打开数据文件 {path}（文件被占用、只读或磁盘出错）：{exc}") from exc
         raise _Unusable(f"数据库无法读取（{exc}）") from exc
     if check != ["ok"]:
         raise _Unusable("完整性检查未通过（" + "；".join(str(c) for c in check[:3]) + "）")

@@ -41,7 +41,6 @@ import json
 import os
 import platform
 import random
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -54,10 +53,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant import shift  # noqa: E402
-from assistant.demo import MATTERS, PAUSE_REASONS, WINDOW_NAMES  # noqa: E402
-from assistant.scripts import Scripts, load_scripts  # noqa: E402
-from assistant.store import GENESIS_HASH, EventStore, canonical_json, event_hash  # noqa: E402
+from assistant import shift
+from assistant.demo import MATTERS, PAUSE_REASONS, WINDOW_NAMES
+from assistant.scripts import Scripts, load_scripts
+from assistant.store import GENESIS_HASH, EventStore, canonical_json, event_hash
 
 LOADER_VERSION = 1
 CST = timezone(timedelta(hours=8))
@@ -392,7 +391,7 @@ def measure_export(path: Path, first_day: date, last_day: date, rows: int) -> di
         out = Path(tmp) / "review.xlsx"
         now = datetime.combine(last_day + timedelta(days=3), datetime.min.time(), CST).replace(hour=18)
         proc = subprocess.run([sys.executable, "-c", EXPORT_CHILD, str(ROOT), str(path), str(out), start.isoformat(),
-                               end.isoformat(), str(rows), now.isoformat()], capture_output=True, text=True)
+                               end.isoformat(), str(rows), now.isoformat()], check=False, capture_output=True, text=True)
         if proc.returncode:
             raise SystemExit(proc.stderr)
         return {**json.loads(proc.stdout), "range": f"{start} … {end}"}

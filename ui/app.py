@@ -22,7 +22,8 @@ from PySide6.QtCore import QEvent, QObject  # noqa: E402, I001
 from PySide6.QtGui import QFont  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+# <repo>/resources, or resources/ inside the packaged app (PyInstaller: sys._MEIPASS; see packaging/)
+RESOURCES = Path(getattr(sys, "_MEIPASS", None) or Path(__file__).resolve().parent.parent) / "resources"
 UI_FONT_FAMILIES = ["Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei", "sans-serif"]
 
 

@@ -256,8 +256,8 @@ class PhrasePanel(QWidget):
 
     def perform(self, phrase: Phrase, text: str, mode: str) -> None:
         if mode == "insert":
+            self.message.setText(self.tr("正在插入…"))  # before: without a key sender it finishes at once
             self.inserter.insert(text)
-            self.message.setText(self.tr("正在插入…"))
         elif mode == "copy":
             QGuiApplication.clipboard().setText(text)
             self.message.setText(self.tr("已复制到剪贴板。"))

@@ -6,6 +6,7 @@ the review window are built the first time they are asked for.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer, QTranslator, Signal
@@ -15,7 +16,8 @@ from assistant import paths
 from assistant.desk import Desk
 from assistant.queue import FileQueue
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+# <repo>/resources, or resources/ inside the packaged app (PyInstaller: sys._MEIPASS; see packaging/)
+RESOURCES = Path(getattr(sys, "_MEIPASS", None) or Path(__file__).resolve().parent.parent) / "resources"
 FINISH_AT_THE_LATEST_MS = 1000
 
 

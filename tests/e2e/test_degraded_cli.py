@@ -97,7 +97,7 @@ def test_a_missing_scripts_folder_is_a_warning_and_the_defaults_answer(tmp_path)
     missing = tmp_path / "no-such-dir"
     result = run("--scripts", str(missing), "phrases", "--json")
     assert result.returncode == 0, result.stderr
-    assert "警告：no-such-dir：找不到大厅话术文件夹（或它不是文件夹），已全部使用内置的默认文件。" in result.stderr
+    assert f"警告：no-such-dir：找不到大厅话术文件夹 {missing}（或它不是文件夹），已全部使用内置的默认文件。" in result.stderr
     assert len(json.loads(result.stdout)) >= 19
     assert not missing.exists()
 

@@ -161,8 +161,6 @@ def test_no_x_display_falls_back_to_in_window_keys_and_the_clipboard(make_shell,
     assert desk.state.interaction is not None
 
 
-@pytest.mark.xfail(strict=True, reason="ui/phrase_panel.py perform() writes 正在插入… after the inserter has already "
-                                       "finished synchronously (no key sender): the clipboard reason is overwritten")
 def test_no_x_display_tells_the_clerk_to_paste_with_ctrl_v(make_shell, desk, monkeypatch, qtbot):
     for name in ("DISPLAY", "WAYLAND_DISPLAY", "WA_NO_HOTKEYS"):
         monkeypatch.delenv(name, raising=False)
