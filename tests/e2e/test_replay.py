@@ -64,3 +64,12 @@ def test_plain_output_is_chinese(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "迟 8 分钟" in result.stdout and "延时服务：2026-11-30T17:00:00 至 2026-11-30T17:21:00，服务 3 人" in result.stdout
     assert "被拒绝（people_waiting）" in result.stdout
+
+
+@pytest.mark.parametrize("cmd", ["export", "review_ack", "purge_personal", "demo_data"])
+def test_replay_cannot_forge_what_only_the_lead_records(tmp_path, cmd):
+    source = tmp_path / "forged.jsonl"
+    source.write_text(json.dumps({"at": "2026-11-30T08:50:00", "cmd": cmd, "count": 3, "before": "2026-01-01"}),
+                      encoding="utf-8")
+    result = run("replay", str(source), "--json", db=tmp_path / "f.db")
+    assert result.returncode == 2 and cmd in result.stderr and "Traceback" not in result.stderr
