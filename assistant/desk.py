@@ -130,6 +130,23 @@ class Desk:
             listener(outcome, self.state)
         return outcome
 
+    def note_hall_clock(self, offset_seconds: float, tolerance_seconds: float) -> Event | None:
+        """Record that the PC's clock differs from the hall server's by more than the tolerance (issue 8);
+        the recorded `hall_clock_offset` event, or None when the clocks agree or the disk refuses."""
+        if abs(offset_seconds) <= tolerance_seconds:
+            return None
+        now = self.clock.now()
+        payload = {"offset_seconds": round(offset_seconds, 3), "tolerance_seconds": tolerance_seconds,
+                   "local_time": now.isoformat(timespec="seconds")}
+        try:
+            event = self.store.append([("hall_clock_offset", payload)], at=now)[0]
+        except (sqlite3.Error, StoreError):
+            return None
+        self.state = evolve(self.state, event.kind, event.payload, event.at, event.id)
+        for listener in self._listeners:
+            listener(Outcome(events=(event,)), self.state)
+        return event
+
     def check_clock(self) -> Event | None:
         """Record a jump of the wall clock since the last check as a `clock_jump` event (before every command,
         and once a second from the GUI's ticker while idle); the recorded event, or None."""

@@ -374,6 +374,14 @@ class PushResult:
     reason: str | None = None
 
 
+def hall_clock_offset(conn) -> float:
+    """The hall server's clock minus this PC's, in seconds (half the round trip is allowed for)."""
+    before = time.time()
+    server = conn.execute("SELECT extract(epoch FROM clock_timestamp())").fetchone()[0]
+    after = time.time()
+    return float(server) - (before + after) / 2
+
+
 def hall_head(conn, terminal: str) -> tuple[int, str]:
     """The hall's last event of this terminal: (sequence, hash); (0, genesis) when it has none."""
     row = conn.execute(
@@ -427,6 +435,7 @@ class HallStatus:
     local_seq: int = 0               # the terminal's last event id
     pending: int = 0                 # events not yet in the hall (when known)
     rejected_seq: int | None = None
+    clock_offset: float | None = None  # hall server's clock minus this PC's, seconds, measured on connecting
     error: str = ""                  # the last technical error, for the IT person
     since: float = field(default_factory=time.time)   # when the state began (time.time())
 
@@ -542,6 +551,7 @@ class HallPusher:
                         self._set(state=CONNECTING if self.status().state != OFFLINE else OFFLINE)
                         pg = connect(self.url, **self.connect_options)
                         install_schema(pg)
+                        self._set(clock_offset=hall_clock_offset(pg))
                         head = hall_head(pg, self.terminal)[0]
                         delay = self.retry_min
                     assert head is not None

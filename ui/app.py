@@ -1,4 +1,5 @@
 """Starting the GUI: the application object, the store, the scripts, the main window."""
+# ruff: noqa: I001  (the core is imported before PySide6 on purpose, see below)
 
 from __future__ import annotations
 
@@ -14,13 +15,15 @@ from pathlib import Path
 # start-up time for nothing (assistant/ never uses Qt).
 from assistant import paths
 from assistant.clock import SystemClock
+from assistant.clockwatch import ClockWatch
+from assistant.lead_pin import load_settings
 from assistant.desk import Desk
 from assistant.scripts import load_scripts
 from assistant.store import EventStore, StoreError
 
-from PySide6.QtCore import QEvent, QObject  # noqa: E402, I001
-from PySide6.QtGui import QFont  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication
 
 # <repo>/resources, or resources/ inside the packaged app (PyInstaller: sys._MEIPASS; see packaging/)
 RESOURCES = Path(getattr(sys, "_MEIPASS", None) or Path(__file__).resolve().parent.parent) / "resources"
@@ -110,7 +113,7 @@ def make_application() -> QApplication:
 
 
 class _FirstPaint(QObject):
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint:
             os._exit(0)  # the window is on screen: that is the moment the benchmark times
         return False
@@ -137,8 +140,16 @@ def start_hall_sync(args: argparse.Namespace, store: EventStore, desk: Desk, sid
 
     shown: list = [None]
 
+    tolerance = desk.watch.tolerance_seconds if desk.watch is not None else 120
+    noted_offset: list = [None]
+
     def show() -> None:
         status = pusher.status()
+        if status.clock_offset is not None and status.clock_offset != noted_offset[0]:
+            noted_offset[0] = status.clock_offset  # once per connection: the lead sees it in the review
+            if desk.note_hall_clock(status.clock_offset, tolerance) is not None:
+                sidebar.message.setText(f"本机时钟与大厅服务器相差 {status.clock_offset:+.0f} 秒，已记录；请联系管理员校准时间。")
+                return
         note = hall.sidebar_note(shown[0], status)
         if status.state not in (hall.CONNECTING, hall.STOPPED):
             shown[0] = status
@@ -160,7 +171,9 @@ def run_gui(args: argparse.Namespace) -> int:
     store, notices = open_store_for_gui(args.db or paths.default_db_path())
     for line in [str(p) for p in scripts.problems] + notices:
         print(f"注意：{line}", file=sys.stderr)
-    desk = Desk(store, scripts, SystemClock())
+    clock = SystemClock()
+    tolerance = load_settings(args.scripts).drift_tolerance_seconds
+    desk = Desk(store, scripts, clock, watch=ClockWatch(clock, tolerance_seconds=tolerance))
     window = build_shell(app, desk, [str(p) for p in scripts.problems] + notices, args.lang,
                          scripts_dir=args.scripts)
     if os.environ.get("WA_EXIT_AFTER_SHOWN") == "1":  # the start-up benchmark's finishing line

@@ -64,6 +64,7 @@ def test_pusher_copies_the_log_and_the_hall_reads_the_same_events(hall_url, desk
         pusher.stop()
     assert status.state == hall.ONLINE and status.pending == 0 and status.hall_seq == store.last_id()
     assert "已同步" in status.message
+    assert status.clock_offset is not None and abs(status.clock_offset) < 5  # one machine, one clock
     with hall.HallReader(hall_url) as reader:
         assert list(reader.events("T-A")) == list(store.events())
         assert list(reader.events("T-A", after=3)) == list(store.events(after=3))

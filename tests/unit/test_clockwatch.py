@@ -151,3 +151,12 @@ def test_only_the_system_clock_is_watched_by_default(store, scripts, clock):
     watched = Desk(store, scripts, SystemClock())
     assert isinstance(watched.watch, ClockWatch)
     assert watched.check_clock() is None
+
+
+def test_a_pc_clock_off_from_the_hall_server_is_recorded_for_the_lead(desk):
+    assert desk.note_hall_clock(30.0, tolerance_seconds=120) is None  # within tolerance: nothing to say
+    before = desk.store.last_id()
+    event = desk.note_hall_clock(-600.4, tolerance_seconds=120)
+    assert event is not None and event.kind == "hall_clock_offset" and event.id == before + 1
+    assert event.payload["offset_seconds"] == -600.4 and event.payload["tolerance_seconds"] == 120
+    assert desk.store.verify().ok
