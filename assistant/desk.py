@@ -9,8 +9,9 @@ from typing import Any
 
 from assistant.clock import Clock, SystemClock
 from assistant.clockwatch import ClockJump, ClockWatch
-from assistant.rules import Command, NewEvent, Refusal, State, decide, evolve, replay
+from assistant.rules import Command, NewEvent, Refusal, State, decide, evolve
 from assistant.scripts import Scripts
+from assistant.snapshots import Snapshots
 from assistant.store import Event, EventStore, StoreError, format_at
 
 # Personal data of the person served never enters a hashed event: the desk files it in the store's
@@ -70,8 +71,15 @@ class Desk:
         self._unsaved_jump: ClockJump | None = None
         if self.watch is not None:
             self.watch.check()  # the baseline: from now on every move of the clock is measured
-        self.state: State = replay(store.events())
+        # The newest usable snapshot of the state, then only the events after it (assistant/snapshots.py).
+        self._snapshots = Snapshots(store)
+        self.state: State = self._snapshots.restore()
         self._listeners: list[Listener] = []
+
+    def reload_scripts(self, scripts: Scripts) -> None:
+        """Use newly loaded scripts (the hall changed its scripts folder) from the next command on; the
+        recorded state is not touched."""
+        self.scripts = scripts
 
     def subscribe(self, listener: Listener) -> None:
         """Call `listener(outcome, state)` after every command."""
@@ -125,6 +133,7 @@ class Desk:
             else:
                 for event in recorded:
                     self.state = evolve(self.state, event.kind, event.payload, event.at, event.id)
+                self._snapshots.followed(recorded, self.state)
                 outcome = Outcome(events=tuple(recorded))
         for listener in self._listeners:
             listener(outcome, self.state)
@@ -143,6 +152,7 @@ class Desk:
         except (sqlite3.Error, StoreError):
             return None
         self.state = evolve(self.state, event.kind, event.payload, event.at, event.id)
+        self._snapshots.followed([event], self.state)
         for listener in self._listeners:
             listener(Outcome(events=(event,)), self.state)
         return event
@@ -163,6 +173,7 @@ class Desk:
         self._unsaved_jump = None
         event = recorded[0]
         self.state = evolve(self.state, event.kind, event.payload, event.at, event.id)
+        self._snapshots.followed(recorded, self.state)
         for listener in self._listeners:
             listener(Outcome(events=(event,)), self.state)
         return event

@@ -38,6 +38,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from assistant.scripts import Scripts
@@ -66,7 +67,7 @@ class Table:
     # the event id each row is about (for acknowledging / explaining it), parallel to rows; None if none
     targets: list[int | None] = field(default_factory=list)
 
-    @property
+    @cached_property
     def keys(self) -> tuple[str, ...]:
         return tuple(c.key for c in self.columns)
 
@@ -445,24 +446,31 @@ def _interactions(ctx: _Ctx) -> Table:
     return table
 
 
-def _follow_ups(ctx: _Ctx, store: EventStore) -> Table:
+def _follow_up_recs(store: EventStore) -> list[Rec]:
+    # Matters matter here only when answered 待答复 (the fold below skips the others), so only those are read.
+    kinds = ("sign_in", "sign_out", "follow_up", "follow_up_close", "complaint", "complaint_update")
+    return tag(_kinds(store, kinds, pending_matters=True))
+
+
+def _follow_ups(ctx: _Ctx, recs: Iterable[Rec]) -> Table:
     """Follow-ups and complaints opened in the range, or opened before it and still open at its end."""
     table = new_table("follow_ups")
     hours = ctx.scripts.hours
     today = ctx.flt.today or min(ctx.flt.end, date.today())
-    # Matters matter here only when answered 待答复 (the fold below skips the others), so only those are read.
-    kinds = ("sign_in", "sign_out", "follow_up", "follow_up_close", "complaint", "complaint_update")
     items: dict[tuple[str, int], dict] = {}
     order: list[tuple[str, int]] = []
-    for rec in tag(_kinds(store, kinds, pending_matters=True)):
+    opened = 0
+    working_days: dict[date, int] = {}
+    for rec in recs:
         p = rec.payload
         if rec.at.date() > ctx.flt.end:
             continue
         if rec.kind == "follow_up" or (rec.kind == "matter" and p.get("outcome") == "待答复"):
             number = p.get("follow_up")
             if number is None:   # a matter answered 待答复 opens the next follow-up number (rules.evolve)
-                number = sum(1 for k in order if k[0] == "待答复") + 1
+                number = opened + 1   # opened = how many 待答复 keys `order` holds so far
             key = ("待答复", int(number))
+            opened += 1
             items[key] = {"rec": rec, "event_id": rec.id, "type": "待答复", "number": number, "clerk": rec.clerk,
                           "window": rec.window, "opened_at": hm(rec.at), "topic": p.get("topic", p.get("title", "")),
                           "forwarded_to": "", "due": p.get("due", ""), "status": "待答复", "closed": None,
@@ -498,7 +506,9 @@ def _follow_ups(ctx: _Ctx, store: EventStore) -> Table:
                 ReportFilter(rec.at.date(), rec.at.date(), ctx.flt.window, ctx.flt.clerk, ctx.flt.role))(rec))):
             continue
         due = date.fromisoformat(it["due"]) if it["due"] else None
-        left = _working_days_between(hours, today, due) if due else ""
+        if due and due not in working_days:
+            working_days[due] = _working_days_between(hours, today, due)
+        left = working_days[due] if due else ""
         overdue = bool(due and it["closed"] is None and due < today)
         it.update(working_days_left=left if it["closed"] is None else "", overdue=_bool(overdue),
                   closed_at=hm(it["closed"]))
@@ -527,12 +537,16 @@ def _phrases(ctx: _Ctx) -> Table:
     for rec in ctx.recs:
         if rec.kind == "phrase_used" and ctx.wanted(rec):
             counts[(rec.clerk, rec.payload.get("phrase", ""))][rec.payload.get("mode", "copy")] += 1
+    _phrase_rows(table, ctx.scripts, counts)
+    return table
+
+
+def _phrase_rows(table: Table, scripts: Scripts, counts: Mapping[tuple[str, str], Mapping[str, int]]) -> None:
     for (clerk, phrase_id), modes in sorted(counts.items()):
-        phrase = ctx.scripts.phrases.get(phrase_id)
+        phrase = scripts.phrases.get(phrase_id)
         table.add({"clerk": clerk, "phrase": phrase_id, "category": phrase.category if phrase else "",
                    "text": phrase.template if phrase else "", "insert": modes.get("insert", 0),
                    "copy": modes.get("copy", 0), "speak": modes.get("speak", 0), "total": sum(modes.values())})
-    return table
 
 
 def _guard(ctx: _Ctx) -> Table:
@@ -565,22 +579,35 @@ def _notes_and_exports(ctx: _Ctx) -> tuple[Table, Table]:
 
 # ─── charts ───────────────────────────────────────────────────────────────────────────────────────
 
+def _column(table: Table, key: str) -> Callable[[tuple], Any]:
+    index = table.keys.index(key)
+    return lambda row: row[index]
+
+
 def _charts(tables: Mapping[str, Table]) -> dict[str, list[tuple[str, float]]]:
     """Series for the four charts: (label, value) pairs in display order."""
     by_day: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for row in tables["checklist"].dicts():
-        by_day[row["date"]][0] += row["on_time"] == YES
-        by_day[row["date"]][1] += 1
+    table = tables["checklist"]
+    day, on_time = _column(table, "date"), _column(table, "on_time")
+    for row in table.rows:
+        by_day[day(row)][0] += on_time(row) == YES
+        by_day[day(row)][1] += 1
     failures: dict[str, int] = defaultdict(int)
-    for row in tables["checklist_items"].dicts():
-        if row["ok"] != "正常":
-            failures[row["text"]] += 1
+    table = tables["checklist_items"]
+    ok, text = _column(table, "ok"), _column(table, "text")
+    for row in table.rows:
+        if ok(row) != "正常":
+            failures[text(row)] += 1
     overtime: dict[str, int] = defaultdict(int)
-    for row in tables["overtime"].dicts():
-        overtime[row["clerk"] or "（未签到）"] += int(row["minutes"] or 0)
+    table = tables["overtime"]
+    clerk, minutes = _column(table, "clerk"), _column(table, "minutes")
+    for row in table.rows:
+        overtime[clerk(row) or "（未签到）"] += int(minutes(row) or 0)
     per_hour: dict[str, int] = defaultdict(int)
-    for row in tables["interactions"].dicts():
-        per_hour[row["started_at"][11:13] + ":00"] += 1
+    table = tables["interactions"]
+    started = table.keys.index("started_at")
+    for row in table.rows:
+        per_hour[row[started][11:13] + ":00"] += 1
     return {
         "on_time_by_day": [(d, round(100 * ok / n, 1)) for d, (ok, n) in sorted(by_day.items())],
         "failures_by_item": sorted(failures.items(), key=lambda kv: -kv[1]),
@@ -619,14 +646,115 @@ def person_phone(store: EventStore) -> Callable[[Any], str]:
     return phone
 
 
+# ─── reading the projections (assistant/projections.py; store migration 3) ────────────────────────
+
+_PROJ_RECS = ("SELECT p.id, e.at, p.kind, e.payload, p.clerk, p.role, p.window "
+              "FROM proj_events p JOIN events e ON e.id = p.id ")
+
+
+def _recs(rows: Iterable[tuple]) -> list[Rec]:
+    loads, parse = json.loads, datetime.fromisoformat
+    return [Rec(i, parse(at), kind, loads(payload), clerk, role, window)
+            for i, at, kind, payload, clerk, role, window in rows]
+
+
+def _proj_in_range(store: EventStore, flt: ReportFilter) -> list[Rec]:
+    """The tagged events the builders fold, recorded in the range (widened by a day each side as
+    _rows_in_range), plus the sign-in/out before the first of them — the same Recs _rows_in_range + tag give
+    for these kinds."""
+    conn = store.conn
+    lo, hi = (flt.start - timedelta(days=1)).isoformat(), (flt.end + timedelta(days=1)).isoformat()
+    rows = conn.execute(_PROJ_RECS + "WHERE p.day BETWEEN ? AND ? ORDER BY p.id", (lo, hi)).fetchall()
+    if rows:
+        first = conn.execute(_PROJ_RECS + "WHERE p.id < ? AND p.kind IN ('sign_in', 'sign_out') "
+                             "ORDER BY p.id DESC LIMIT 1", (rows[0][0],)).fetchone()
+        if first is not None:
+            rows.insert(0, first)
+    return _recs(rows)
+
+
+def _proj_follow_up_recs(store: EventStore, flt: ReportFilter) -> list[Rec]:
+    rows = store.conn.execute(_PROJ_RECS + "WHERE p.fu = 1 AND p.day <= ? ORDER BY p.id",
+                              (flt.end.isoformat(),)).fetchall()
+    return _recs(rows)
+
+
+def _proj_where(flt: ReportFilter, alias: str = "") -> tuple[str, list[Any]]:
+    sql, args = f"{alias}day BETWEEN ? AND ?", [flt.start.isoformat(), flt.end.isoformat()]
+    for column, value in (("clerk", flt.clerk), ("window", flt.window), ("role", flt.role)):
+        if value:
+            sql += f" AND {alias}{column} = ?"
+            args.append(value)
+    return sql, args
+
+
+def _proj_interactions(store: EventStore, scripts: Scripts, flt: ReportFilter) -> Table:
+    """The interactions table from proj_interactions: the rows _interactions folds, in the same order."""
+    from assistant.projections import SEP
+
+    table = new_table("interactions")
+    names = {s.id: s.name for s in (*scripts.flow.steps, scripts.flow.close)}
+    referral_names = {e.id: f"{e.department}{e.window}" for e in scripts.directory.entries}
+    where, args = _proj_where(flt, "i.")
+    # Rows are in end_id order and days follow it (almost): find the end_id span of the days through the day
+    # index, then read that span in primary-key order (no sort of ~60,000 rows), still filtered by day.
+    lo, hi = store.conn.execute("SELECT MIN(end_id), MAX(end_id) FROM proj_interactions WHERE day BETWEEN ? AND ?",
+                                args[:2]).fetchone()
+    rows = store.conn.execute(
+        "SELECT i.start_id, i.number, i.clerk, i.role, i.window, i.started, i.ended, i.seconds, i.steps, "
+        "i.durations, i.matters, i.outcomes, i.referrals, p.phone FROM proj_interactions i "
+        "LEFT JOIN persons p ON p.id = i.person AND typeof(i.person) = 'integer' "
+        f"WHERE i.end_id BETWEEN ? AND ? AND {where} ORDER BY i.end_id", [lo or 0, hi or 0, *args]).fetchall()
+    templates: dict[str, str] = {}
+    out, targets = table.rows, table.targets
+    for (start_id, number, clerk, role, window, started, ended, seconds, steps, durations, matters, outcomes,
+         referrals, phone) in rows:
+        template = templates.get(steps)
+        if template is None:
+            template = templates[steps] = " · ".join(
+                str(names.get(s, s)).replace("{", "{{").replace("}", "}}") + " {}s" for s in steps.split(SEP))
+        if referrals != "[]":
+            referrals = "；".join(referral_names.get(v, v) if k == "r" else v for k, v in json.loads(referrals))
+        else:
+            referrals = ""
+        out.append((start_id, number, clerk, role, window, started, ended, seconds,
+                    template.format(*durations.split(SEP)), matters, outcomes, referrals, phone or ""))
+        targets.append(start_id)
+    return table
+
+
+def _proj_phrases(store: EventStore, scripts: Scripts, flt: ReportFilter) -> Table:
+    table = new_table("phrases")
+    where, args = _proj_where(flt)
+    counts: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+    for clerk, phrase_id, mode, n in store.conn.execute(
+            f"SELECT clerk, phrase, mode, SUM(n) FROM proj_phrases WHERE {where} GROUP BY clerk, phrase, mode", args):
+        counts[(clerk, phrase_id)][mode] = n
+    _phrase_rows(table, scripts, counts)
+    return table
+
+
+SOURCES = ("projections", "events")
+
+
 def build_report(store: EventStore, scripts: Scripts, flt: ReportFilter,
-                 tables: Sequence[str] | None = None) -> Report:
-    """All review tables for the filter (or only those named), the chain head, and the chart series."""
+                 tables: Sequence[str] | None = None, source: str = "projections") -> Report:
+    """All review tables for the filter (or only those named), the chain head, and the chart series.
+
+    source "projections" (the default) reads the query-side tables kept at append time; "events" folds the raw
+    events of the range, as before migration 3 (kept as the reference the projections are tested against)."""
+    if source not in SOURCES:
+        raise ValueError(source)
+    if source == "projections":
+        store.sync_projections()
     head_id, head_hash = head(store)
-    recs = tag(_rows_in_range(store, flt))
+    recs = tag(_rows_in_range(store, flt)) if source == "events" else _proj_in_range(store, flt)
     acks: dict[int, list[str]] = defaultdict(list)
     explanations: dict[int, list[str]] = defaultdict(list)
-    for _, _, kind, payload in _kinds(store, (ACK_KIND, EXPLAIN_KIND)):
+    # without ORDER BY (sorted here) SQLite reads them through index events_kind, not by scanning the log
+    notes = store.conn.execute("SELECT id, at, kind, payload FROM events WHERE kind IN (?, ?)",
+                               (ACK_KIND, EXPLAIN_KIND)).fetchall()
+    for _, _, kind, payload in sorted(notes):
         p = json.loads(payload)
         target = p.get("target")
         if kind == ACK_KIND:
@@ -639,9 +767,14 @@ def build_report(store: EventStore, scripts: Scripts, flt: ReportFilter,
     out["faults"] = _faults(ctx)
     out["pauses"] = _pauses(ctx)
     out["overtime"] = _overtime(ctx)
-    out["interactions"] = _interactions(ctx)
-    out["follow_ups"] = _follow_ups(ctx, store)
-    out["phrases"] = _phrases(ctx)
+    if source == "events":
+        out["interactions"] = _interactions(ctx)
+        out["follow_ups"] = _follow_ups(ctx, _follow_up_recs(store))
+        out["phrases"] = _phrases(ctx)
+    else:
+        out["interactions"] = _proj_interactions(store, scripts, flt)
+        out["follow_ups"] = _follow_ups(ctx, _proj_follow_up_recs(store, flt))
+        out["phrases"] = _proj_phrases(store, scripts, flt)
     out["guard_alerts"] = _guard(ctx)
     out["notes"], out["exports"] = _notes_and_exports(ctx)
     charts = _charts(out)
@@ -655,11 +788,8 @@ def build_report(store: EventStore, scripts: Scripts, flt: ReportFilter,
 
 
 def known_people(store: EventStore) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Every window and clerk that ever signed in (for the filters)."""
-    rows = store.conn.execute(
-        "SELECT DISTINCT json_extract(payload, '$.window'), json_extract(payload, '$.clerk') "
-        "FROM events WHERE kind = 'sign_in'"
-    ).fetchall()
+    """Every window and clerk that ever signed in (for the filters; projection proj_people)."""
+    rows = store.conn.execute("SELECT DISTINCT window, clerk FROM proj_people").fetchall()
     windows = sorted({w for w, _ in rows if w})
     clerks = sorted({c for _, c in rows if c})
     return tuple(windows), tuple(clerks)

@@ -26,13 +26,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
 
-SCHEMA_VERSION = 2
+from assistant import projections
+
+SCHEMA_VERSION = 3
 APPLICATION_ID = 0x57415353  # "WASS": marks a database as ours (PRAGMA application_id)
 
 GENESIS_HASH = "0" * 64
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _COMPANIONS = ("-wal", "-shm", "-journal")
 _BUSY_TIMEOUT_SECONDS = 30.0
+_EVENTS_PAGE = 10_000
 
 
 def canonical_json(obj: Any) -> str:
@@ -144,10 +147,153 @@ _V2 = (
        WHERE kind = 'matter' AND json_extract(payload, '$.outcome') = '待答复'""",
 )
 
+# Version 3: derived data, outside the hash chain (no triggers: they may be rebuilt, pruned or dropped).
+# * The review's query-side projections (assistant/projections.py), kept by `append` in its transaction and
+#   built here from the events already recorded. `proj_state` holds the projector's context and the last event
+#   projected; whenever it lags the log (rows inserted without append: bulk loader, hall mirror) the store
+#   catches up.
+# * Snapshots of the rules' State (assistant/snapshots.py): the Desk replays only the events after the newest
+#   usable one. `hash` is the chain hash of event `event_id`, so a snapshot never speaks for another history.
+# * The v2 indexes served the review's raw-event reads, which the projections replace; each cost every append
+#   a b-tree write (docs/performance.md), so they go. events_kind stays (v_phrase_usage, acknowledgements).
+_V3_SQL = (
+    """CREATE TABLE proj_state (
+        id      INTEGER PRIMARY KEY CHECK (id = 1),
+        last_id INTEGER NOT NULL,
+        context TEXT NOT NULL
+    )""",
+    """CREATE TABLE proj_events (
+        id     INTEGER PRIMARY KEY,
+        day    TEXT NOT NULL,
+        kind   TEXT NOT NULL,
+        clerk  TEXT NOT NULL,
+        role   TEXT NOT NULL,
+        window TEXT NOT NULL,
+        fu     INTEGER NOT NULL
+    )""",
+    "CREATE INDEX proj_events_day ON proj_events(day)",
+    "CREATE INDEX proj_events_fu ON proj_events(id) WHERE fu = 1",
+    """CREATE TABLE proj_interactions (
+        start_id  INTEGER NOT NULL,
+        end_id    INTEGER PRIMARY KEY,
+        day       TEXT NOT NULL,
+        number,
+        clerk     TEXT NOT NULL,
+        role      TEXT NOT NULL,
+        window    TEXT NOT NULL,
+        started   TEXT NOT NULL,
+        ended     TEXT NOT NULL,
+        seconds   INTEGER NOT NULL,
+        steps     TEXT NOT NULL,
+        durations TEXT NOT NULL,
+        matters   TEXT NOT NULL,
+        outcomes  TEXT NOT NULL,
+        referrals TEXT NOT NULL,
+        person
+    )""",
+    "CREATE INDEX proj_interactions_day ON proj_interactions(day)",
+    """CREATE TABLE proj_phrases (
+        day    TEXT NOT NULL,
+        clerk  TEXT NOT NULL,
+        role   TEXT NOT NULL,
+        window TEXT NOT NULL,
+        phrase,
+        mode,
+        n      INTEGER NOT NULL,
+        PRIMARY KEY (day, clerk, role, window, phrase, mode)
+    ) WITHOUT ROWID""",
+    "CREATE TABLE proj_people (window, clerk, UNIQUE (window, clerk))",
+    """CREATE TABLE state_snapshots (
+        event_id INTEGER PRIMARY KEY,
+        hash     TEXT NOT NULL,
+        format   TEXT NOT NULL,
+        state    TEXT NOT NULL
+    )""",
+    "DROP INDEX events_at",
+    "DROP INDEX events_pending_matter",
+)
+
+
+def _v3(conn: sqlite3.Connection) -> None:
+    _run(_V3_SQL)(conn)
+    _catch_up(conn, None)
+
+
 # Index = the version a migration brings the database to; index 0 is the empty database.
 # Append-only: never edit a released version, add the next one.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None] | None] = [None, _run(_V1), _run(_V2)]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None] | None] = [None, _run(_V1), _run(_V2), _v3]
 assert len(MIGRATIONS) == SCHEMA_VERSION + 1
+
+
+# --- projections (derived, in the same transaction as the events they derive from) ---------------
+
+_PROJ_TABLES = ("proj_events", "proj_interactions", "proj_phrases", "proj_people")
+_CATCH_UP_BATCH = 20_000
+
+
+def _save_context(conn: sqlite3.Connection, ctx: dict) -> None:
+    conn.execute("INSERT OR REPLACE INTO proj_state (id, last_id, context) VALUES (1, ?, ?)",
+                 (ctx["last_id"], projections.context_to_json(ctx)))
+
+
+def _load_context(conn: sqlite3.Connection) -> dict | None:
+    """The projector's persisted context, or None when the projections must be rebuilt from the first event."""
+    row = conn.execute("SELECT last_id, context FROM proj_state WHERE id = 1").fetchone()
+    if row is None:
+        return None
+    try:
+        ctx = projections.context_from_json(row[1])
+    except ValueError:
+        return None
+    tail = conn.execute("SELECT MAX(id) FROM events").fetchone()[0] or 0
+    if ctx.get("last_id") != row[0] or row[0] > tail:   # ahead of the log it claims to follow: not ours
+        return None
+    return ctx
+
+
+def _catch_up(conn: sqlite3.Connection, ctx: dict | None) -> dict:
+    """Project every event after ctx's last one (ctx None: the persisted context, or a rebuild from scratch).
+
+    Runs inside the caller's write transaction; returns the context after the last event."""
+    if ctx is None:
+        ctx = _load_context(conn)
+        if ctx is None:
+            for table in _PROJ_TABLES:
+                conn.execute(f"DELETE FROM {table}")
+            ctx = projections.new_context()
+    start = ctx["last_id"]
+    phrases: dict[tuple, int] = {}
+    last = start
+    project, needs, loads, sql = projections.project, projections.needs, json.loads, projections.SQL
+    while True:
+        rows = conn.execute("SELECT id, at, kind, payload FROM events WHERE id > ? ORDER BY id LIMIT ?",
+                            (last, _CATCH_UP_BATCH)).fetchall()
+        if not rows:
+            break
+        batch: dict[str, list[tuple]] = {}
+        for event_id, at, kind, payload in rows:
+            if not needs(kind):
+                continue
+            for key, params in project(ctx, event_id, at, kind, loads(payload)):
+                if key == "phrase":
+                    phrases[params[:-1]] = phrases.get(params[:-1], 0) + params[-1]
+                else:
+                    batch.setdefault(key, []).append(params)
+        for key, params_list in batch.items():
+            conn.executemany(sql[key], params_list)
+        last = rows[-1][0]
+    conn.executemany(sql["phrase"], [(*k, n) for k, n in phrases.items()])
+    ctx["last_id"] = last
+    if last != start or conn.execute("SELECT 1 FROM proj_state").fetchone() is None:
+        _save_context(conn, ctx)
+    return ctx
+
+
+def _projections_lag(conn: sqlite3.Connection) -> bool:
+    """The projections do not follow the log to its last event (or their context is unreadable)."""
+    ctx = _load_context(conn)
+    tail = conn.execute("SELECT MAX(id) FROM events").fetchone()[0] or 0
+    return ctx is None or ctx["last_id"] != tail
 
 
 # --- opening ------------------------------------------------------------------------------------
@@ -302,6 +448,20 @@ def _migrate(conn: sqlite3.Connection) -> None:
             raise
 
 
+def _sync_projections(conn: sqlite3.Connection) -> None:
+    """Bring the projections up to the log's last event (a no-op unless events were inserted around append)."""
+    if not _projections_lag(conn):
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if _projections_lag(conn):
+            _catch_up(conn, None)
+        conn.execute("COMMIT")
+    except BaseException:
+        _rollback(conn)
+        raise
+
+
 def _configure(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
@@ -336,6 +496,8 @@ class EventStore:
         self.path = path
         self._conn: sqlite3.Connection | None = conn
         self.notices = notices
+        # The projector's context after the last event this connection wrote (valid while nobody else wrote).
+        self._proj: dict | None = None
 
     @classmethod
     def open(cls, path: Path) -> Self:
@@ -380,6 +542,7 @@ class EventStore:
             _classify(conn, path)
             _configure(conn)
             _migrate(conn)
+            _sync_projections(conn)
         except _Unusable as unusable:
             conn.close()
             return unusable
@@ -427,7 +590,14 @@ class EventStore:
         try:
             row = conn.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
             last_id, prev = (row[0], row[1]) if row else (0, GENESIS_HASH)
+            # The projections follow the log in this same transaction: from the context cached after our own
+            # last write when nobody wrote since, else from the persisted one (caught up if it lags).
+            ctx = self._proj
+            self._proj = None   # until COMMIT: a failed transaction leaves no half-advanced context behind
+            if ctx is None or ctx["last_id"] != last_id:
+                ctx = _catch_up(conn, None)
             out: list[Event] = []
+            sql = projections.SQL
             for kind, text, payload in rows:
                 last_id += 1
                 digest = event_hash(prev, last_id, stamp, kind, text)
@@ -435,21 +605,69 @@ class EventStore:
                     "INSERT INTO events (id, at, kind, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)",
                     (last_id, stamp, kind, text, prev, digest),
                 )
-                out.append(Event(last_id, stamp, kind, json.loads(text), prev, digest))
+                parsed = json.loads(text)
+                if projections.needs(kind):
+                    for key, params in projections.project(ctx, last_id, stamp, kind, parsed):
+                        conn.execute(sql[key], params)
+                ctx["last_id"] = last_id
+                out.append(Event(last_id, stamp, kind, parsed, prev, digest))
                 prev = digest
+            _save_context(conn, ctx)
             conn.execute("COMMIT")
         except BaseException:
             _rollback(conn)
             raise
+        self._proj = ctx
         return out
+
+    def sync_projections(self) -> None:
+        """Bring the query-side projections up to the last event (readers call this before reading them)."""
+        _sync_projections(self.conn)
+        self._proj = None
 
     def events(self, after: int = 0) -> Iterator[Event]:
         """Events with id > after, in id order, payload parsed."""
-        rows = self.conn.execute(
-            "SELECT id, at, kind, payload, prev_hash, hash FROM events WHERE id > ? ORDER BY id", (after,)
-        ).fetchall()
-        for event_id, at, kind, payload, prev_hash, digest in rows:
-            yield Event(event_id, at, kind, json.loads(payload), prev_hash, digest)
+        # In pages, so replaying a hall-year (millions of events) holds one page at a time, not the whole log.
+        while True:
+            rows = self.conn.execute(
+                "SELECT id, at, kind, payload, prev_hash, hash FROM events WHERE id > ? ORDER BY id LIMIT ?",
+                (after, _EVENTS_PAGE),
+            ).fetchall()
+            for event_id, at, kind, payload, prev_hash, digest in rows:
+                yield Event(event_id, at, kind, json.loads(payload), prev_hash, digest)
+            if len(rows) < _EVENTS_PAGE:
+                return
+            after = rows[-1][0]
+
+    # -- snapshots of derived state (a cache: outside the chain; see assistant/snapshots.py)
+
+    def save_snapshot(self, event_id: int, fmt: str, state: str, keep: int = 3) -> bool:
+        """Keep `state` (text in format `fmt`) as taken after event `event_id`; keep only the newest `keep`.
+
+        Refused (False) when that event is not in the log: a snapshot is never ahead of the events it claims."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = conn.execute("SELECT hash FROM events WHERE id = ?", (event_id,)).fetchone()
+            if row is None:
+                conn.execute("ROLLBACK")
+                return False
+            conn.execute("INSERT OR REPLACE INTO state_snapshots (event_id, hash, format, state) VALUES (?, ?, ?, ?)",
+                         (event_id, row[0], fmt, state))
+            conn.execute("DELETE FROM state_snapshots WHERE event_id NOT IN "
+                         "(SELECT event_id FROM state_snapshots ORDER BY event_id DESC LIMIT ?)", (keep,))
+            conn.execute("COMMIT")
+        except BaseException:
+            _rollback(conn)
+            raise
+        return True
+
+    def snapshots(self, fmt: str) -> list[tuple[int, str]]:
+        """(event_id, state text) of format `fmt`, newest first, only those whose event is in the log with the
+        chain hash the snapshot was taken at."""
+        return self.conn.execute(
+            "SELECT s.event_id, s.state FROM state_snapshots s JOIN events e ON e.id = s.event_id AND e.hash = s.hash "
+            "WHERE s.format = ? ORDER BY s.event_id DESC", (fmt,)).fetchall()
 
     def last_id(self) -> int:
         row = self.conn.execute("SELECT MAX(id) FROM events").fetchone()

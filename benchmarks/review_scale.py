@@ -8,7 +8,8 @@
 Figures (goals from issue 6): opening one month in the review (``build_report`` for a month, cold and warm,
 ≤ 200 ms), an xlsx export of 100,000 rows (≤ 15 s, steady memory; measured in a child process), appending
 events one commit each through ``EventStore.append`` with WAL + synchronous=FULL (≥ 500/s), and
-``EventStore.open`` on the big file.
+``EventStore.open`` on the big file, and ``Desk(...)`` on it (the first one after the upgrade replays the whole
+log once and leaves a state snapshot; later ones replay only the events after the newest snapshot).
 
 The bulk loader
 ---------------
@@ -27,6 +28,9 @@ events would take the better part of an hour. The loader below bypasses the rule
   rows go in with ``executemany`` in large transactions (journal off, synchronous off) and the indexes are
   re-created with the same SQL; the file is switched back to WAL at the end.
 * Personal data goes to ``persons`` as the Desk does (a phone for ~20 % of the people served).
+* The query-side projections (store migration 3) are not written by the loader: the first
+  ``EventStore.open`` finds them behind the log and builds them from the events, as it does for a database
+  migrated from version 2 (the "first open" figure includes that).
 
 The database is cached under ``$TMPDIR/window-assistant-bench/`` by its parameters (scale, seed, loader
 version); the runs append a few thousand events to it (timestamps after its last day), which keeps the chain
@@ -353,6 +357,11 @@ got = len(table.rows)
 del table.rows[rows:], table.targets[rows:]
 from datetime import datetime
 # The app's desk exists before the lead exports; building one replays the whole log, timed apart.
+# The first Desk after the upgrade may replay from the first event (and leaves a snapshot); the next one starts
+# from that snapshot. Both are timed apart from the export.
+t2 = time.perf_counter()
+desk = Desk(store, scripts, FixedClock(datetime.fromisoformat(now)))
+desk_first = time.perf_counter() - t2
 t2 = time.perf_counter()
 desk = Desk(store, scripts, FixedClock(datetime.fromisoformat(now)))
 t3 = time.perf_counter()
@@ -364,7 +373,8 @@ tracemalloc.start()
 write_xlsx(report, out.with_name("again.xlsx"), True, datetime.fromisoformat(now))
 peak = tracemalloc.get_traced_memory()[1]
 tracemalloc.stop()
-print(json.dumps({"report_s": t1 - t0, "write_s": t4 - t3, "desk_s": t3 - t2, "rows": result.rows,
+print(json.dumps({"report_s": t1 - t0, "write_s": t4 - t3, "desk_s": t3 - t2, "desk_first_s": desk_first,
+                  "rows": result.rows,
                   "available": got, "write_peak_kib": peak // 1024,
                   "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "bytes": out.stat().st_size}))
 """
@@ -470,7 +480,7 @@ def main() -> None:
           f"{ex['write_s']:.1f} s = {ex['report_s'] + ex['write_s']:.1f} s  goal ≤ 15 s; "
           f"writer's peak (tracemalloc) {ex['write_peak_kib'] / 1024:.1f} MiB; process max RSS "
           f"{ex['maxrss_kib'] / 1024:.0f} MiB; file {ex['bytes'] / 2**20:.1f} MiB; "
-          f"(Desk() on this log, not timed above: {ex['desk_s']:.0f} s)")
+          f"(Desk() on this log, not timed above: first {ex['desk_first_s']:.1f} s, then {ex['desk_s']:.2f} s)")
     rate = measure_appends(path, last_day, args.appends)
     print(f"appends, one commit each (WAL + FULL): {rate:,.0f} events/s over {args.appends:,}  goal ≥ 500/s")
     print(f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, "

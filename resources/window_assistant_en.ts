@@ -569,6 +569,14 @@
 <context>
     <name>Shell</name>
     <message>
+        <source>话术文件已更新，但有 {0} 处问题（见上方），有问题的文件仍用内置版本。</source>
+        <translation>The scripts were updated, with {0} problem(s) (see above): the faulty files use the built-in version.</translation>
+    </message>
+    <message>
+        <source>话术文件已更新并重新载入。</source>
+        <translation>The scripts were updated and reloaded.</translation>
+    </message>
+    <message>
         <source>第 {0} 个常用语尚未设置：在用语旁点 ☆ 加入常用。</source>
         <translation>Favourite {0} is not set: click ☆ beside a phrase to add it.</translation>
     </message>

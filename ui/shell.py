@@ -53,6 +53,8 @@ class Shell(QObject):
         self._quick_search = None
         self._composer = None
         self._review = None
+        self._notices: list[str] = []
+        self.scripts_watcher = None
         sidebar.compose_requested.connect(self.open_composer)
         sidebar.records_requested.connect(self.open_my_records)
         sidebar.review_requested.connect(self.open_review)
@@ -86,6 +88,36 @@ class Shell(QObject):
         if self.hotkeys.status:
             self.sidebar.message.setText(self.hotkeys.status)
         self.ready.emit()
+
+    def watch_scripts(self, problems: list[str]) -> None:
+        """Reload the hall's scripts folder when it changes (ui/scripts_watcher.py); `problems` are the start-up
+        problems, of which those not from the scripts (the store's notices) stay in the banner."""
+        from ui.scripts_watcher import ScriptsWatcher
+
+        from_scripts = {str(p) for p in self.desk.scripts.problems}
+        self._notices = [p for p in problems if p not in from_scripts]
+        self.scripts_watcher = ScriptsWatcher(self.scripts_dir, parent=self)
+        self.scripts_watcher.reloaded.connect(self.apply_scripts)
+        self.scripts_watcher.failed.connect(self.sidebar.message.setText)
+
+    def apply_scripts(self, scripts) -> None:
+        """Newly loaded scripts: to the desk, the problems banner, the phrase panel and the sidebar."""
+        self.desk.reload_scripts(scripts)
+        problems = [str(p) for p in scripts.problems]
+        self.sidebar.set_problems(problems + self._notices)
+        if self._quick_search is not None:  # its pinyin index is of the old phrases: built again when asked
+            self._quick_search.close()
+            self._quick_search.deleteLater()
+            self._quick_search = None
+        if self._composer is not None and not self._composer.isVisible():  # its guard has the old taboo list
+            self._composer.deleteLater()
+            self._composer = None
+        if self.panel is not None:
+            self.panel.rebuild()
+        self.sidebar.refresh(self.desk.state)
+        self.sidebar.message.setText(
+            self.tr("话术文件已更新，但有 {0} 处问题（见上方），有问题的文件仍用内置版本。").format(len(problems))
+            if problems else self.tr("话术文件已更新并重新载入。"))
 
     def close(self) -> None:
         """Let go of the global hotkeys (they belong to the X server, not to us)."""
@@ -171,6 +203,8 @@ def build_shell(app: QApplication, desk: Desk, problems: list[str], lang: str = 
     queue = FileQueue(Path(queue_file), desk.state.window) if queue_file else None
     sidebar = Sidebar(desk, problems=problems, queue=queue, settings=settings)
     sidebar.shell = Shell(desk, sidebar, scripts_dir, hotkeys, sender)
+    if scripts_dir is not None:
+        sidebar.shell.watch_scripts(problems)
     dock = Dock(sidebar, settings)
     sidebar.dock = dock
     sidebar.collapse_requested.connect(dock.set_collapsed)

@@ -123,10 +123,10 @@ class Sidebar(QWidget):
         waiting.addWidget(self.waiting_minus)
         waiting.addWidget(self.waiting_plus)
         layout.addLayout(waiting)
-        if problems:
-            banner = self._label("problems", "\n".join(problems))
-            banner.setAccessibleName(self.tr("配置问题"))
-            layout.addWidget(banner)
+        self.problems_banner = self._label("problems", "")  # shown while there are problems (set_problems)
+        self.problems_banner.setAccessibleName(self.tr("配置问题"))
+        layout.addWidget(self.problems_banner)
+        self.set_problems(problems or [])
         self.banner_slot = QVBoxLayout()  # the closing/overtime banner (issue 5) goes here
         layout.addLayout(self.banner_slot)
 
@@ -308,6 +308,12 @@ class Sidebar(QWidget):
     def _embed_other_widgets(self) -> None:
         """The closing-time / overtime banner (rule 28) sits under the header."""
         self.banner_slot.addWidget(ClosingBanner(self.desk))
+
+    def set_problems(self, problems: list[str]) -> None:
+        """Show the configuration problems (a broken hall scripts file, a store moved elsewhere…) in the banner
+        under the header; none hides it. Called again when the hall's scripts folder is reloaded."""
+        self.problems_banner.setText("\n".join(problems))
+        self.problems_banner.setVisible(bool(problems))
 
     def set_phrase_panel(self, widget: QWidget) -> None:
         """Put the phrase panel (issue 4: PhrasePanel with slot on_state(state)) in place of the simple list."""

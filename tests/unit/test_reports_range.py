@@ -52,7 +52,7 @@ def test_range_read_equals_full_scan(hall, scripts, monkeypatch, start, end, ext
     rows_in_range, kinds = _full_scan(hall)
     monkeypatch.setattr(reports, "_rows_in_range", rows_in_range)
     monkeypatch.setattr(reports, "_kinds", kinds)
-    slow = build_report(hall, scripts, flt)
+    slow = build_report(hall, scripts, flt, source="events")
     for key in reports.SPECS:
         assert fast.tables[key].rows == slow.tables[key].rows, key
         assert fast.tables[key].targets == slow.tables[key].targets, key
