@@ -47,7 +47,6 @@ import socket
 import sqlite3
 import threading
 import time
-import tomllib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -61,7 +60,6 @@ from assistant.store import GENESIS_HASH, Event, EventStore, VerifyReport, event
 SCHEMA_VERSION = 1
 TERMINAL_FILE = "hall_terminal_id"
 ENV_URL = "WA_HALL"
-SETTINGS_FILE = "settings.toml"
 BATCH = 500
 _SCHEMA_LOCK = 0x57415348  # "WASH": advisory lock key while the schema is created
 
@@ -90,14 +88,10 @@ def hall_url(cli_value: str | None = None, scripts_dir: Path | None = None) -> s
     if cli_value:
         return cli_value
     if scripts_dir is not None:
-        settings = Path(scripts_dir) / SETTINGS_FILE
-        try:
-            with settings.open("rb") as f:
-                url = tomllib.load(f).get("hall", {}).get("url")
-        except (OSError, tomllib.TOMLDecodeError, AttributeError):
-            url = None
-        if isinstance(url, str) and url.strip():
-            return url.strip()
+        from assistant.settings import load_settings
+
+        if url := load_settings(scripts_dir).hall_url:
+            return url
     return os.environ.get(ENV_URL) or None
 
 

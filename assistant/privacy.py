@@ -96,7 +96,7 @@ def _event_id(text: str) -> int:
 
 
 def _settings(args: argparse.Namespace):
-    from assistant.lead_pin import load_settings
+    from assistant.settings import load_settings
 
     settings = load_settings(args.scripts)
     for problem in settings.problems:

@@ -16,7 +16,7 @@ from pathlib import Path
 from assistant import paths
 from assistant.clock import SystemClock
 from assistant.clockwatch import ClockWatch
-from assistant.lead_pin import load_settings
+from assistant.settings import load_settings
 from assistant.desk import Desk
 from assistant.scripts import load_scripts
 from assistant.store import EventStore, StoreError

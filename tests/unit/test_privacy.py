@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant import privacy
-from assistant.lead_pin import LeadPin, Settings, hash_pin, load_settings
+from assistant.lead_pin import LeadPin, hash_pin
+from assistant.settings import Settings, load_settings
 from assistant.rules import Command, Refusal, State, decide
 from assistant.scripts import default_dir
 from tests.conftest import ROOT, ready_desk
