@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import shutil
+import subprocess
+import sys
+import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -45,3 +51,43 @@ def ready_desk(desk: Desk) -> Desk:
         assert desk.execute("checklist_item", {"item": item.id, "ok": True}).accepted
     assert desk.execute("checklist_submit").accepted
     return desk
+
+
+# ─── running as another user: tests run as root, and root ignores file permissions ─────────────────
+
+RUNUSER = shutil.which("runuser") or shutil.which("runuser", path="/usr/sbin:/sbin")
+
+
+@functools.lru_cache(maxsize=1)
+def nobody_python() -> str | None:
+    """An interpreter (3.11+, stdlib sqlite3/tomllib) the user nobody may run; None if there is none.
+
+    The venv's interpreter may live under /root, which is private; the system Python runs the core too."""
+    if RUNUSER is None:
+        return None
+    for candidate in (sys.executable, "/usr/bin/python3"):
+        try:
+            probe = subprocess.run([RUNUSER, "-u", "nobody", "--", candidate, "-c", "import sqlite3, tomllib"],
+                                   cwd="/", capture_output=True, timeout=60, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if probe.returncode == 0:
+            return candidate
+    return None
+
+
+@pytest.fixture
+def shared_dir():
+    """A folder the user nobody can reach (pytest's tmp_path lives under a root-only folder)."""
+    folder = Path(tempfile.mkdtemp(prefix="wa-shared-", dir="/tmp"))
+    folder.chmod(0o755)
+    yield folder
+    for path in [folder, *folder.rglob("*")]:
+        if path.is_dir():
+            path.chmod(0o755)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def sha256(path: Path) -> str:
+    """The file's SHA-256: proof that nothing touched it."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -6,15 +6,11 @@ nothing already recorded is lost.
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import json
 import os
 import resource
-import shutil
 import subprocess
 import sys
-import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -23,9 +19,7 @@ import pytest
 from assistant.desk import Desk
 from assistant.scripts import load_scripts
 from assistant.store import EventStore
-from tests.conftest import ROOT, ready_desk
-
-RUNUSER = shutil.which("runuser") or shutil.which("runuser", path="/usr/sbin:/sbin")
+from tests.conftest import ROOT, RUNUSER, nobody_python, ready_desk, sha256
 
 
 def run(*args: str, db: Path | None = None, data: Path | None = None, preexec=None,
@@ -53,35 +47,6 @@ def make_day(path: Path, clock) -> int:
         return len(list(store.events()))
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@functools.lru_cache(maxsize=1)
-def nobody_python() -> str | None:
-    """sys.executable lives under /root (private); the system Python runs the core as well (stdlib only)."""
-    if RUNUSER is None:
-        return None
-    for candidate in (sys.executable, "/usr/bin/python3"):
-        try:
-            probe = subprocess.run([RUNUSER, "-u", "nobody", "--", candidate, "-c", "import sqlite3, tomllib"],
-                                   cwd="/", capture_output=True, timeout=60, check=False)
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-        if probe.returncode == 0:
-            return candidate
-    return None
-
-
-@pytest.fixture
-def shared_dir():
-    folder = Path(tempfile.mkdtemp(prefix="wa-degraded-cli-", dir="/tmp"))
-    folder.chmod(0o755)
-    yield folder
-    for path in [folder, *folder.rglob("*")]:
-        if path.is_dir():
-            path.chmod(0o755)
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def as_nobody(*args: str, cwd: Path, **kwargs) -> subprocess.CompletedProcess:

@@ -10,13 +10,10 @@ child first checks that a plain write to the read-only place fails, or the test 
 from __future__ import annotations
 
 import ctypes.util
-import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import textwrap
 from pathlib import Path
 
@@ -29,7 +26,7 @@ from assistant.desk import Desk
 from assistant.hotkeys import FakeBackend
 from assistant.scripts import load_scripts
 from assistant.store import EventStore
-from tests.conftest import ready_desk
+from tests.conftest import ready_desk, sha256
 from ui.hotkey_bridge import HotkeyBridge
 from ui.paste import FakeSender
 from ui.shell import build_shell
@@ -243,16 +240,6 @@ GUI_CHILD = textwrap.dedent("""
 """).format(root=str(ROOT), uid=NOBODY_UID, gid=NOBODY_GID)
 
 
-@pytest.fixture
-def shared_dir():
-    """A folder nobody can reach (pytest's tmp_path is under a root-only folder)."""
-    folder = Path(tempfile.mkdtemp(prefix="wa-degraded-gui-", dir="/tmp"))
-    folder.chmod(0o755)
-    yield folder
-    for path in [folder, *folder.rglob("*")]:
-        if path.is_dir():
-            path.chmod(0o755)
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def run_gui_as_nobody(shared: Path, wanted: Path, probe: Path, tmpdir: Path) -> dict:
@@ -273,10 +260,6 @@ def run_gui_as_nobody(shared: Path, wanted: Path, probe: Path, tmpdir: Path) -> 
     assert report["uid"] == NOBODY_UID
     assert report["probe_written"] is False, "the permission does not bite: this test would prove nothing"
     return report
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _day(path: Path, clock) -> int:

@@ -10,15 +10,11 @@ bites (a plain write as `nobody` fails).
 from __future__ import annotations
 
 import ctypes.util
-import functools
-import hashlib
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import textwrap
 from datetime import datetime
 from pathlib import Path
@@ -30,11 +26,9 @@ from assistant.desk import Desk, not_saved
 from assistant.hotkeys import choose_backend
 from assistant.scripts import load_scripts
 from assistant.store import EventStore, StoreError
-from tests.conftest import ready_desk
+from tests.conftest import ROOT, RUNUSER, nobody_python, ready_desk, sha256
 
-ROOT = Path(__file__).resolve().parents[2]
 NO_LIMIT = 1_073_741_823
-RUNUSER = shutil.which("runuser") or shutil.which("runuser", path="/usr/sbin:/sbin")
 
 
 # ─── helpers ────────────────────────────────────────────────────────────────────────────────────
@@ -64,25 +58,6 @@ def count_events(store: EventStore) -> int:
     return store.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@functools.lru_cache(maxsize=1)
-def nobody_python() -> str | None:
-    """An interpreter (3.11+, stdlib sqlite3/tomllib) that the user nobody may run; None if there is none."""
-    if RUNUSER is None:
-        return None
-    for candidate in (sys.executable, "/usr/bin/python3"):
-        try:
-            result = subprocess.run(
-                [RUNUSER, "-u", "nobody", "--", candidate, "-c", "import sqlite3, tomllib"],
-                cwd="/", capture_output=True, timeout=60, check=False)
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-        if result.returncode == 0:
-            return candidate
-    return None
 
 
 def as_nobody(code: str, cwd: Path, *args: str) -> subprocess.CompletedProcess:
@@ -102,16 +77,6 @@ def nobody_can_write(path: Path) -> bool:
     return probe.returncode == 0
 
 
-@pytest.fixture
-def shared_dir():
-    """A folder the user nobody can reach (pytest's tmp_path lives under a root-only folder)."""
-    folder = Path(tempfile.mkdtemp(prefix="wa-degraded-", dir="/tmp"))
-    folder.chmod(0o755)
-    yield folder
-    for path in [folder, *folder.rglob("*")]:
-        if path.is_dir():
-            path.chmod(0o755)
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def make_day(path: Path, scripts, clock) -> int:
