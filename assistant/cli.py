@@ -265,7 +265,7 @@ REPLAY_REQUIRED: dict[str, tuple[str, ...]] = {
 
 
 # What only the shift lead (behind the PIN) or the program itself records: a replay file must not forge them.
-NOT_REPLAYABLE = frozenset({"export", "review_ack", "purge_personal", "demo_data"})
+NOT_REPLAYABLE = frozenset({"export", "review_ack", "hall_ack", "purge_personal", "demo_data"})
 
 
 def _replay_commands() -> set[str]:

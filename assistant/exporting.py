@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -56,16 +56,21 @@ def _mask_field(value: str) -> str:
     return digits[:3] + "****" + digits[-4:] if len(digits) >= 8 else "****"
 
 
-def masked_rows(table: Table, masked: bool) -> list[tuple]:
+def iter_masked_rows(table: Table, masked: bool, rows: Iterable[tuple] | None = None) -> Iterator[tuple]:
+    """The table's rows (or the given ones), phones masked unless masked=False; streamed page by page from a lazy
+    table (``Table.all_rows``), so an export holds one page, not the whole table."""
+    rows = table.all_rows() if rows is None else rows
     if not masked:
-        return table.rows
+        yield from rows
+        return
     phone_cols = {i for i, key in enumerate(table.keys) if key in _PHONE_KEYS}
-    out = []
-    for row in table.rows:
-        out.append(tuple(
-            (_mask_field(v) if i in phone_cols else mask_phone(v)) if isinstance(v, str) and v else v
-            for i, v in enumerate(row)))
-    return out
+    for row in rows:
+        yield tuple((_mask_field(v) if i in phone_cols else mask_phone(v)) if isinstance(v, str) and v else v
+                    for i, v in enumerate(row))
+
+
+def masked_rows(table: Table, masked: bool) -> list[tuple]:
+    return list(iter_masked_rows(table, masked))
 
 
 @dataclass(frozen=True)
@@ -91,7 +96,7 @@ def about_rows(report: Report, masked: bool, generated: datetime) -> list[tuple[
         ("核对方法", "python main.py verify-log；链尾事件的哈希应与上一行一致，打印件可作为记录未被改动的凭证"),
     ]
     for table in report.tables.values():
-        rows.append((f"表 {table.title}（{table.key}）", f"{len(table.rows)} 行；列："
+        rows.append((f"表 {table.title}（{table.key}）", f"{len(table)} 行；列："
                      + "、".join(f"{c.label}={c.key}" for c in table.columns)))
     return rows
 
@@ -106,13 +111,13 @@ def write_csv(report: Report, folder: Path, masked: bool, generated: datetime,
         writer.writerow(("项目", "内容"))
         writer.writerows(about_rows(report, masked, generated))
     files.append(about)
-    total, done = sum(len(t.rows) for t in report.tables.values()), 0
+    total, done = sum(len(t) for t in report.tables.values()), 0
     for table in report.tables.values():
         path = folder / f"{table.key}.csv"
         with path.open("w", encoding="utf-8-sig", newline="") as f:
             writer = csv.writer(f)
             writer.writerow(table.labels)
-            for row in masked_rows(table, masked):
+            for row in iter_masked_rows(table, masked):
                 writer.writerow(row)
                 done += 1
                 if progress and done % 2000 == 0 and not progress(done, total):
@@ -147,14 +152,14 @@ def write_xlsx(report: Report, path: Path, masked: bool, generated: datetime,
     header(ws, ("项目", "内容"))
     for row in about_rows(report, masked, generated):
         ws.append(row)
-    total, done = sum(len(t.rows) for t in report.tables.values()), 0
+    total, done = sum(len(t) for t in report.tables.values()), 0
     for table in report.tables.values():
         ws = wb.create_sheet(table.title[:31])
         ws.freeze_panes = "A2"
         for i, column in enumerate(table.columns):
             ws.column_dimensions[_letter(i)].width = max(10, min(40, 2 * len(column.label) + 4))
         header(ws, table.labels)
-        for row in masked_rows(table, masked):
+        for row in iter_masked_rows(table, masked):
             ws.append(row)
             done += 1
             if progress and done % 2000 == 0 and not progress(done, total):
@@ -185,7 +190,7 @@ def export(desk: Any, flt: ReportFilter, fmt: str, out: Path, *, masked: bool = 
         raise ExportError(f"{fmt} 导出需要一个文件路径，{out} 是文件夹。")
     if report is None:
         report = build_report(desk.store, desk.scripts, flt, tables)
-    rows = sum(len(t.rows) for t in report.tables.values())
+    rows = sum(len(t) for t in report.tables.values())
     outcome = desk.execute("export", {
         "from": flt.start.isoformat(), "to": flt.end.isoformat(), "format": fmt, "masked": masked,
         "tables": list(report.tables), "by": by, "head_id": report.head_id, "head_hash": report.head_hash,
@@ -208,5 +213,16 @@ def export(desk: Any, flt: ReportFilter, fmt: str, out: Path, *, masked: bool = 
     return ExportResult(out, tuple(files), rows, report.head_id, report.head_hash, masked)
 
 
-__all__ = ["FORMATS", "SPECS", "ExportCancelled", "ExportError", "ExportResult", "export", "mask_phone",
-           "masked_rows", "write_csv", "write_xlsx"]
+__all__ = [
+    "FORMATS",
+    "SPECS",
+    "ExportCancelled",
+    "ExportError",
+    "ExportResult",
+    "export",
+    "iter_masked_rows",
+    "mask_phone",
+    "masked_rows",
+    "write_csv",
+    "write_xlsx",
+]

@@ -33,7 +33,9 @@ def _date(text: str) -> date:
 def add_parsers(sub) -> None:
     p = sub.add_parser("export", help="导出审阅报表（xlsx、csv、pdf）",
                        description="导出值班长审阅的各表。电话号码默认遮蔽；--unmasked 需要值班长 PIN"
-                                   f"（终端输入，或环境变量 {ENV_PIN}）。每次导出都记录为事件。")
+                                   f"（终端输入，或环境变量 {ENV_PIN}）。每次导出都记录为事件。配置了大厅数据库"
+                                   "（--hall、settings.toml 或 WA_HALL）时导出大厅全部终端，各表首列为终端；"
+                                   "--local 只导出本机。")
     p.add_argument("--from", dest="start", type=_date, required=True, help="起始日期 YYYY-MM-DD")
     p.add_argument("--to", dest="end", type=_date, required=True, help="截止日期 YYYY-MM-DD（含）")
     p.add_argument("--format", choices=("xlsx", "csv", "pdf"), required=True, help="xlsx | csv | pdf")
@@ -43,13 +45,17 @@ def add_parsers(sub) -> None:
     p.add_argument("--clerk", help="只导出该工作证编号")
     p.add_argument("--role", help="只导出该岗位")
     p.add_argument("--tables", help="只导出这些表（逗号分隔的表名，如 checklist,faults）")
+    p.add_argument("--local", action="store_true", help="只导出本机记录（即使配置了大厅数据库 --hall）")
 
     p = sub.add_parser("lead-pin", help="设置或修改值班长 PIN",
                        description=f"set：首次设置（终端输入两次；无终端时读取 {ENV_PIN}）。"
                                    f"change：修改，需要原 PIN（无终端时读取 {ENV_OLD_PIN} 与 {ENV_PIN}）。")
     p.add_argument("action", choices=("set", "change"), help="set | change")
 
-    sub.add_parser("review", help="打开值班长审阅窗口（需要 PIN）", description="输入值班长 PIN 后打开审阅窗口。")
+    p = sub.add_parser("review", help="打开值班长审阅窗口（需要 PIN）",
+                       description="输入值班长 PIN 后打开审阅窗口。配置了大厅数据库（--hall、settings.toml 或 "
+                                   "WA_HALL）时审阅大厅的全部终端，--local 只审阅本机。")
+    p.add_argument("--local", action="store_true", help="只审阅本机记录（即使配置了大厅数据库 --hall）")
 
     p = sub.add_parser("demo-data", help="生成演示数据库",
                        description="通过同一套规则生成演示记录。不带 --db 时写入数据文件夹中的 demo.db；"
@@ -128,6 +134,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     from assistant.clock import SystemClock
     from assistant.desk import Desk
     from assistant.exporting import ExportError, export
+    from assistant.hall import HallError
+    from assistant.hall_review import chain_line, open_source, rejection_lines
     from assistant.reports import ReportFilter
 
     if args.start > args.end:
@@ -143,13 +151,26 @@ def cmd_export(args: argparse.Namespace) -> int:
     flt = ReportFilter(args.start, args.end, args.window, args.clerk, args.role)
     with open_store(args) as store:
         desk = Desk(store, scripts, SystemClock())
+        report = None
         try:
+            source = open_source(args, store, scripts)   # this terminal, or every terminal in the hall
+            try:
+                if source.hall:
+                    report = source.report(flt, tables)
+                    for line in rejection_lines(report):
+                        print(f"警告：{line}", file=sys.stderr)
+            finally:
+                source.close()
             result = export(desk, flt, args.format, args.out, masked=not args.unmasked, tables=tables,
-                            by="值班长" if args.unmasked else "", pdf_writer=pdf_writer)
-        except (ExportError, KeyError) as exc:
+                            by="值班长" if args.unmasked else "", pdf_writer=pdf_writer, report=report)
+        except (ExportError, KeyError, HallError) as exc:
             raise _usage(str(exc).strip("'\"")) from exc
     print(f"已导出 {result.rows} 行到 {result.path}（{'电话已遮蔽' if result.masked else '完整电话'}）。")
-    print(f"链尾：事件 #{result.head_id} 哈希 {result.head_hash}")
+    if report is not None:
+        print(f"来源：{report.source}")
+        print(chain_line(report))
+    else:
+        print(f"链尾：事件 #{result.head_id} 哈希 {result.head_hash}")
     return 0
 
 

@@ -698,12 +698,26 @@ def _explain(state: State, data: Mapping[str, Any], now: datetime, scripts: Scri
     return [NewEvent("explain", {"target": target, "text": text, "by": str(data.get("by") or state.clerk or "")})]
 
 
+def _hall_ack(state: State, data: Mapping[str, Any], now: datetime, scripts: Scripts) -> Decision:
+    # the lead acknowledges a record of another terminal read from the hall database (assistant/hall_review.py):
+    # its own kind, so the local review never attaches it to this terminal's record of the same number
+    target, comment = _target(data), str(data.get("comment", "")).strip()
+    terminal = str(data.get("terminal") or "").strip()
+    if target is None or not terminal:
+        return Refusal("bad_target", "请选择要确认的记录。")
+    if not comment:
+        return Refusal("comment_required", "确认记录需要填写批注。")
+    return [NewEvent("hall_ack", {"terminal": terminal, "target": target, "comment": comment,
+                                  "by": str(data.get("by") or "值班长")})]
+
+
 def _demo_data(state: State, data: Mapping[str, Any], now: datetime, scripts: Scripts) -> Decision:
     # marks the database as demo; `demo-data` refuses a database whose first event is not this marker
     return [NewEvent("demo_data", {"days": int(data.get("days", 0)), "windows": int(data.get("windows", 0))})]
 
 
-RULES.update({"export": _export, "review_ack": _review_ack, "explain": _explain, "demo_data": _demo_data})
+RULES.update({"export": _export, "review_ack": _review_ack, "explain": _explain, "demo_data": _demo_data,
+              "hall_ack": _hall_ack})
 
 
 # ─── the taboo guard (issue 7): a flagged draft inserted or copied anyway ──────────────────────────

@@ -474,6 +474,14 @@
         <translation>Staff</translation>
     </message>
     <message>
+        <source>数据来源：</source>
+        <translation>Source: </translation>
+    </message>
+    <message>
+        <source>数据来源</source>
+        <translation>Data source</translation>
+    </message>
+    <message>
         <source>审阅表格</source>
         <translation>Review tables</translation>
     </message>

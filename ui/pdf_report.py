@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QTextDocument
 
-from assistant.exporting import about_rows, masked_rows
+from assistant.exporting import about_rows, iter_masked_rows
 from assistant.reports import CHART_TITLES, Report
 
 MAX_ROWS_PER_TABLE = 400   # the pdf is for reading and signing; the full rows are in xlsx/csv
@@ -69,17 +69,18 @@ def report_html(report: Report, masked: bool, generated: datetime) -> tuple[str,
         images[key] = bar_chart(title, report.charts.get(key, []))
         parts.append(f"<p><img src='chart-{key}' width='620'></p>")
     for table in report.tables.values():
-        parts.append(f"<h2>{e(table.title)}（{len(table.rows)} 行）</h2>")
-        if not table.rows:
+        count = len(table)
+        parts.append(f"<h2>{e(table.title)}（{count} 行）</h2>")
+        if not count:
             parts.append("<p>无记录。</p>")
             continue
         parts.append("<table border='1' cellspacing='0' cellpadding='2' style='font-size:7pt'><tr>")
         parts.extend(f"<th>{e(label)}</th>" for label in table.labels)
         parts.append("</tr>")
-        for row in masked_rows(table, masked)[:MAX_ROWS_PER_TABLE]:
+        for row in iter_masked_rows(table, masked, table.page(0, MAX_ROWS_PER_TABLE)[0]):
             parts.append("<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in row) + "</tr>")
         parts.append("</table>")
-        if len(table.rows) > MAX_ROWS_PER_TABLE:
+        if count > MAX_ROWS_PER_TABLE:
             parts.append(f"<p>仅列出前 {MAX_ROWS_PER_TABLE} 行，完整数据请导出 xlsx 或 csv。</p>")
     parts.append(head)
     return "".join(parts), images

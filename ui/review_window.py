@@ -38,31 +38,54 @@ from PySide6.QtWidgets import (
 
 from assistant.desk import Desk
 from assistant.exporting import ExportCancelled, ExportError, export
+from assistant.hall_review import LocalSource, chain_line
 from assistant.lead_pin import HOW_TO_SET, LeadPin
-from assistant.reports import CHART_TITLES, Report, ReportFilter, Table, build_report, preset_range
+from assistant.reports import CHART_TITLES, PAGE, Report, ReportFilter, Table, preset_range
 from assistant.rules import ROLES
 
 PRESETS = (("day", QT_TRANSLATE_NOOP("ReviewWindow", "今天")), ("week", QT_TRANSLATE_NOOP("ReviewWindow", "本周")),
            ("month", QT_TRANSLATE_NOOP("ReviewWindow", "本月")), ("custom", QT_TRANSLATE_NOOP("ReviewWindow", "自定义")))
 ACKABLE = ("checklist", "checklist_items", "faults", "overtime")
 EXPLAINABLE = ("checklist", "faults")
+LEAD_ONLY = ("exports", "phrases", "purges")   # not in a clerk's "我的记录"
 ALL = QT_TRANSLATE_NOOP("ReviewWindow", "全部")  # shown as self.tr(ALL)
 
 
 class TableModel(QAbstractTableModel):
-    def __init__(self, table: Table) -> None:
+    """A review table a page at a time: the view asks for more (canFetchMore/fetchMore) as the lead scrolls, so
+    opening a month shows its first screen without building its ~70,000 rows (reports.Table.page)."""
+
+    def __init__(self, table: Table, page: int = PAGE) -> None:
         super().__init__()
-        self.table = table
+        self.table, self.page = table, page
+        self.total = len(table)   # a SQL count for a lazy table
+        self.rows: list[tuple] = []
+        self.targets: list[Any] = []
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.table.rows)
+        return 0 if parent.isValid() else len(self.rows)
+
+    def canFetchMore(self, parent: QModelIndex = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and len(self.rows) < self.total
+
+    def fetchMore(self, parent: QModelIndex = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid():
+            return
+        rows, targets = self.table.page(len(self.rows), self.page)
+        if not rows:
+            self.total = len(self.rows)
+            return
+        self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(rows) - 1)
+        self.rows.extend(rows)
+        self.targets.extend(targets)
+        self.endInsertRows()
 
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.table.columns)
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and index.isValid():
-            value = self.table.rows[index.row()][index.column()]
+            value = self.rows[index.row()][index.column()]
             return "" if value is None else str(value)
         return None
 
@@ -72,13 +95,36 @@ class TableModel(QAbstractTableModel):
         return None
 
 
+class PagedView(QTableView):
+    """A table view whose model is attached when its tab is first shown: Qt asks a view's model for more as soon
+    as the view is laid out, shown or not, and opening a month must not read the first page of all fourteen
+    tables. Until then :meth:`model` answers with the model waiting to be attached (for code, not for Qt)."""
+
+    def __init__(self, model: TableModel) -> None:
+        super().__init__()
+        self.pending: TableModel | None = model
+
+    def model(self) -> Any:
+        return self.pending if self.pending is not None else super().model()
+
+    def attach(self) -> bool:
+        """Attach the waiting model (True the first time)."""
+        if self.pending is None:
+            return False
+        model, self.pending = self.pending, None
+        self.setModel(model)
+        return True
+
+
 class ReviewWindow(QWidget):
     """Review for the lead (lead=True), or "我的记录" for one clerk (lead=False, clerk set)."""
 
     def __init__(self, desk: Desk, *, lead: bool = True, clerk: str | None = None,
-                 today: date | None = None, parent: QWidget | None = None) -> None:
+                 today: date | None = None, parent: QWidget | None = None, source: Any = None) -> None:
         super().__init__(parent)
         self.desk, self.lead, self.own_clerk = desk, lead, clerk
+        # what the review reads: this terminal (LocalSource) or the hall (assistant.hall_review.HallSource)
+        self.source = source or LocalSource(desk.store, desk.scripts)
         self.today = today or desk.clock.now().date()
         self.report: Report | None = None
         self.setObjectName("reviewWindow")
@@ -102,9 +148,14 @@ class ReviewWindow(QWidget):
             bar.addWidget(widget)
         bar.addWidget(self.refresh_button)
         bar.addStretch(1)
+        self.source_label = QLabel(self.tr("数据来源：") + self.source.label)
+        self.source_label.setObjectName("reviewSource")
+        self.source_label.setAccessibleName(self.tr("数据来源"))
+        bar.addWidget(self.source_label)
         layout.addLayout(bar)
 
         self.tabs = QTabWidget()
+        self.tabs.currentChanged.connect(self._first_screen)
         self.tabs.setObjectName("reviewTabs")
         self.tabs.setAccessibleName(self.tr("审阅表格"))
         layout.addWidget(self.tabs, 1)
@@ -190,31 +241,49 @@ class ReviewWindow(QWidget):
 
     def refresh(self) -> None:
         current = self.tabs.currentIndex()
-        self.report = build_report(self.desk.store, self.desk.scripts, self.current_filter())
+        self.report = self.source.report(self.current_filter())
+        self.source_label.setText(self.tr("数据来源：") + self.source.label)
         self._fill_filter(self.window_box, self.report.windows)
         if self.lead:
             self._fill_filter(self.clerk_box, self.report.clerks)
-        self.tabs.clear()
+        old = [self.tabs.widget(i) for i in range(self.tabs.count())]
+        self.tabs.clear()   # (removes the pages without deleting them: they go below, with their models)
+        for page in old:
+            page.deleteLater()
         self.views.clear()
         for key, table in self.report.tables.items():
-            if not self.lead and key in ("exports", "phrases"):
+            if not self.lead and key in LEAD_ONLY:
                 continue
-            view = QTableView()
+            model = TableModel(table)
+            view = PagedView(model)
             view.setObjectName(f"reviewTable_{key}")
             view.setAccessibleName(table.title)
-            view.setModel(TableModel(table))
             view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
             view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
             view.setAlternatingRowColors(True)
             view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-            view.resizeColumnsToContents()
+            view.horizontalHeader().setResizeContentsPrecision(PAGE // 8)   # fit the first screen, not every row
             self.views[key] = view
-            self.tabs.addTab(view, f"{table.title}（{len(table.rows)}）")
+            self.tabs.addTab(view, f"{table.title}（{model.total}）")
         self.tabs.addTab(self._charts(), self.tr("图表"))
         if 0 <= current < self.tabs.count():
             self.tabs.setCurrentIndex(current)
-        self.head_label.setText(self.tr("链尾 #{0} {1}…").format(self.report.head_id, self.report.head_hash[:16]))
+        self._first_screen(self.tabs.currentIndex())
+        if self.source.hall:
+            self.head_label.setText(chain_line(self.report, 16))
+        else:
+            self.head_label.setText(self.tr("链尾 #{0} {1}…").format(self.report.head_id, self.report.head_hash[:16]))
         self.head_label.setToolTip(self.report.head_hash)
+
+    def _first_screen(self, index: int) -> None:
+        """The first page of a table when its tab is first shown (the next pages come as the lead scrolls)."""
+        view = self.tabs.widget(index)
+        if not isinstance(view, PagedView) or not view.attach():
+            return
+        model = view.model()
+        if not model.rows and model.canFetchMore():
+            model.fetchMore()
+        view.resizeColumnsToContents()
 
     def _fill_filter(self, box: QComboBox, values: tuple[str, ...]) -> None:
         chosen = box.currentText()
@@ -260,18 +329,23 @@ class ReviewWindow(QWidget):
         widget = self.tabs.currentWidget()
         return next((k for k, v in self.views.items() if v is widget), None)
 
-    def selected_target(self) -> int | None:
+    def selected_target(self) -> Any:
         key = self.current_table_key()
         if key is None or self.report is None:
             return None
-        rows = self.views[key].selectionModel().selectedRows()
+        view = self.views[key]
+        if view.selectionModel() is None:   # a tab not shown yet
+            return None
+        rows = view.selectionModel().selectedRows()
         if not rows:
             return None
-        return self.report.tables[key].targets[rows[0].row()]
+        model = view.model()
+        assert isinstance(model, TableModel)
+        return model.targets[rows[0].row()]
 
-    def acknowledge(self, target: int, comment: str) -> str | None:
+    def acknowledge(self, target: Any, comment: str) -> str | None:
         """Record the lead's acknowledgement; None when recorded, else the refusal's reason."""
-        outcome = self.desk.execute("review_ack", {"target": target, "comment": comment, "by": "值班长"})
+        outcome = self.desk.execute(*self.source.ack_command(target, comment))
         if not outcome.accepted:
             return outcome.refusal.reason
         self.refresh()
@@ -289,7 +363,8 @@ class ReviewWindow(QWidget):
         if key not in allowed or target is None:
             QMessageBox.information(self, title, self.tr("请先在“班前检查”“设备故障”等表中选中一条记录。"))
             return None
-        text, ok = QInputDialog.getText(self, title, self.tr("记录 #%1：").replace("%1", str(target)),
+        shown = f"{target['terminal']} #{target['target']}" if isinstance(target, dict) else str(target)
+        text, ok = QInputDialog.getText(self, title, self.tr("记录 #%1：").replace("%1", shown),
                                         QLineEdit.EchoMode.Normal)
         return (target, text) if ok else None
 
@@ -304,12 +379,11 @@ class ReviewWindow(QWidget):
             QMessageBox.warning(self, self.tr("未记录"), reason)
 
     def verify(self) -> str:
-        report = self.desk.store.verify()
-        if report.ok:
-            text = self.tr("完整") + f"（{report.count} 条）"
+        ok, text = self.source.verify_text()
+        if ok:
+            text = self.tr("完整") + text.removeprefix("完整")
             self.verify_label.setStyleSheet("color: #1a7f37; font-weight: bold;")
         else:
-            text = f"不完整：首个问题在事件 #{report.first_bad_id}：{report.problems[0]}"
             self.verify_label.setStyleSheet("color: #c62828; font-weight: bold;")
         self.verify_label.setText(text)
         return text
@@ -328,8 +402,9 @@ class ReviewWindow(QWidget):
             return not progress.wasCanceled()
 
         try:
-            return export(self.desk, self.current_filter(), fmt, Path(path), masked=masked, by="值班长",
-                          progress=step, pdf_writer=write_pdf)
+            flt = self.current_filter()
+            return export(self.desk, flt, fmt, Path(path), masked=masked, by="值班长", progress=step,
+                          pdf_writer=write_pdf, report=self.source.report(flt) if self.source.hall else None)
         finally:
             progress.close()
 
@@ -382,9 +457,20 @@ def run_review(args: argparse.Namespace) -> int:
     except StoreError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
-    window = ReviewWindow(Desk(store, load_scripts(args.scripts), SystemClock()))
+    from assistant.hall import HallError
+    from assistant.hall_review import open_source
+
+    scripts = load_scripts(args.scripts)
+    try:   # --hall / settings / WA_HALL: every terminal in the hall; --local or none: this terminal
+        source = open_source(args, store, scripts)
+    except HallError as exc:
+        store.close()
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    window = ReviewWindow(Desk(store, scripts, SystemClock()), source=source)
     window.show()
     try:
         return app.exec()
     finally:
+        source.close()
         store.close()

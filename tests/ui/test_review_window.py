@@ -72,3 +72,31 @@ def test_export_from_the_window(qtbot, desk, tmp_path):
     assert result.masked
     pdf = window.export_to("pdf", tmp_path / "r.pdf")
     assert pdf.files[0].read_bytes().startswith(b"%PDF")
+
+
+def test_tables_are_read_a_page_at_a_time(qtbot, store, scripts, clock):
+    """Tab titles show counts; a table's first page is read when its tab is first shown, the next as the lead
+    scrolls (fetchMore); the rows shown are the table's rows."""
+    from assistant.demo import fill_demo
+    from assistant.reports import PAGE, build_report
+
+    end = date(2026, 11, 25)
+    fill_demo(store, scripts, days=4, windows=3, end=end, seed=2)
+    window = ReviewWindow(Desk(store, scripts, clock), today=end)
+    qtbot.addWidget(window)
+    window.preset.setCurrentIndex(2)   # 本月
+    whole = build_report(store, scripts, window.current_filter(), lazy=False).tables["interactions"]
+    assert len(whole.rows) > PAGE
+    view = window.views["interactions"]
+    index = window.tabs.indexOf(view)
+    assert window.tabs.tabText(index) == f"服务记录（{len(whole.rows)}）"
+    assert view.pending is not None and view.model().rowCount() == 0   # not shown: nothing read
+    window.tabs.setCurrentIndex(index)
+    model = view.model()
+    assert view.pending is None and model.rowCount() == PAGE and model.canFetchMore()
+    model.fetchMore()
+    while model.canFetchMore():
+        model.fetchMore()
+    assert model.rows == whole.rows and model.targets == whole.targets
+    view.selectRow(len(whole.rows) - 1)
+    assert window.selected_target() == whole.targets[-1]

@@ -9,13 +9,16 @@ import random
 import shutil
 import sqlite3
 from datetime import date, timedelta
+from datetime import datetime as dt
 
 import pytest
 
 from assistant import reports
 from assistant.demo import fill_demo
+from assistant.desk import Desk
 from assistant.reports import ReportFilter, build_report
 from assistant.store import EventStore
+from tests.conftest import CST, ready_desk
 
 END = date(2026, 11, 26)
 
@@ -148,3 +151,75 @@ def test_a_failed_append_leaves_the_projections_as_they_were(desk, clock, store,
     flt = ReportFilter(date(2026, 11, 26), date(2026, 11, 26), today=date(2026, 11, 26))
     _same(build_report(store, scripts, flt), build_report(store, scripts, flt, source="events"))
     assert len(build_report(store, scripts, flt).tables["interactions"].rows) == 1
+
+
+def test_lazy_tables_count_page_and_stream_the_same_rows(demo, scripts):
+    """Every table of the lazy review: its count, its pages (keyset after the previous page, OFFSET when asked
+    out of order) and its streamed rows equal the whole table the event fold builds — without building it."""
+    seen = 0
+    for flt in _filters(demo, 16, seed=8):
+        lazy = build_report(demo, scripts, flt)
+        whole = build_report(demo, scripts, flt, source="events")
+        assert lazy.charts == whole.charts
+        for key in reports.SPECS:
+            table, want, targets = lazy.tables[key], whole.tables[key].rows, whole.tables[key].targets
+            assert len(table) == len(want), (key, flt)
+            rows, tgts, offset = [], [], 0
+            while True:
+                page, page_targets = table.page(offset, 7)
+                rows += page
+                tgts += page_targets
+                offset += len(page)
+                if len(page) < 7:
+                    break
+            assert (rows, tgts) == (want, targets), (key, flt)
+            middle = len(want) // 2
+            assert table.page(middle, 5) == (want[middle:middle + 5], targets[middle:middle + 5]), key
+            assert table.page(len(want) + 3, 5) == ([], []), key
+            assert list(table.all_rows(size=11)) == want and list(table.all_targets(size=4)) == targets, key
+            assert not table.built, key
+            seen += len(want)
+    assert seen > 1000
+
+
+def test_built_table_keeps_the_list_api(demo, scripts):
+    """Touching rows/targets builds a lazy table once; the lists are then the table's (mutable, as before)."""
+    report = build_report(demo, scripts, ReportFilter(END - timedelta(days=6), END))
+    table = report.tables["interactions"]
+    count = len(table)
+    rows = table.rows
+    assert table.built and len(rows) == count and rows is table.rows
+    del table.rows[3:], table.targets[3:]
+    assert len(table) == 3 and list(table.all_rows()) == rows and table.page(1, 5)[0] == rows[1:]
+
+
+def test_follow_ups_and_complaints_over_days(store, scripts, clock):
+    """Follow-ups opened, answered and complaints updated on different days: every range (before, across and
+    after the answers) pages the same rows as the event fold."""
+    desk = ready_desk(Desk(store, scripts, clock))
+    days = [dt(2026, 11, d, 9, 0, tzinfo=CST) for d in (23, 24, 25, 26, 27)]
+    clock.set(days[0])
+    assert desk.execute("follow_up", {"topic": "医保政策", "due": "2026-11-25"}).accepted
+    assert desk.execute("follow_up", {"topic": "公积金", "due": "2026-12-04"}).accepted
+    assert desk.execute("complaint", {"content": "态度不好", "forwarded_to": "办公室", "deadline": "2026-11-30",
+                                      "person": {"phone": "13912345678"}}).accepted
+    clock.set(days[1])
+    assert desk.execute("follow_up_close", {"follow_up": 1, "answer": "已电话答复"}).accepted
+    assert desk.execute("complaint_update", {"complaint": 1, "status": "处理中"}).accepted
+    clock.set(days[3])
+    assert desk.execute("complaint_update", {"complaint": 1, "status": "已答复"}).accepted
+    assert desk.execute("follow_up", {"topic": "社保转移", "due": "2026-11-27"}).accepted
+    clock.set(days[4])
+    assert desk.execute("complaint_update", {"complaint": 1, "status": "已办结"}).accepted
+    seen = set()
+    for start in range(22, 29):
+        for end in range(start, 29):
+            for today in (date(2026, 11, end), date(2026, 12, 10)):
+                flt = ReportFilter(date(2026, 11, start), date(2026, 11, end), today=today)
+                lazy = build_report(store, scripts, flt).tables["follow_ups"]
+                whole = build_report(store, scripts, flt, source="events").tables["follow_ups"]
+                assert len(lazy) == len(whole.rows)
+                assert [r for p in range(0, len(lazy) + 1, 2) for r in lazy.page(p, 2)[0]] == whole.rows
+                assert list(lazy.all_targets()) == whole.targets
+                seen.update((r[1], r[11]) for r in whole.rows)
+    assert {("投诉", "已办结"), ("投诉", "处理中"), ("待答复", "已答复"), ("待答复", "待答复")} <= seen
