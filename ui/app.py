@@ -172,13 +172,15 @@ def run_gui(args: argparse.Namespace) -> int:
     for line in [str(p) for p in scripts.problems] + notices:
         print(f"注意：{line}", file=sys.stderr)
     clock = SystemClock()
-    tolerance = load_settings(args.scripts).drift_tolerance_seconds
-    desk = Desk(store, scripts, clock, watch=ClockWatch(clock, tolerance_seconds=tolerance))
+    settings = load_settings(args.scripts)
+    desk = Desk(store, scripts, clock, watch=ClockWatch(clock, tolerance_seconds=settings.drift_tolerance_seconds))
     window = build_shell(app, desk, [str(p) for p in scripts.problems] + notices, args.lang,
                          scripts_dir=args.scripts)
     if os.environ.get("WA_EXIT_AFTER_SHOWN") == "1":  # the start-up benchmark's finishing line
         exit_on_first_paint(window)
-    pusher = start_hall_sync(args, store, desk, window)
+    # the hall module (and psycopg) only where a hall is configured: most terminals start without it
+    hall_wanted = getattr(args, "hall", None) or settings.hall_url or os.environ.get("WA_HALL")
+    pusher = start_hall_sync(args, store, desk, window) if hall_wanted else None
     try:
         return app.exec()
     finally:
