@@ -129,3 +129,33 @@ def shift_status(state: State) -> str:
     if state.interaction is not None:
         return "接待中"
     return "空闲"
+
+
+def quit_refusal(state: State) -> str | None:
+    """Why the assistant may not be closed now (rule 28: finish what is in hand, refuse nobody who waits);
+    None when it may. Closing the program is not closing the window for the day: that is `close_request`."""
+    if state.interaction is not None:
+        return f"正在接待第 {state.interaction.number} 位服务对象，办完后才能退出助手（第 28 条）。"
+    if state.waiting > 0:
+        return f"仍有 {state.waiting} 人等候，不可拒绝，应延时服务；办完后才能退出助手（第 28 条）。"
+    return None
+
+
+# What the clerk reads after a command: the events in words (the kinds themselves are for programs).
+EVENT_WORDS = {
+    "sign_in": "签到", "sign_out": "签退", "late_arrival": "迟到", "checklist_item": "检查项",
+    "checklist_submit": "班前检查提交", "equipment_fault": "设备故障", "interaction_start": "开始接待",
+    "step": "环节", "matter": "办理事项", "interaction_end": "接待结束", "waiting_set": "等候人数",
+    "pause": "暂停服务", "resume": "恢复服务", "phrase_used": "用语", "close_request": "下班",
+    "overtime": "延时服务", "follow_up": "待答复", "follow_up_close": "答复完成", "call_ring": "来电",
+    "call_start": "接听", "call_end": "通话结束", "fault_start": "系统故障", "fault_end": "故障恢复",
+    "complaint": "投诉登记", "complaint_update": "投诉处理", "escalate": "专人接手", "home_service": "上门服务",
+    "internal_start": "内部工作", "internal_end": "内部工作结束", "guard_alert": "忌语提醒",
+    "clock_jump": "时钟跳变", "hall_clock_offset": "时钟偏差", "correction": "更正",
+}
+
+
+def recorded_words(kinds: list[str]) -> str:
+    """"已记录：开始接待、用语" for the sidebar's message line."""
+    words = list(dict.fromkeys(EVENT_WORDS.get(kind, "记录") for kind in kinds))
+    return "已记录：" + "、".join(words)

@@ -16,7 +16,7 @@ from pathlib import Path
 from assistant import paths
 from assistant.clock import SystemClock
 from assistant.clockwatch import ClockWatch
-from assistant.settings import load_settings
+from assistant.settings import Settings, load_settings
 from assistant.desk import Desk
 from assistant.scripts import load_scripts
 from assistant.store import EventStore, StoreError
@@ -140,13 +140,15 @@ def start_hall_sync(args: argparse.Namespace, store: EventStore, desk: Desk, sid
 
     shown: list = [None]
 
-    tolerance = desk.watch.tolerance_seconds if desk.watch is not None else 120
+    tolerance = desk.watch.tolerance_seconds if desk.watch is not None else Settings.drift_tolerance_seconds
     noted_offset: list = [None]
 
     def show() -> None:
         status = pusher.status()
-        if status.clock_offset is not None and status.clock_offset != noted_offset[0]:
-            noted_offset[0] = status.clock_offset  # once per connection: the lead sees it in the review
+        offset = status.clock_offset
+        # a reconnect measures a slightly different offset: record again only when it has really moved
+        if offset is not None and (noted_offset[0] is None or abs(offset - noted_offset[0]) > tolerance):
+            noted_offset[0] = offset
             if desk.note_hall_clock(status.clock_offset, tolerance) is not None:
                 sidebar.message.setText(f"本机时钟与大厅服务器相差 {status.clock_offset:+.0f} 秒，已记录；请联系管理员校准时间。")
                 return

@@ -120,9 +120,11 @@ class Shell(QObject):
             if problems else self.tr("话术文件已更新并重新载入。"))
 
     def close(self) -> None:
-        """Let go of the global hotkeys (they belong to the X server, not to us)."""
+        """Let go of the global hotkeys (they belong to the X server, not to us) and stop any speech."""
         if self.hotkeys is not None:
             self.hotkeys.close()
+        if self.panel is not None and self.panel.speaker is not None:
+            self.panel.speaker.stop()
 
     def on_hotkey(self, action: str) -> None:
         """A global hotkey: 来人, the quick search, or favourite N (inserted into the focused program)."""

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QScreen, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -307,7 +308,8 @@ class Sidebar(QWidget):
 
     def _embed_other_widgets(self) -> None:
         """The closing-time / overtime banner (rule 28) sits under the header."""
-        self.banner_slot.addWidget(ClosingBanner(self.desk))
+        self.closing_banner = ClosingBanner(self.desk)
+        self.banner_slot.addWidget(self.closing_banner)
 
     def set_problems(self, problems: list[str]) -> None:
         """Show the configuration problems (a broken hall scripts file, a store moved elsewhere…) in the banner
@@ -631,7 +633,7 @@ class Sidebar(QWidget):
         if outcome.refusal is not None:
             self.message.setText(outcome.refusal.reason)
         elif outcome.events:
-            self.message.setText(self.tr("已记录：") + "、".join(e.kind for e in outcome.events))
+            self.message.setText(service.recorded_words([e.kind for e in outcome.events]))
             kinds = {e.kind for e in outcome.events}
             if kinds & {"interaction_end", "call_end", "fault_end"}:
                 self.set_offers([])
@@ -639,6 +641,7 @@ class Sidebar(QWidget):
                 self.update_pause_sign(state)
                 self.pause_changed.emit(state.pause is not None)
         self.refresh(state)
+        self.closing_banner.refresh()  # waiting count and overtime at once, not at the banner's next tick
         self.state_changed.emit()
 
     def refresh(self, state: State) -> None:
@@ -780,7 +783,8 @@ class Sidebar(QWidget):
     def sign_screen(self) -> QScreen:
         """The screen chosen for the 暂停服务 sign (setting sign/screen; default: the last screen)."""
         screens = QGuiApplication.screens()
-        index = int(self._setting("sign/screen", str(len(screens) - 1)))
+        raw = self._setting("sign/screen", str(len(screens) - 1))
+        index = int(raw) if raw.lstrip("-").isdigit() else len(screens) - 1  # a hand-edited setting: no crash
         return screens[index] if 0 <= index < len(screens) else screens[-1]
 
     def update_pause_sign(self, state: State) -> None:
@@ -797,7 +801,23 @@ class Sidebar(QWidget):
         full = self._setting("sign/full_screen", "true") in ("true", "1", "True")
         self.pause_sign.show_on(self.sign_screen(), full_screen=full)
 
+    def request_quit(self) -> bool:
+        """Quit the assistant unless someone is being served or waits (rule 28); False, with the reason shown,
+        when that is refused."""
+        reason = service.quit_refusal(self.desk.state)
+        if reason is not None:
+            self.message.setText(reason)
+            return False
+        self._quit_allowed = True
+        QApplication.quit()
+        return True
+
     def closeEvent(self, event) -> None:
+        reason = None if getattr(self, "_quit_allowed", False) else service.quit_refusal(self.desk.state)
+        if reason is not None:
+            event.ignore()  # the window stays while anyone is served or waits (rule 28)
+            self.message.setText(reason)
+            return
         if self.pause_sign is not None:
             self.pause_sign.close()
         super().closeEvent(event)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 
 def make_icon() -> QIcon:
@@ -50,7 +50,7 @@ class Tray(QObject):
         self.pause_action = QAction(self.tr("暂停/恢复服务"), self.menu)
         self.pause_action.triggered.connect(sidebar.on_pause_clicked)
         self.quit_action = QAction(self.tr("退出"), self.menu)
-        self.quit_action.triggered.connect(QApplication.quit)
+        self.quit_action.triggered.connect(sidebar.request_quit)
         for action in (self.toggle_action, self.pause_action, self.quit_action):
             self.menu.addAction(action)
         self.icon.setContextMenu(self.menu)

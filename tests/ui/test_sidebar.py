@@ -63,3 +63,28 @@ def test_script_problems_are_shown(qtbot, desk):
     sidebar = make(qtbot, desk, problems=["flow.toml 第 2 行：语法错误"])
     banner = sidebar.findChild(type(sidebar.message), "problems")
     assert banner is not None and "flow.toml" in banner.text()
+
+
+def test_the_assistant_is_not_closed_while_someone_is_served_or_waits(qtbot, desk, monkeypatch):
+    from PySide6.QtWidgets import QApplication
+
+    quits = []
+    monkeypatch.setattr(QApplication, "quit", staticmethod(lambda: quits.append(True)))
+    ready_desk(desk)
+    sidebar = make(qtbot, desk)
+    sidebar.run("interaction_start")
+    assert not sidebar.request_quit() and "第 28 条" in sidebar.message.text() and not quits
+    assert not sidebar.close() and sidebar.isVisible()  # the window's own close is refused too
+    sidebar.run("interaction_end")
+    sidebar.run("waiting_set", {"count": 2})
+    assert not sidebar.request_quit() and "2 人等候" in sidebar.message.text()
+    sidebar.run("waiting_set", {"count": 0})
+    assert sidebar.request_quit() and quits == [True]
+    assert sidebar.close()
+
+
+def test_what_was_recorded_is_said_in_chinese(qtbot, desk):
+    ready_desk(desk)
+    sidebar = make(qtbot, desk)
+    sidebar.run("interaction_start")
+    assert sidebar.message.text() == "已记录：开始接待"
