@@ -8,9 +8,11 @@ a long fault (rule 24), and which steps and phrases each role sees (rule 61).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from assistant.phrases import FIELD_RE
 from assistant.rules import FAULT_LONG_MINUTES, FollowUp, State
 from assistant.scripts import Scripts, Step
 
@@ -44,6 +46,7 @@ class Offer:
 
     phrase: str
     reason: str
+    values: Mapping[str, str] = field(default_factory=dict)  # fields already known (e.g. the faults chosen)
 
 
 def role_steps(role: str | None, scripts: Scripts) -> tuple[Step, ...]:
@@ -159,3 +162,25 @@ def recorded_words(kinds: list[str]) -> str:
     """"已记录：开始接待、用语" for the sidebar's message line."""
     words = list(dict.fromkeys(EVENT_WORDS.get(kind, "记录") for kind in kinds))
     return "已记录：" + "、".join(words)
+
+
+INCOMPLETE = "资料不全"  # rule 56's first 退回 phrase; the others are the options of return.faults
+
+
+def return_fault_choices(scripts: Scripts) -> dict[str, str]:
+    """The faults a clerk ticks when handing papers back (rule 22), label → option of return.faults' 问题.
+
+    The labels are the phrase's own options with their blanks shown as "……", plus 资料不全, so that the list
+    ticked and the sentence said afterwards are one and the same."""
+    field_ = scripts.phrase("return.faults").field("问题")
+    options = field_.options if field_ is not None else ()
+    return {FIELD_RE.sub("……", o): o for o in options} | {INCOMPLETE: INCOMPLETE}
+
+
+def return_offer(chosen: list[str]) -> Offer:
+    """The 退回 phrase of rule 56 for the options chosen, with them filled in."""
+    faults = [o for o in chosen if o != INCOMPLETE]
+    if not faults:
+        return Offer("return.incomplete", "资料不全（第 56 条）")
+    return Offer("return.faults", "退回：" + "、".join(FIELD_RE.sub("", o) for o in faults),
+                 {"问题": "、".join(faults)})

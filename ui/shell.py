@@ -61,7 +61,7 @@ class Shell(QObject):
         sidebar.installEventFilter(self)
         QTimer.singleShot(FINISH_AT_THE_LATEST_MS, self.finish)  # a sidebar that never paints still gets it
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.sidebar and event.type() == QEvent.Type.Paint:
             self.sidebar.removeEventFilter(self)
             QTimer.singleShot(0, self.finish)

@@ -36,7 +36,6 @@ from ui.closing_banner import ClosingBanner
 from ui.form_dialog import FormField, ask
 from ui.signin_dialog import SignInDialog
 
-RETURN_FAULTS = ("未填", "未签章", "缺少报表", "计算有误", "数据不符", "资料不全")  # rule 22
 PAUSE_REASONS = ("会议", "培训", "系统维护", "临时离岗", "就餐", "其他")
 # Labels that arrive as data (outcome names, the fixed flow step names of scripts_zh/flow.toml): listed here
 # so that pyside6-lupdate extracts them; self.tr(value) looks them up.
@@ -441,14 +440,16 @@ class Sidebar(QWidget):
             self.run("matter", {"title": f"业务事项 {len(state.interaction.matters) + 1}", "outcome": outcome})
             return
         if outcome == "退回":
+            choices = service.return_fault_choices(self.desk.scripts)
             answer = self.ask(self.tr("退回"), [title_field, FormField("faults", self.tr("资料问题"), "multi",
-                                                                         RETURN_FAULTS)],
+                                                                         tuple(choices))],
                               self.tr("选择资料存在的问题（第 22 条）。"))
             if answer is None:
                 return
-            faults = [f for f in answer["faults"].split("、") if f]
+            labels = [f for f in answer["faults"].split("、") if f in choices]
+            faults = [label.replace("……", "") for label in labels]
             if self.run("matter", {"title": answer["title"], "outcome": outcome, "faults": faults}).accepted:
-                self.offer_return_phrase(faults)
+                self.set_offers([service.return_offer([choices[label] for label in labels])])
             return
         if outcome == "转办":
             entries = self.desk.scripts.directory.entries
@@ -480,13 +481,6 @@ class Sidebar(QWidget):
         if answer is not None:
             self.run("matter", {"title": answer["title"], "outcome": outcome, "due": answer["due"],
                                 "person": {"phone": answer["phone"]}})
-
-    def offer_return_phrase(self, faults: list[str]) -> None:
-        """Offer the 退回 phrase of rule 56 with the chosen faults."""
-        if "资料不全" in faults and len(faults) == 1:
-            self.set_offers([service.Offer("return.incomplete", self.tr("资料不全（第 56 条）"))])
-        else:
-            self.set_offers([service.Offer("return.faults", self.tr("退回：") + "、".join(faults))])
 
     def on_second_person(self) -> None:
         self.use_phrase(service.SECOND_PERSON)
@@ -605,7 +599,7 @@ class Sidebar(QWidget):
         state = self.desk.state
         for offer in offers:
             phrase = self.desk.scripts.phrase(offer.phrase)
-            values = self._known_values(offer.phrase, state)
+            values = {**self._known_values(offer.phrase, state), **offer.values}
             try:
                 text = render(phrase, values)
             except RenderError:

@@ -109,6 +109,7 @@ def test_whole_flow_by_clicks(qtbot, desk, clock):
     click(qtbot, sidebar, sidebar.outcome_buttons["办结"])
     click(qtbot, sidebar, sidebar.outcome_buttons["退回"])
     assert sidebar.offers[0].phrase == "return.faults"
+    assert sidebar.offers[0].values == {"问题": "未签章、计算有误"}  # what was ticked is what will be said
     click(qtbot, sidebar, sidebar.outcome_buttons["转办"])
     assert "请您到医疗保险窗口办理此项业务！" in QGuiApplication.clipboard().text()
     assert "0396-0000003" in QGuiApplication.clipboard().text()

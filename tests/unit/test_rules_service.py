@@ -154,3 +154,15 @@ def test_file_queue_adapter(tmp_path):
     assert FileQueue(path).waiting() is None
     path.write_text("garbage")
     assert FileQueue(path).waiting() is None
+
+
+def test_return_faults_are_the_phrase_own_options(scripts):
+    from assistant import service
+
+    choices = service.return_fault_choices(scripts)
+    assert choices["缺少……报表"] == "缺少{报表}报表" and choices["资料不全"] == "资料不全"
+    assert set(choices.values()) - {"资料不全"} == set(scripts.phrase("return.faults").field("问题").options)
+    assert service.return_offer(["资料不全"]).phrase == "return.incomplete"
+    offer = service.return_offer(["未签章", "缺少{报表}报表"])
+    assert offer.phrase == "return.faults" and offer.values == {"问题": "未签章、缺少{报表}报表"}
+    assert "缺少报表" in offer.reason
