@@ -26,7 +26,7 @@ def make_icon() -> QIcon:
 
 
 # A status message like the hotkey and speech reasons from assistant/ (not a label: not in the .ts).
-NO_TRAY = "此桌面没有系统托盘，托盘图标不显示：请直接使用侧边栏上的按钮（收起、暂停服务、关闭窗口）。"
+NO_TRAY = "此桌面没有系统托盘：收起、暂停等请用侧边栏上的按钮。"
 
 
 class Tray(QObject):
