@@ -27,7 +27,6 @@ from assistant.store import EventStore
 CST = timezone(timedelta(hours=8))
 WINDOW_NAMES = ("综合受理{}号窗口", "社保{}号窗口", "不动产{}号窗口", "公积金{}号窗口")
 MATTERS = ("社保转移", "医保报销", "不动产登记", "公积金提取", "营业执照变更", "居住证办理", "税务登记")
-PAUSE_REASONS = ("系统升级", "临时会议", "设备维护")
 
 
 class DemoError(Exception):
@@ -97,7 +96,7 @@ def _window_day(run, clock: FixedClock, scripts: Scripts, rnd: random.Random, da
             clock.set(opening + timedelta(seconds=rnd.randint(0, 120)))
         while clock.now() < closing - timedelta(minutes=4):
             if rnd.random() < 0.01:
-                run("pause", {"reason": rnd.choice(PAUSE_REASONS)})
+                run("pause", {"reason": rnd.choice(scripts.flow.pause_reasons)})
                 clock.advance(minutes=rnd.randint(5, 25))
                 run("resume")
             person = {"phone": f"13{rnd.randint(0, 9)}{rnd.randint(10000000, 99999999)}"} \

@@ -100,6 +100,7 @@ class Thresholds:
     reminder_minutes: int = 15           # checklist reminders start this long before opening
     closing_warning_minutes: int = 10    # the sidebar shows who is waiting this long before closing
     fast_run_seconds: int = 30           # an all-pass checklist run quicker than this is flagged
+    fault_long_minutes: int = 10         # rule 24 names no number: a fault this long → take a contact, re-book
 
 
 @dataclass(frozen=True)

@@ -387,7 +387,6 @@ def _close_request(state: State, data: Mapping[str, Any], now: datetime, scripts
 
 # ─── service helpers (issue 3): follow-ups, phone, fault mode, complaints, escalation, home service ──────
 
-FAULT_LONG_MINUTES = 10  # rule 24 names no number: past this the sidebar asks for a contact and re-books
 FOLLOW_UP_SOURCES = ("consult", "matter", "fault", "call")
 COMPLAINT_STATUSES = ("已转交", "处理中", "已答复", "已办结")  # rule 31
 PERSONAL_KEYS = ("name", "phone", "address")

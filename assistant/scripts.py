@@ -88,6 +88,7 @@ class Step:
     rule: int
     prompt: str
     phrases: tuple[str, ...]
+    reasons: tuple[str, ...] = ()   # the close step only: the pause reasons the clerk picks from (rule 40)
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,11 @@ class Flow:
 
     steps: tuple[Step, ...]
     close: Step
+
+    @property
+    def pause_reasons(self) -> tuple[str, ...]:
+        """The reasons offered when the window pauses its service (rule 40): [close] reasons in flow.toml."""
+        return self.close.reasons
 
     def step(self, id: str) -> Step:
         """The step with this id (the close step included); KeyError if unknown."""
@@ -213,7 +219,7 @@ _TABLES: dict[str, tuple[_Key, ...]] = {
     # the six files (their top level)
     "phrases.toml": (_Key("schema", "int"), _Key("phrase", "table[]", table="phrase")),
     "flow.toml": (_Key("schema", "int"), _Key("step", "table[]", table="step"),
-                  _Key("close", "table", table="step")),
+                  _Key("close", "table", table="close")),
     "taboo.toml": (_Key("schema", "int"), _Key("taboo", "table[]", table="taboo")),
     "checklist.toml": (_Key("schema", "int"), _Key("item", "table[]", table="item")),
     "directory.toml": (_Key("schema", "int"), _Key("sample", "bool"),
@@ -235,6 +241,8 @@ _TABLES: dict[str, tuple[_Key, ...]] = {
               _Key("hint", "str", required=False)),
     "step": (_Key("id", "str"), _Key("name", "str"), _Key("title", "str"), _Key("rule", "int"),
              _Key("prompt", "str"), _Key("phrases", "str[]")),
+    "close": (_Key("id", "str"), _Key("name", "str"), _Key("title", "str"), _Key("rule", "int"),
+              _Key("prompt", "str"), _Key("phrases", "str[]"), _Key("reasons", "str[]", required=False)),
     "taboo": (_Key("item", "int"), _Key("seed", "str"), _Key("instead", "str[]"),
               _Key("advice", "str", required=False)),
     "item": (_Key("id", "str"), _Key("section", "str"), _Key("text", "str"), _Key("rule", "int"),
@@ -248,7 +256,8 @@ _TABLES: dict[str, tuple[_Key, ...]] = {
                _Key("period", "table[]", table="period")),
     "thresholds": tuple(_Key(name, "int", required=False) for name in (
         "checklist_lead_minutes", "ring_count", "ring_seconds", "call_while_serving_minutes",
-        "long_wait_minutes", "reminder_minutes", "closing_warning_minutes", "fast_run_seconds")),
+        "long_wait_minutes", "reminder_minutes", "closing_warning_minutes", "fast_run_seconds",
+        "fault_long_minutes")),
     "holiday": (_Key("name", "str"), _Key("from", "str"), _Key("to", "str")),
     "workday": (_Key("name", "str"), _Key("date", "str"), _Key("like", "int", required=False)),
 }
@@ -265,6 +274,8 @@ FIELD_TYPES = ("text", "choice", "date", "working-days", "number")
 STEP_IDS = ("ying", "wen", "jie", "ting", "di", "song")
 STEP_NAMES = {"ying": "迎", "wen": "问", "jie": "接", "ting": "听", "di": "递", "song": "送"}
 SECTIONS = ("equipment", "appearance")
+# rule 40 names no reasons for 暂停服务: these are the software's own, used when flow.toml's [close] has none
+DEFAULT_PAUSE_REASONS = ("会议", "培训", "系统维护", "临时离岗", "就餐", "其他")
 _ID = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _TIME = re.compile(r"(\d{2}):(\d{2})")
@@ -498,6 +509,22 @@ def _flow_issues(data: dict, ctx: _Context) -> Iterator[_Issue]:
         yield _Issue(("close", "id"), f"关闭步骤的 id 应为 “close”，实际是 “{close['id']}”")
     yield from _rule_number(close, ("close",))
     yield from _phrase_refs(close["phrases"], ("close", "phrases"), ctx)
+    yield from _reason_issues(close.get("reasons"), ("close", "reasons"))
+
+
+def _reason_issues(reasons: list[str] | None, at: _DataPath) -> Iterator[_Issue]:
+    """The pause reasons of rule 40: absent (the defaults), or a list of distinct, non-blank texts."""
+    if reasons is None:
+        return
+    if not reasons:
+        yield _Issue(at, "reasons 不能是空列表：至少写一个暂停原因，如 reasons = [\"会议\", \"其他\"]；删去这一行则使用默认的六个原因")
+    seen: set[str] = set()
+    for k, reason in enumerate(reasons):
+        if not reason.strip():
+            yield _Issue(at + (k,), f"第 {k + 1} 个暂停原因是空的")
+        elif reason.strip() in seen:
+            yield _Issue(at + (k,), f"暂停原因 “{reason}” 重复")
+        seen.add(reason.strip())
 
 
 def _taboo_issues(data: dict, ctx: _Context) -> Iterator[_Issue]:
@@ -635,7 +662,10 @@ def _build_step(s: dict) -> Step:
 
 
 def _build_flow(data: dict) -> Flow:
-    return Flow(steps=tuple(_build_step(s) for s in data["step"]), close=_build_step(data["close"]))
+    close = data["close"]
+    reasons = tuple(r.strip() for r in close.get("reasons", DEFAULT_PAUSE_REASONS))
+    return Flow(steps=tuple(_build_step(s) for s in data["step"]),
+                close=dataclasses.replace(_build_step(close), reasons=reasons))
 
 
 def _build_taboo(data: dict) -> tuple[Taboo, ...]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from assistant.phrases import FIELD_RE
-from assistant.rules import FAULT_LONG_MINUTES, FollowUp, State
+from assistant.rules import FollowUp, State
 from assistant.scripts import Scripts, Step
 
 # rule 61: the role selects its flow. Guidance staff (咨询引导人员) consult standing and refer: no 接/递.
@@ -105,9 +105,11 @@ def call_warning(state: State, now: datetime, scripts: Scripts) -> str | None:
     return f"通话即将满 {limit // 60} 分钟（还剩 {int(limit - seconds)} 秒），请尽快结束（第 37 条）。"
 
 
-def fault_is_long(state: State, now: datetime) -> bool:
-    """Rule 24: a fault longer than the threshold — take a contact and re-book."""
-    return state.fault is not None and _minutes(state.fault.since, now) >= FAULT_LONG_MINUTES
+def fault_is_long(state: State, now: datetime, scripts: Scripts) -> bool:
+    """Rule 24: a fault longer than the threshold — take a contact and re-book. Rule 24 names no number:
+    the threshold is hours.toml's [thresholds] fault_long_minutes (10 by default)."""
+    return (state.fault is not None
+            and _minutes(state.fault.since, now) >= scripts.hours.thresholds.fault_long_minutes)
 
 
 def overdue(follow_ups: tuple[FollowUp, ...], today: date) -> list[FollowUp]:

@@ -68,7 +68,6 @@ from assistant.scripts import Scripts, load_scripts
 from assistant.store import Event, EventStore
 
 STEP_NAMES = ("问", "接", "听", "递", "送")
-PAUSE_REASONS = ("会议", "培训", "系统维护", "临时离岗", "就餐")
 CHILD_TIMEOUT_SECONDS = 120
 TITLES = ("社保卡补办", "公积金提取", "不动产登记", "营业执照变更", "医保备案", "户籍证明")
 
@@ -135,7 +134,7 @@ class DayWriter:
             self.add("interaction_end", rng.randint(5, 30))
 
     def pause(self) -> None:
-        self.add("pause", self.rng.randint(10, 60), reason=self.rng.choice(PAUSE_REASONS))
+        self.add("pause", self.rng.randint(10, 60), reason=self.rng.choice(self.scripts.flow.pause_reasons))
         self.add("resume", self.rng.randint(120, 900))
 
     def period(self, end: datetime, interactions: int) -> None:

@@ -59,11 +59,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant import shift
-from assistant.demo import MATTERS, PAUSE_REASONS, WINDOW_NAMES
+from assistant.demo import MATTERS, WINDOW_NAMES
 from assistant.scripts import Scripts, load_scripts
 from assistant.store import GENESIS_HASH, EventStore, canonical_json, event_hash
 
-LOADER_VERSION = 1
+LOADER_VERSION = 2
 CST = timezone(timedelta(hours=8))
 END = date(2026, 11, 20)          # the last day of the data (a Friday)
 WINDOWS = 40
@@ -174,7 +174,7 @@ class Loader:
             served = waiting = 0   # interactions open at / after closing; people waiting at closing
             while now < closing_s - 240:
                 if rnd.random() < 0.01:
-                    reason = rnd.choice(PAUSE_REASONS)
+                    reason = rnd.choice(self.scripts.flow.pause_reasons)
                     yield _stamp(day, now), "pause", {"reason": reason}
                     now += 60 * rnd.randint(5, 25)
                     yield _stamp(day, now), "resume", {"reason": reason}

@@ -36,7 +36,6 @@ from ui.closing_banner import ClosingBanner
 from ui.form_dialog import FormField, ask
 from ui.signin_dialog import SignInDialog
 
-PAUSE_REASONS = ("会议", "培训", "系统维护", "临时离岗", "就餐", "其他")
 # Labels that arrive as data (outcome names, the fixed flow step names of scripts_zh/flow.toml): listed here
 # so that pyside6-lupdate extracts them; self.tr(value) looks them up.
 OUTCOME_LABELS = (QT_TRANSLATE_NOOP("Sidebar", "办结"), QT_TRANSLATE_NOOP("Sidebar", "退回"),
@@ -422,7 +421,8 @@ class Sidebar(QWidget):
         if self.desk.state.pause is not None:
             self.run("resume")
             return
-        answer = self.ask(self.tr("暂停服务"), [FormField("reason", self.tr("暂停原因"), "choice", PAUSE_REASONS)],
+        reasons = self.desk.scripts.flow.pause_reasons   # flow.toml [close] reasons (rule 40 lists none)
+        answer = self.ask(self.tr("暂停服务"), [FormField("reason", self.tr("暂停原因"), "choice", reasons)],
                           self.tr("暂停服务需要填写原因（第 40 条）。"))
         if answer is not None:
             self.run("pause", {"reason": answer["reason"]})
@@ -535,7 +535,7 @@ class Sidebar(QWidget):
             if answer is not None and self.run("fault_start", answer).accepted:
                 self.set_offers([service.Offer(service.FAULT_PHRASE, self.tr("系统故障（第 24 条）"))])
             return
-        if service.fault_is_long(state, self.desk.clock.now()):
+        if service.fault_is_long(state, self.desk.clock.now(), self.desk.scripts):
             self.book_after_fault()
         self.run("fault_end")
 
@@ -733,7 +733,7 @@ class Sidebar(QWidget):
             warning = service.call_warning(state, now, self.desk.scripts)
             if warning:
                 lines.append(warning)
-        long_fault = state.fault is not None and service.fault_is_long(state, now)
+        long_fault = state.fault is not None and service.fault_is_long(state, now, self.desk.scripts)
         if state.fault is not None:
             fault_s = (now - datetime.fromisoformat(state.fault.since)).total_seconds()
             lines.append(self.tr("故障 {0}").format(_clock(fault_s))

@@ -72,10 +72,10 @@ def test_fault_mode(desk, clock):
     assert run(desk, "fault_start", {}).refusal.reason.endswith("（第 24 条）。")
     run(desk, "fault_start", {"fault": "网络不好"})
     assert run(desk, "fault_start", {"fault": "x"}).refusal.code == "fault_open"
-    clock.advance(minutes=service.FAULT_LONG_MINUTES - 1)
-    assert not service.fault_is_long(desk.state, clock.now())
+    clock.advance(minutes=desk.scripts.hours.thresholds.fault_long_minutes - 1)
+    assert not service.fault_is_long(desk.state, clock.now(), desk.scripts)
     clock.advance(minutes=2)
-    assert service.fault_is_long(desk.state, clock.now())
+    assert service.fault_is_long(desk.state, clock.now(), desk.scripts)
     assert service.shift_status(desk.state) == "系统故障"
     assert run(desk, "fault_end").events[0].payload == {"fault": "网络不好", "minutes": 11}
     assert run(desk, "fault_end").refusal.code == "no_fault"
