@@ -184,7 +184,23 @@ def _work(job: dict) -> int:
     else:
         engine.say(job["text"])
     engine.runAndWait()
+    if job["mode"] == "save":
+        _wait_until_written(Path(job["out"]))
     return 0
+
+
+def _wait_until_written(path: Path, limit: float = 10.0) -> None:
+    """espeak's driver may return from runAndWait before the file is on disk on a busy machine: wait until
+    it exists and its size has stopped changing (bounded), so the parent never reads a missing file."""
+    import time
+
+    deadline, last = time.monotonic() + limit, -1
+    while time.monotonic() < deadline:
+        size = path.stat().st_size if path.exists() else -1
+        if size > 0 and size == last:
+            return
+        last = size
+        time.sleep(0.05)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ the review window are built the first time they are asked for.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer, QTranslator, Signal
@@ -15,9 +14,8 @@ from PySide6.QtWidgets import QApplication
 from assistant import paths
 from assistant.desk import Desk
 from assistant.queue import FileQueue
+from ui.app import RESOURCES
 
-# <repo>/resources, or resources/ inside the packaged app (PyInstaller: sys._MEIPASS; see packaging/)
-RESOURCES = Path(getattr(sys, "_MEIPASS", None) or Path(__file__).resolve().parent.parent) / "resources"
 FINISH_AT_THE_LATEST_MS = 1000
 
 

@@ -77,6 +77,7 @@ class Sidebar(QWidget):
         self.offers: list[service.Offer] = []
         self.shown_step: str = desk.scripts.flow.steps[0].id
         self._collapsed = False
+        self._quit_allowed = False  # set by request_quit once nobody is served or waits
         self.setObjectName("sidebar")
         self.setWindowTitle(self.tr("窗口服务助手"))
         self.setAccessibleName(self.tr("窗口服务助手侧边栏"))
@@ -315,15 +316,14 @@ class Sidebar(QWidget):
         self.problems_banner.setText("\n".join(problems))
         self.problems_banner.setVisible(bool(problems))
 
-    def set_phrase_panel(self, widget: QWidget) -> None:
+    def set_phrase_panel(self, widget) -> None:
         """Put the phrase panel (issue 4: PhrasePanel with slot on_state(state)) in place of the simple list."""
         if self.phrase_panel is not None:
             self.phrase_stack.removeWidget(self.phrase_panel)
         self.phrase_panel = widget
         self.phrase_stack.addWidget(widget)
         self.phrase_stack.setCurrentWidget(widget)
-        if hasattr(widget, "on_state"):
-            widget.on_state(self.desk.state)
+        widget.on_state(self.desk.state)
 
     def show_page(self, name: str) -> None:
         """Show one page: 用语 (prompt and phrases), 办理 (matters and helpers), 工具 (phone, fault, …)."""
@@ -674,7 +674,7 @@ class Sidebar(QWidget):
         else:
             self.matter_label.setText("")
         self.show_step(state.interaction.step if serving else self.shown_step)
-        if self.phrase_panel is not None and hasattr(self.phrase_panel, "on_state"):
+        if self.phrase_panel is not None:
             self.phrase_panel.on_state(state)
         self.tick()
 
@@ -807,7 +807,7 @@ class Sidebar(QWidget):
         return True
 
     def closeEvent(self, event) -> None:
-        reason = None if getattr(self, "_quit_allowed", False) else service.quit_refusal(self.desk.state)
+        reason = None if self._quit_allowed else service.quit_refusal(self.desk.state)
         if reason is not None:
             event.ignore()  # the window stays while anyone is served or waits (rule 28)
             self.message.setText(reason)

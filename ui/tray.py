@@ -59,14 +59,12 @@ class Tray(QObject):
             self.icon.show()
         else:
             self._say_why()
-            shell = getattr(sidebar, "shell", None)
-            if shell is not None and hasattr(shell, "ready"):
-                shell.ready.connect(self._say_why)  # the hotkey status replaces the line when the shell finishes
+            sidebar.shell.ready.connect(self._say_why)  # the hotkey status replaces the line when the shell finishes
 
     def _say_why(self) -> None:
         """Add the reason to the sidebar's message line (once; other messages there are kept)."""
-        message = getattr(self.sidebar, "message", None)
-        if message is None or not self.reason:
+        message = self.sidebar.message
+        if not self.reason:
             return
         line = message.text()
         if self.reason not in line:
