@@ -9,10 +9,10 @@ from typing import Any
 
 from assistant.clock import Clock, SystemClock
 from assistant.clockwatch import ClockJump, ClockWatch
-from assistant.rules import Command, NewEvent, Refusal, State, decide, evolve
+from assistant.rules import Command, Refusal, State, decide, evolve
 from assistant.scripts import Scripts
 from assistant.snapshots import Snapshots
-from assistant.store import Event, EventStore, StoreError, format_at
+from assistant.store import Event, EventStore, HeadMoved, StoreDetached, StoreError, format_at
 
 # Personal data of the person served never enters a hashed event: the desk files it in the store's
 # persons table and hands the rules only its id (so it can be purged and the chain still verifies).
@@ -58,6 +58,9 @@ class Outcome:
 
 Listener = Callable[[Outcome, State], None]
 
+# Appends that lose the race to another writer are decided again; past this many, the command is refused.
+_MAX_ATTEMPTS = 20
+
 
 class Desk:
     """Runs commands for one terminal: decide, record, fold into the state, tell the listeners."""
@@ -96,48 +99,111 @@ class Desk:
         Why: a replay line `interaction_end {outcome}` stands for two commands (matter, interaction_end).
         Recorded in two transactions, a crash between them left half a line, and re-sending the line after
         the restart recorded the matter twice (found by benchmarks/crash_harness.py).
+
+        Another process may record into the same file (a CLI command, a replay): the decision is made on the
+        state after the last event in the file, and if the file moved on before the events are written, the
+        commands are decided again on the fresh state (optimistic concurrency, as event stores do).
         """
+        commands = [(kind, dict(data or {})) for kind, data in commands]
         jump = self.check_clock()  # a jump is recorded before the command, and the command's events say so
         now = self.clock.now()
-        state = self.state
-        decision: list[tuple[NewEvent, Mapping[str, Any] | None]] = []  # each event with its person, if any
-        refusal: Refusal | None = None
-        for kind, data in commands:
-            data = dict(data or {})
-            person = data.pop("person", None)
-            decided = decide(state, Command(kind, data), now, self.scripts)
-            if isinstance(decided, Refusal):
-                refusal = decided
-                break
-            for event in decided:  # provisional: the next command is decided on this state
-                state = evolve(state, event.kind, event.payload, format_at(now))
-                decision.append((event, person))
-        if refusal is not None:
-            outcome = Outcome(refusal=refusal)
-        else:
+
+        def decide_all() -> tuple[list[tuple[str, dict]], list[dict | None]] | Refusal:
+            state = self.state
+            events: list[tuple[str, dict]] = []
+            persons: list[dict | None] = []
+            for kind, data in commands:
+                data = dict(data)
+                person = data.pop("person", None)
+                decided = decide(state, Command(kind, data), now, self.scripts)
+                if isinstance(decided, Refusal):
+                    return decided
+                for event in decided:  # provisional: the next command is decided on this state
+                    state = evolve(state, event.kind, event.payload, format_at(now))
+                    payload = {**event.payload, "clock_jump": jump.id} if jump else event.payload
+                    events.append((event.kind, payload))
+                    keep = isinstance(person, Mapping) and any(str(person.get(k, "")).strip() for k in PERSON_KEYS)
+                    persons.append(person if keep else None)
+            return events, persons
+
+        outcome = self._record(decide_all, now)
+        self._tell(outcome)
+        return outcome
+
+    def _record(self, decide_all: Callable[[], tuple[list[tuple[str, dict]], list[dict | None]] | Refusal],
+                at: Any) -> Outcome:
+        """Decide on the freshest state and append; again on a moved head; mend a detached store."""
+        for _ in range(_MAX_ATTEMPTS):
             try:
-                person_ids: dict[int, int] = {}
-                for event, person in decision:
-                    if person and any(str(person.get(k, "")).strip() for k in PERSON_KEYS):
-                        if id(person) not in person_ids:
-                            person_ids[id(person)] = self.store.add_person(
-                                **{k: str(person.get(k, "")) for k in PERSON_KEYS}, at=now
-                            )
-                        event.payload["person_id"] = person_ids[id(person)]
-                events = [(e.kind, {**e.payload, "clock_jump": jump.id} if jump else e.payload) for e, _ in decision]
-                recorded = self.store.append(events, at=now) if events else []
+                self._catch_up()
+                self._reattach_if_needed()
+            except (sqlite3.Error, StoreError) as exc:
+                return Outcome(refusal=not_saved(exc, self.store.path))
+            decided = decide_all()
+            if isinstance(decided, Refusal):
+                return Outcome(refusal=decided)
+            events, persons = decided
+            if not events:
+                return Outcome()
+            try:
+                recorded = self.store.append(events, at=at, expected_last_id=self.state.last_event_id,
+                                             persons=persons)
+            except HeadMoved:
+                continue   # another process recorded meanwhile: fold its events in, decide again
+            except StoreDetached:
+                # Committed, but into files another process deleted: put them back into the file first.
+                try:
+                    recovered = self._reattach_if_needed() or []
+                except (sqlite3.Error, StoreError) as exc:
+                    return Outcome(refusal=not_saved(exc, self.store.path))
+                return Outcome(events=tuple(recovered))
             except (sqlite3.Error, StoreError) as exc:
                 # Disk full, read-only file, lock held elsewhere…: nothing was recorded, so nothing is folded
                 # in either; the clerk is told the record was not saved, and the program runs on.
-                outcome = Outcome(refusal=not_saved(exc, self.store.path))
-            else:
-                for event in recorded:
-                    self.state = evolve(self.state, event.kind, event.payload, event.at, event.id)
-                self._snapshots.followed(recorded, self.state)
-                outcome = Outcome(events=tuple(recorded))
+                return Outcome(refusal=not_saved(exc, self.store.path))
+            for event in recorded:
+                self.state = evolve(self.state, event.kind, event.payload, event.at, event.id)
+            self._snapshots.followed(recorded, self.state)
+            return Outcome(events=tuple(recorded))
+        return Outcome(refusal=Refusal("not_saved", "记录未能保存：其他程序正在连续写入同一数据文件；本次操作未生效，"
+                                                    "请稍后再试。"))
+
+    def _catch_up(self) -> None:
+        """Fold in the events other processes recorded since our last one."""
+        fresh = list(self.store.events(after=self.state.last_event_id))
+        for event in fresh:
+            self.state = evolve(self.state, event.kind, event.payload, event.at, event.id)
+        self._snapshots.followed(fresh, self.state)
+
+    def _reattach_if_needed(self) -> list[Event] | None:
+        """When the store's files were deleted or replaced under it: reopen, re-append what the file lost, and
+        rebuild the state from the file; the re-appended events, or None when the files were fine. Raises
+        StoreError (nothing can be recorded) while that cannot be done."""
+        if self.store.detached is None and self.store.check_files() is None:
+            return None
+        recovered = self.store.reattach()
+        self._snapshots = Snapshots(self.store)
+        self.state = self._snapshots.restore()
+        return recovered
+
+    def check_store(self) -> Outcome | None:
+        """Check that the store still writes the files at its path (the GUI's ticker calls this every second)
+        and mend it when not: the outcome (what was re-appended, or why nothing can be recorded) also goes to
+        the listeners; None when all is well."""
+        try:
+            recovered = self._reattach_if_needed()
+        except (sqlite3.Error, StoreError) as exc:
+            outcome = Outcome(refusal=not_saved(exc, self.store.path))
+        else:
+            if recovered is None:
+                return None
+            outcome = Outcome(events=tuple(recovered))
+        self._tell(outcome)
+        return outcome
+
+    def _tell(self, outcome: Outcome) -> None:
         for listener in self._listeners:
             listener(outcome, self.state)
-        return outcome
 
     def note_hall_clock(self, offset_seconds: float, tolerance_seconds: float) -> Event | None:
         """Record that the PC's clock differs from the hall server's by more than the tolerance (issue 8);
@@ -147,15 +213,11 @@ class Desk:
         now = self.clock.now()
         payload = {"offset_seconds": round(offset_seconds, 3), "tolerance_seconds": tolerance_seconds,
                    "local_time": now.isoformat(timespec="seconds")}
-        try:
-            event = self.store.append([("hall_clock_offset", payload)], at=now)[0]
-        except (sqlite3.Error, StoreError):
+        outcome = self._record(lambda: ([("hall_clock_offset", payload)], [None]), now)
+        if not outcome.events:
             return None
-        self.state = evolve(self.state, event.kind, event.payload, event.at, event.id)
-        self._snapshots.followed([event], self.state)
-        for listener in self._listeners:
-            listener(Outcome(events=(event,)), self.state)
-        return event
+        self._tell(outcome)
+        return outcome.events[-1]
 
     def check_clock(self) -> Event | None:
         """Record a jump of the wall clock since the last check as a `clock_jump` event (before every command,
@@ -165,15 +227,10 @@ class Desk:
         jump = self.watch.check() or self._unsaved_jump
         if jump is None:
             return None
-        try:
-            recorded = self.store.append([("clock_jump", jump.payload())], at=jump.wall_after)
-        except (sqlite3.Error, StoreError):
+        outcome = self._record(lambda: ([("clock_jump", jump.payload())], [None]), jump.wall_after)
+        if not outcome.events:
             self._unsaved_jump = jump  # tried again at the next check; the command itself reports the disk
             return None
         self._unsaved_jump = None
-        event = recorded[0]
-        self.state = evolve(self.state, event.kind, event.payload, event.at, event.id)
-        self._snapshots.followed(recorded, self.state)
-        for listener in self._listeners:
-            listener(Outcome(events=(event,)), self.state)
-        return event
+        self._tell(outcome)
+        return outcome.events[-1]

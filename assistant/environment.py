@@ -22,6 +22,8 @@ DEBIAN_PACKAGES = (
     "libfontconfig1", "libglib2.0-0", "libdbus-1-3",
     "fonts-noto-cjk", "xvfb", "xdotool", "openbox", "xclip", "x11-utils", "imagemagick",
     "espeak-ng", "sox",
+    # tests/e2e/test_no_stray_descriptor.py: who opens the database files (strace -k shows the caller)
+    "strace",
     # the hall database tests start a throwaway PostgreSQL cluster on loopback (tests/hall/conftest.py)
     "postgresql",
 )

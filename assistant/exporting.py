@@ -17,6 +17,7 @@ The pdf writer is Qt's and lives in ``ui/pdf_report.py``; callers pass it to :fu
 from __future__ import annotations
 
 import csv
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -177,6 +178,20 @@ def _letter(index: int) -> str:
     return letters
 
 
+def _refuse_store_files(out: Path, db: Path) -> None:
+    """An export never writes over the database or its companions (judged by stat: nothing here opens them)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        target = Path(str(db) + suffix)
+        same = out.absolute() == target.absolute()
+        if not same and out.exists() and target.exists():
+            try:
+                same = os.path.samefile(out, target)
+            except OSError:
+                same = False
+        if same:
+            raise ExportError(f"不能导出到 {out}：这是本助手的数据文件，请另选一个文件名。")
+
+
 def export(desk: Any, flt: ReportFilter, fmt: str, out: Path, *, masked: bool = True,
            tables: Sequence[str] | None = None, by: str = "", progress: Progress | None = None,
            report: Report | None = None, pdf_writer: Callable[..., list[Path]] | None = None) -> ExportResult:
@@ -184,6 +199,7 @@ def export(desk: Any, flt: ReportFilter, fmt: str, out: Path, *, masked: bool = 
     if fmt not in FORMATS:
         raise ExportError(f"导出格式“{fmt}”无效，可选：{'、'.join(FORMATS)}。")
     out = Path(out)
+    _refuse_store_files(out, Path(desk.store.path))
     if fmt == "csv" and out.exists() and not out.is_dir():
         raise ExportError(f"csv 导出需要一个文件夹，{out} 是文件。")
     if fmt != "csv" and out.is_dir():

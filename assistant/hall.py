@@ -53,9 +53,9 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from assistant.store import GENESIS_HASH, Event, EventStore, VerifyReport, event_hash
+from assistant.store import reader as store_reader
 
 SCHEMA_VERSION = 1
 TERMINAL_FILE = "hall_terminal_id"
@@ -407,14 +407,6 @@ def local_rows(conn: sqlite3.Connection, after: int, limit: int = BATCH) -> list
     ).fetchall()
 
 
-def open_local_readonly(path: Path) -> sqlite3.Connection:
-    """A read-only connection to a terminal's log (WAL: reads never block the clerk's writes)."""
-    uri = "file:" + quote(str(Path(path).resolve())) + "?mode=ro"
-    conn = sqlite3.connect(uri, uri=True, timeout=5.0, check_same_thread=False)
-    conn.execute("PRAGMA query_only = ON")
-    return conn
-
-
 ONLINE, CONNECTING, OFFLINE, REFUSED, STOPPED, LOCAL = "online", "connecting", "offline", "refused", "stopped", "local"
 
 
@@ -515,32 +507,24 @@ class HallPusher:
 
     def _local_last(self) -> int:
         try:
-            conn = open_local_readonly(self.db_path)
+            with store_reader(self.db_path) as conn:
+                return conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
         except sqlite3.Error:
             return 0
-        try:
-            return conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
-        except sqlite3.Error:
-            return 0
-        finally:
-            conn.close()
 
     def _run(self) -> None:
         import psycopg
 
         pg = None
-        local: sqlite3.Connection | None = None
         head: int | None = None
         delay = self.retry_min
         try:
             while not self._stop.is_set():
                 try:
-                    if local is None:
-                        if not self.db_path.exists():
-                            self._set(state=LOCAL, message="等待本机记录文件创建…")
-                            self._stop.wait(self.poll)
-                            continue
-                        local = open_local_readonly(self.db_path)
+                    if not self.db_path.exists():
+                        self._set(state=LOCAL, message="等待本机记录文件创建…")
+                        self._stop.wait(self.poll)
+                        continue
                     if pg is None:
                         self._set(state=CONNECTING if self.status().state != OFFLINE else OFFLINE)
                         pg = connect(self.url, **self.connect_options)
@@ -550,12 +534,17 @@ class HallPusher:
                         delay = self.retry_min
                     assert head is not None
                     self._wake.clear()
-                    last = local.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
+                    # The recording process's own connection must never be the one closed under it: each read
+                    # is a short-lived SQLite connection the store knows of (assistant/store.py, reader()).
+                    with store_reader(self.db_path) as local:
+                        last = local.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
+                        offer = local_rows(local, 0, self.batch) if last < head and last else []
+                        rows = local_rows(local, head, self.batch) if last > head else []
                     if last < head:
                         # The hall holds more of this terminal than the file does: the data file was replaced
                         # (moved aside as corrupt, restored from a backup). Offer what we have so the hall
                         # records the conflict, then say so; nothing is lost locally.
-                        result = push_rows(pg, self.terminal, local_rows(local, 0, self.batch)) if last else None
+                        result = push_rows(pg, self.terminal, offer) if last else None
                         why = (result.reason if result is not None and result.reason else
                                f"大厅已收到本终端 {head} 条，本机记录只有 {last} 条：本机数据文件可能被更换或从备份恢复")
                         self._set(state=REFUSED, hall_seq=head, local_seq=last, pending=0,
@@ -564,7 +553,6 @@ class HallPusher:
                         self._stop.wait(self.refused_retry)
                         pg = _close(pg)   # read the head again next time
                         continue
-                    rows = local_rows(local, head, self.batch) if last > head else []
                     if not rows:
                         self._set(state=ONLINE, hall_seq=head, local_seq=last, pending=0, rejected_seq=None,
                                   error="", message=f"大厅数据库：已同步（{last} 条）")
@@ -596,13 +584,11 @@ class HallPusher:
                     self._set(state=OFFLINE, error=str(exc), message=f"大厅数据库不可用：{exc}")
                     self._stop.wait(self.retry_max)
                 except sqlite3.Error as exc:
-                    local = _close(local)
                     self._set(state=LOCAL, error=str(exc), message=f"暂时读不到本机记录（{exc}），稍后重试。")
                     self._stop.wait(delay)
                     delay = min(delay * 2, self.retry_max)
         finally:
             _close(pg)
-            _close(local)
 
     def _offline(self, exc: BaseException) -> None:
         last = self._local_last()

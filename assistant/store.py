@@ -20,11 +20,14 @@ import hashlib
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
+from urllib.parse import quote
 
 from assistant import projections
 
@@ -68,6 +71,20 @@ class Event:
 
 class StoreError(Exception):
     """str() is a Chinese message naming the path and what is wrong."""
+
+
+class HeadMoved(StoreError):
+    """Another writer extended the log after the caller read it: decide again on the fresh state."""
+
+    def __init__(self, path: Path, expected: int, found: int) -> None:
+        super().__init__(f"数据文件 {path} 已被其他程序追加了记录（应在 #{expected} 之后，实为 #{found}）")
+        self.expected = expected
+        self.found = found
+
+
+class StoreDetached(StoreError):
+    """The files SQLite writes are no longer the ones at the store's path (deleted or replaced by another
+    process): what was committed may not be in the file. `EventStore.reattach()` mends it."""
 
 
 @dataclass(frozen=True)
@@ -395,15 +412,30 @@ def _header_consistent(header: bytes, path: Path) -> bool:
     return not (pages and valid_for == change_counter and size < pages * page_size)
 
 
-def _classify(conn: sqlite3.Connection, path: Path) -> None:
-    """Raise _Unusable unless conn is a fresh database or one of ours we can migrate."""
+def _read_header(path: Path) -> bytes | None:
+    """The file's first 100 bytes (b"" when there is no file yet), read BEFORE SQLite opens it — or None
+    when a connection of this process is open on the file already.
+
+    On POSIX, closing ANY descriptor of a database file drops every lock this process holds on it (SQLite's
+    "How To Corrupt An SQLite Database File", §2.2): another process then believes itself the last one,
+    deletes the -wal and -shm, and what this process goes on writing is lost. So this is the only place our
+    code opens a database file by itself, and it does not while this process has a connection on it (the
+    file was judged when that connection was opened)."""
+    if _held(path):
+        return None
     try:
         with path.open("rb") as f:
-            header = f.read(100)
+            return f.read(100)
     except FileNotFoundError:
-        header = b""  # sqlite creates the file on first write
+        return b""  # sqlite creates the file on first write
     except OSError as exc:
         raise StoreError(f"无法读取数据文件 {path}：{exc}") from exc
+
+
+def _classify(conn: sqlite3.Connection, path: Path, header: bytes | None) -> None:
+    """Raise _Unusable unless conn is a fresh database or one of ours we can migrate (header: _read_header's)."""
+    if header is None:
+        header = b""
     if header and not header.startswith(_SQLITE_MAGIC):
         raise _Unusable("不是 SQLite 数据库文件")
     if 0 < len(header) < 100:
@@ -505,6 +537,100 @@ def _configure(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA foreign_keys=ON")
 
 
+# --- who in this process has the file open ---------------------------------------------------------
+#
+# POSIX locks belong to the process, not to the descriptor: SQLite keeps them right only when it is the one
+# that opens and closes the files. The registry tells _read_header when not to touch the file, and one lock
+# per file lets `EventStore.reattach` close every connection of this process on a file before reopening it
+# (SQLite shares a file's -shm mapping among the connections of one process).
+
+_REGISTRY_LOCK = threading.Lock()
+_LIVE: dict[tuple[int, int], int] = {}
+_GUARDS: dict[str, threading.RLock] = {}
+
+
+def _file_id(path: Path | str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _held(path: Path) -> bool:
+    key = _file_id(path)
+    with _REGISTRY_LOCK:
+        return key is not None and _LIVE.get(key, 0) > 0
+
+
+def _register(key: tuple[int, int] | None, delta: int) -> None:
+    if key is None:
+        return
+    with _REGISTRY_LOCK:
+        count = _LIVE.get(key, 0) + delta
+        if count > 0:
+            _LIVE[key] = count
+        else:
+            _LIVE.pop(key, None)
+
+
+def _guard(path: Path) -> threading.RLock:
+    name = os.path.abspath(path)
+    with _REGISTRY_LOCK:
+        return _GUARDS.setdefault(name, threading.RLock())
+
+
+@contextmanager
+def reader(path: Path) -> Iterator[sqlite3.Connection]:
+    """A short-lived read-only connection to the log at path, for another thread of this process (the hall
+    pusher): opened and closed by SQLite only, and never while the store is reopening the file."""
+    with _guard(path):
+        uri = "file:" + _uri_path(path) + "?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, timeout=5.0, check_same_thread=False)
+        key = _file_id(path)
+        _register(key, +1)
+        try:
+            conn.execute("PRAGMA query_only = ON")
+            yield conn
+        finally:
+            conn.close()
+            _register(key, -1)
+
+
+def _uri_path(path: Path) -> str:
+    return quote(str(Path(path).resolve()))
+
+
+def _no_checkpoint_on_close(conn: sqlite3.Connection) -> bool:
+    """Make closing conn leave the files alone (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE): a connection whose -wal
+    was deleted under it must not checkpoint that orphaned log into the live database, nor delete the -wal
+    another process now uses. True when set."""
+    setconfig = getattr(conn, "setconfig", None)   # Python 3.12+
+    option = getattr(sqlite3, "SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE", 1006)
+    if setconfig is not None:
+        setconfig(option, True)
+        return True
+    import ctypes
+    import _sqlite3
+
+    try:
+        lib = ctypes.CDLL(_sqlite3.__file__)
+        # CPython's pysqlite_Connection starts with PyObject_HEAD, then `sqlite3 *db` (3.11–3.13); the
+        # pointer is used only if SQLite itself confirms it is this connection's database.
+        db = ctypes.c_void_p.from_address(id(conn) + 2 * ctypes.sizeof(ctypes.c_void_p)).value
+        lib.sqlite3_db_filename.restype = ctypes.c_char_p
+        lib.sqlite3_db_filename.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+        name = lib.sqlite3_db_filename(db, b"main")
+        main = conn.execute("PRAGMA database_list").fetchone()[2]
+        if not db or name is None or os.fsdecode(name) != main:
+            return False
+        lib.sqlite3_db_config.restype = ctypes.c_int
+        lib.sqlite3_db_config.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_void_p]
+        return lib.sqlite3_db_config(db, option, 1, None) == 0
+    except (OSError, AttributeError, ValueError, sqlite3.Error):
+        return False
+
+
 # --- the store ----------------------------------------------------------------------------------
 
 def _rollback(conn: sqlite3.Connection) -> None:
@@ -535,6 +661,13 @@ class EventStore:
         self.notices = notices
         # The projector's context after the last event this connection wrote (valid while nobody else wrote).
         self._proj: dict | None = None
+        # Which files SQLite writes (device, inode) of the database and its -wal, checked after every commit.
+        self._files = self._identify()
+        _register(self._files.get(""), +1)
+        # Every event this store recorded since it opened, with the person it refers to: what `reattach`
+        # re-appends when the file lost them. A day of one terminal is a few thousand small events.
+        self._session: list[tuple[Event, dict | None]] = []
+        self._detached: str | None = None
 
     @classmethod
     def open(cls, path: Path) -> Self:
@@ -571,12 +704,13 @@ class EventStore:
     @staticmethod
     def _open_checked(path: Path) -> sqlite3.Connection | _Unusable:
         """A configured, migrated connection, or the reason the file is unusable (connection closed)."""
+        header = _read_header(path)
         try:
             conn = _connect(path)
         except sqlite3.Error as exc:
             raise StoreError(f"无法打开数据文件 {path}：{exc}") from exc
         try:
-            _classify(conn, path)
+            _classify(conn, path, header)
             _configure(conn)
             _migrate(conn)
             _sync_projections(conn)
@@ -602,8 +736,94 @@ class EventStore:
 
     def close(self) -> None:
         if self._conn is not None:
+            if self._detached is not None or self.check_files() is not None:
+                _no_checkpoint_on_close(self._conn)   # never fold an orphaned -wal into the live file
             self._conn.close()
             self._conn = None
+            _register(self._files.get(""), -1)
+
+    # -- the files on disk are the ones we write
+
+    def _identify(self) -> dict[str, tuple[int, int] | None]:
+        return {suffix: _file_id(str(self.path) + suffix) for suffix in ("", "-wal")}
+
+    @property
+    def detached(self) -> str | None:
+        """Why the store refuses to write until `reattach()` succeeds (Chinese), or None."""
+        return self._detached
+
+    def check_files(self) -> str | None:
+        """None while the database and its -wal at our path are the files SQLite writes; otherwise why not.
+
+        Another process that believed itself the last connection (because something in this process dropped
+        our locks) deletes the -wal and -shm: our later commits then go into a deleted file."""
+        if self._conn is None:
+            return None
+        for suffix, known in self._files.items():
+            if known is None:
+                continue
+            now = _file_id(str(self.path) + suffix)
+            if now != known:
+                gone = "已被删除" if now is None else "已被替换"
+                why = (f"数据文件 {self.path}{suffix} {gone}（可能有其他程序在本助手运行时打开过它）；"
+                       f"最近的记录可能没有写进文件")
+                self._detached = why
+                return why
+        if self._files.get("-wal") is None:
+            self._files["-wal"] = _file_id(str(self.path) + "-wal")
+        return None
+
+    def reattach(self) -> list[Event]:
+        """Reopen the database by path after `check_files()` found it deleted or replaced; re-append, in order,
+        every event this store recorded that the file lacks, each marked ``recovered`` with its original id,
+        hash and time. Returns the re-appended events; raises StoreError (still detached) when it cannot."""
+        with _guard(self.path):
+            old = self._conn
+            notices: list[str] = []
+            if old is not None:
+                if not _no_checkpoint_on_close(old):
+                    # Closing would fold the orphaned -wal into the live file: keep refusing instead.
+                    raise StoreError(f"{self._detached or self.path}；无法安全地重新打开数据文件，请退出助手后"
+                                     f"联系管理员（请勿删除 {self.path.parent} 中的任何文件）")
+                if _file_id(self.path) != self._files.get(""):
+                    # The database itself is gone or replaced: keep everything this connection still sees.
+                    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+                    copy = self.path.with_name(f"{self.path.name}.recovered-{stamp}")
+                    dest = sqlite3.connect(str(copy))
+                    try:
+                        old.backup(dest)
+                        notices.append(f"数据文件 {self.path} 被删除或替换；此前的全部记录已另存到 {copy}。")
+                    except sqlite3.Error as exc:
+                        notices.append(f"数据文件 {self.path} 被删除或替换，且无法另存此前的记录：{exc}")
+                    finally:
+                        dest.close()
+                old.close()
+                self._conn = None
+                _register(self._files.get(""), -1)
+            conn = self._open_checked(self.path)
+            if isinstance(conn, _Unusable):
+                raise StoreError(f"数据文件 {self.path} 无法重新打开：{conn.reason}")
+            self._conn, self._proj = conn, None
+            self._files = self._identify()
+            _register(self._files.get(""), +1)
+            missing: list[tuple[Event, dict | None]] = []
+            for event, person in self._session:
+                row = conn.execute("SELECT hash FROM events WHERE id = ?", (event.id,)).fetchone()
+                if row is None or row[0] != event.hash:
+                    missing.append((event, person))
+            items = [(e.kind, {**{k: v for k, v in e.payload.items() if k != "person_id"},
+                               "recovered": {"id": e.id, "hash": e.hash, "at": e.at}}, e.at, person)
+                     for e, person in missing]
+            recovered = self._write(items, None) if items else []
+            lost = {id(pair) for pair in missing}
+            self._session = [pair for pair in self._session if id(pair) not in lost]
+            self._session.extend(zip(recovered, (person for *_, person in items)))
+            self._detached = None
+            if recovered:
+                notices.append(f"数据文件 {self.path} 曾被其他程序改动；{len(recovered)} 条记录已重新写入"
+                               f"（标记为“已恢复”）。")
+            self.notices.extend(notices)
+            return recovered
 
     def __enter__(self) -> Self:
         return self
@@ -613,13 +833,39 @@ class EventStore:
 
     # -- events
 
-    def append(self, events: Sequence[tuple[str, dict]], at: datetime) -> list[Event]:
-        """Append events in one BEGIN IMMEDIATE transaction; all share the time `at`."""
+    def append(
+        self,
+        events: Sequence[tuple[str, dict]],
+        at: datetime,
+        *,
+        expected_last_id: int | None = None,
+        persons: Sequence[dict | None] | None = None,
+    ) -> list[Event]:
+        """Append events in one BEGIN IMMEDIATE transaction; all share the time `at`.
+
+        expected_last_id: the last event the caller's decision was made on; when another writer appended
+        since, nothing is written and HeadMoved is raised (decide again on the fresh state).
+        persons: for each event, the personal data (name/phone/address) it refers to, or None; each distinct
+        dict becomes one `persons` row in the same transaction, and its id goes into the payload as
+        ``person_id``. Raises StoreDetached when the commit went into files no longer at our path."""
+        if persons is not None and len(persons) != len(events):
+            raise ValueError("persons must have one entry per event")
         stamp = format_at(at)
-        rows = [(kind, canonical_json(payload), payload) for kind, payload in events]
-        for kind, _, _ in rows:
+        items = [(kind, payload, stamp, persons[i] if persons else None) for i, (kind, payload) in enumerate(events)]
+        for kind, *_ in items:
             if not isinstance(kind, str) or not kind:
                 raise StoreError(f"数据文件 {self.path}：事件类型必须是非空字符串，收到 {kind!r}")
+        if self._detached is not None:
+            raise StoreDetached(self._detached)
+        out = self._write(items, expected_last_id)
+        self._session.extend(zip(out, (person for *_, person in items)))
+        why = self.check_files()
+        if why is not None:
+            raise StoreDetached(why)
+        return out
+
+    def _write(self, items: Sequence[tuple[str, dict, str, dict | None]], expected_last_id: int | None) -> list[Event]:
+        """Insert (kind, payload, at, person) rows at the end of the chain, in one transaction."""
         conn = self.conn
         # BEGIN IMMEDIATE takes the write lock before we read the chain's tail, so two writers
         # (threads or processes) cannot both extend the same tail.
@@ -627,6 +873,8 @@ class EventStore:
         try:
             row = conn.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
             last_id, prev = (row[0], row[1]) if row else (0, GENESIS_HASH)
+            if expected_last_id is not None and last_id != expected_last_id:
+                raise HeadMoved(self.path, expected_last_id, last_id)
             # The projections follow the log in this same transaction: from the context cached after our own
             # last write when nobody wrote since, else from the persisted one (caught up if it lags).
             ctx = self._proj
@@ -635,7 +883,18 @@ class EventStore:
                 ctx = _catch_up(conn, None)
             out: list[Event] = []
             sql = projections.SQL
-            for kind, text, payload in rows:
+            person_ids: dict[int, int] = {}
+            for kind, payload, stamp, person in items:
+                if person is not None:
+                    if id(person) not in person_ids:
+                        cursor = conn.execute(
+                            "INSERT INTO persons (added_at, name, phone, address) VALUES (?, ?, ?, ?)",
+                            (stamp, *(str(person.get(k, "")) for k in ("name", "phone", "address"))),
+                        )
+                        assert cursor.lastrowid is not None
+                        person_ids[id(person)] = cursor.lastrowid
+                    payload = {**payload, "person_id": person_ids[id(person)]}
+                text = canonical_json(payload)
                 last_id += 1
                 digest = event_hash(prev, last_id, stamp, kind, text)
                 conn.execute(

@@ -81,6 +81,17 @@
     </message>
 </context>
 <context>
+    <name>FileDialogs</name>
+    <message>
+        <source>文件</source>
+        <translation>File</translation>
+    </message>
+    <message>
+        <source>文件夹</source>
+        <translation>Folder</translation>
+    </message>
+</context>
+<context>
     <name>ClosingBanner</name>
     <message>
         <source>下班提醒</source>
@@ -576,6 +587,10 @@
 </context>
 <context>
     <name>Shell</name>
+    <message>
+        <source>助手已在运行：同一个数据文件只能由一个助手使用。</source>
+        <translation>The assistant is already running: one data file is used by one assistant only.</translation>
+    </message>
     <message>
         <source>话术文件已更新，但有 {0} 处问题（见上方），有问题的文件仍用内置版本。</source>
         <translation>The scripts were updated, with {0} problem(s) (see above): the faulty files use the built-in version.</translation>

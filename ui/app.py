@@ -168,9 +168,19 @@ def run_gui(args: argparse.Namespace) -> int:
     """Start the sidebar and run until it is closed."""
     from ui.shell import build_shell
 
+    from ui.single_instance import SingleInstance
+
     app = make_application()
+    wanted = args.db or paths.default_db_path()
+    instance = SingleInstance(wanted)
+    if not instance.acquire():
+        shown = instance.ask_running_to_show()
+        message = (f"窗口服务助手已经在使用数据文件 {wanted}" + ("，已切换到正在运行的助手。" if shown else
+                   "（正在启动或没有响应，请稍候再试）。") + "同一个数据文件只能由一个助手使用。")
+        print(f"错误：{message}", file=sys.stderr)
+        return 3
     scripts = load_scripts(args.scripts)
-    store, notices = open_store_for_gui(args.db or paths.default_db_path())
+    store, notices = open_store_for_gui(wanted)
     for line in [str(p) for p in scripts.problems] + notices:
         print(f"注意：{line}", file=sys.stderr)
     clock = SystemClock()
@@ -183,6 +193,7 @@ def run_gui(args: argparse.Namespace) -> int:
     # the hall module (and psycopg) only where a hall is configured: most terminals start without it
     hall_wanted = getattr(args, "hall", None) or settings.hall_url or os.environ.get("WA_HALL")
     pusher = start_hall_sync(args, store, desk, window) if hall_wanted else None
+    instance.on_show = window.shell.show_to_clerk
     try:
         return app.exec()
     finally:
@@ -190,3 +201,4 @@ def run_gui(args: argparse.Namespace) -> int:
             pusher.stop()
         window.shell.close()
         store.close()
+        instance.release()

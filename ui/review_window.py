@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -42,6 +41,7 @@ from assistant.hall_review import LocalSource, chain_line
 from assistant.lead_pin import HOW_TO_SET, LeadPin
 from assistant.reports import CHART_TITLES, PAGE, Report, ReportFilter, Table, preset_range
 from assistant.rules import ROLES
+from ui.file_dialogs import choose_folder, save_file
 
 PRESETS = (("day", QT_TRANSLATE_NOOP("ReviewWindow", "今天")), ("week", QT_TRANSLATE_NOOP("ReviewWindow", "本周")),
            ("month", QT_TRANSLATE_NOOP("ReviewWindow", "本月")), ("custom", QT_TRANSLATE_NOOP("ReviewWindow", "自定义")))
@@ -410,10 +410,11 @@ class ReviewWindow(QWidget):
 
     def _export_clicked(self) -> None:
         fmt = self.export_box.currentText()
+        db = self.desk.store.path
         if fmt == "csv":
-            path = QFileDialog.getExistingDirectory(self, self.tr("选择导出文件夹"))
+            path = choose_folder(self, self.tr("选择导出文件夹"), db)
         else:
-            path, _ = QFileDialog.getSaveFileName(self, self.tr("导出到"), f"审阅报表.{fmt}", f"*.{fmt}")
+            path = save_file(self, self.tr("导出到"), f"审阅报表.{fmt}", f"*.{fmt}", db)
         if not path:
             return
         try:

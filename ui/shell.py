@@ -117,6 +117,15 @@ class Shell(QObject):
             self.tr("话术文件已更新，但有 {0} 处问题（见上方），有问题的文件仍用内置版本。").format(len(problems))
             if problems else self.tr("话术文件已更新并重新载入。"))
 
+    def show_to_clerk(self) -> None:
+        """The assistant was started again on this database: this sidebar shows itself instead (unfolded and
+        on top, still without taking the focus from the business program)."""
+        sidebar = self.sidebar
+        sidebar.set_collapsed(False)
+        sidebar.showNormal()
+        sidebar.raise_()
+        sidebar.message.setText(self.tr("助手已在运行：同一个数据文件只能由一个助手使用。"))
+
     def close(self) -> None:
         """Let go of the global hotkeys (they belong to the X server, not to us) and stop any speech."""
         if self.hotkeys is not None:

@@ -626,6 +626,8 @@ class Sidebar(QWidget):
     def on_outcome(self, outcome: Outcome, state: State) -> None:
         if outcome.refusal is not None:
             self.message.setText(outcome.refusal.reason)
+        elif any("recovered" in e.payload for e in outcome.events) and self.desk.store.notices:
+            self.message.setText(self.desk.store.notices[-1])
         elif outcome.events:
             self.message.setText(service.recorded_words([e.kind for e in outcome.events]))
             kinds = {e.kind for e in outcome.events}
@@ -709,6 +711,7 @@ class Sidebar(QWidget):
     def tick(self) -> None:
         """Once a second: clock, step and interaction timers, call and fault warnings, follow-ups, queue."""
         self.desk.check_clock()  # a moved PC clock is recorded while idle too (issue 8)
+        self.desk.check_store()  # the files written are still the ones on disk, or mended now (issue 12)
         now = self.desk.clock.now()
         state = self.desk.state
         self.clock_label.setText(now.strftime("%H:%M"))

@@ -71,3 +71,13 @@ def test_bad_paths_are_refused(served, tmp_path):
         export(served, FLT, "csv", tmp_path / "f.txt")
     with pytest.raises(ExportError):
         export(served, FLT, "xlsx", tmp_path)
+
+
+@pytest.mark.parametrize("suffix", ["", "-wal", "-shm"])
+def test_an_export_never_writes_over_the_database_files(served, suffix):
+    target = type(served.store.path)(str(served.store.path) + suffix)
+    before = served.store.last_id()
+    with pytest.raises(ExportError, match="数据文件"):
+        export(served, FLT, "xlsx", target)
+    assert served.store.last_id() == before and served.store.check_files() is None
+    assert served.store.verify().ok
