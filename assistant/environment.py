@@ -24,6 +24,8 @@ DEBIAN_PACKAGES = (
     "espeak-ng", "sox",
     # tests/e2e/test_no_stray_descriptor.py: who opens the database files (strace -k shows the caller)
     "strace",
+    # tests/e2e/person.py: controls found by their accessible names over AT-SPI, as a screen reader finds them
+    "python3-pyatspi", "at-spi2-core", "dbus",
     # the hall database tests start a throwaway PostgreSQL cluster on loopback (tests/hall/conftest.py)
     "postgresql",
 )
