@@ -8,9 +8,9 @@ ROOT = Path(__file__).resolve().parent
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
-    from assistant.environment import enter_venv
+    from assistant.edges.environment import enter_venv
 
     enter_venv(ROOT)
-    from assistant.cli import main
+    from assistant.cli.commands import main
 
     sys.exit(main())

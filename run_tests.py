@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
-    from assistant.environment import ensure_debian_packages, enter_venv, venv_python
+    from assistant.edges.environment import ensure_debian_packages, enter_venv, venv_python
 
     if os.environ.get("WA_TESTS_IN_VENV") != "1":
         ensure_debian_packages()

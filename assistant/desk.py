@@ -7,12 +7,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.clock import Clock, SystemClock
-from assistant.clockwatch import ClockJump, ClockWatch
-from assistant.rules import Command, Refusal, State, decide, evolve
-from assistant.scripts import Scripts
-from assistant.snapshots import Snapshots
-from assistant.store import Event, EventStore, HeadMoved, StoreDetached, StoreError, format_at
+from assistant.config.schema import Scripts
+from assistant.domain.rules import Command, Refusal, State, decide, evolve
+from assistant.edges.clock import Clock, SystemClock
+from assistant.edges.clockwatch import ClockJump, ClockWatch
+from assistant.store.event_log import Event, EventStore, HeadMoved, StoreDetached, StoreError, format_at
+from assistant.store.snapshots import Snapshots
 
 # Personal data of the person served never enters a hashed event: the desk files it in the store's
 # persons table and hands the rules only its id (so it can be purged and the chain still verifies).
@@ -40,7 +40,11 @@ def not_saved(exc: Exception, path: object) -> Refusal:
     if why is None and "readonly" in str(exc):
         why = _NOT_SAVED_WHY["SQLITE_READONLY"]
     if why is None:
-        why = f"{exc}（数据文件 {{path}}）。请联系管理员" if isinstance(exc, sqlite3.Error) else f"{exc}。请联系管理员"
+        why = (
+            f"{exc}（数据文件 {{path}}）。请联系管理员"
+            if isinstance(exc, sqlite3.Error)
+            else f"{exc}。请联系管理员"
+        )
     return Refusal("not_saved", "记录未能保存：" + why.format(path=path) + "；本次操作未生效。")
 
 
@@ -65,16 +69,20 @@ _MAX_ATTEMPTS = 20
 class Desk:
     """Runs commands for one terminal: decide, record, fold into the state, tell the listeners."""
 
-    def __init__(self, store: EventStore, scripts: Scripts, clock: Clock, watch: ClockWatch | None = None) -> None:
+    def __init__(
+        self, store: EventStore, scripts: Scripts, clock: Clock, watch: ClockWatch | None = None
+    ) -> None:
         self.store = store
         self.scripts = scripts
         self.clock = clock
         # The PC's clock is watched against a monotonic one (issue 8); a test's FixedClock is not, unless asked.
-        self.watch = watch if watch is not None else (ClockWatch(clock) if isinstance(clock, SystemClock) else None)
+        self.watch = (
+            watch if watch is not None else (ClockWatch(clock) if isinstance(clock, SystemClock) else None)
+        )
         self._unsaved_jump: ClockJump | None = None
         if self.watch is not None:
             self.watch.check()  # the baseline: from now on every move of the clock is measured
-        # The newest usable snapshot of the state, then only the events after it (assistant/snapshots.py).
+        # The newest usable snapshot of the state, then only the events after it (assistant/store/snapshots.py).
         self._snapshots = Snapshots(store)
         self.state: State = self._snapshots.restore()
         self._listeners: list[Listener] = []
@@ -122,7 +130,9 @@ class Desk:
                     state = evolve(state, event.kind, event.payload, format_at(now))
                     payload = {**event.payload, "clock_jump": jump.id} if jump else event.payload
                     events.append((event.kind, payload))
-                    keep = isinstance(person, Mapping) and any(str(person.get(k, "")).strip() for k in PERSON_KEYS)
+                    keep = isinstance(person, Mapping) and any(
+                        str(person.get(k, "")).strip() for k in PERSON_KEYS
+                    )
                     persons.append(person if keep else None)
             return events, persons
 
@@ -130,8 +140,9 @@ class Desk:
         self._tell(outcome)
         return outcome
 
-    def _record(self, decide_all: Callable[[], tuple[list[tuple[str, dict]], list[dict | None]] | Refusal],
-                at: Any) -> Outcome:
+    def _record(
+        self, decide_all: Callable[[], tuple[list[tuple[str, dict]], list[dict | None]] | Refusal], at: Any
+    ) -> Outcome:
         """Decide on the freshest state and append; again on a moved head; mend a detached store."""
         for _ in range(_MAX_ATTEMPTS):
             try:
@@ -146,10 +157,11 @@ class Desk:
             if not events:
                 return Outcome()
             try:
-                recorded = self.store.append(events, at=at, expected_last_id=self.state.last_event_id,
-                                             persons=persons)
+                recorded = self.store.append(
+                    events, at=at, expected_last_id=self.state.last_event_id, persons=persons
+                )
             except HeadMoved:
-                continue   # another process recorded meanwhile: fold its events in, decide again
+                continue  # another process recorded meanwhile: fold its events in, decide again
             except StoreDetached:
                 # Committed, but into files another process deleted: put them back into the file first.
                 try:
@@ -165,8 +177,11 @@ class Desk:
                 self.state = evolve(self.state, event.kind, event.payload, event.at, event.id)
             self._snapshots.followed(recorded, self.state)
             return Outcome(events=tuple(recorded))
-        return Outcome(refusal=Refusal("not_saved", "记录未能保存：其他程序正在连续写入同一数据文件；本次操作未生效，"
-                                                    "请稍后再试。"))
+        return Outcome(
+            refusal=Refusal(
+                "not_saved", "记录未能保存：其他程序正在连续写入同一数据文件；本次操作未生效，请稍后再试。"
+            )
+        )
 
     def _catch_up(self) -> None:
         """Fold in the events other processes recorded since our last one."""
@@ -211,8 +226,11 @@ class Desk:
         if abs(offset_seconds) <= tolerance_seconds:
             return None
         now = self.clock.now()
-        payload = {"offset_seconds": round(offset_seconds, 3), "tolerance_seconds": tolerance_seconds,
-                   "local_time": now.isoformat(timespec="seconds")}
+        payload = {
+            "offset_seconds": round(offset_seconds, 3),
+            "tolerance_seconds": tolerance_seconds,
+            "local_time": now.isoformat(timespec="seconds"),
+        }
         outcome = self._record(lambda: ([("hall_clock_offset", payload)], [None]), now)
         if not outcome.events:
             return None

@@ -59,13 +59,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from assistant import shift
-from assistant.cli import _read_replay, _replay_steps
-from assistant.clock import FixedClock
+from assistant.cli.commands import _read_replay, _replay_steps
+from assistant.config.schema import Scripts
+from assistant.config.scripts import load_scripts
 from assistant.desk import Desk
-from assistant.rules import OUTCOMES, State, replay
-from assistant.scripts import Scripts, load_scripts
-from assistant.store import Event, EventStore
+from assistant.domain import shift
+from assistant.domain.rules import OUTCOMES, State, replay
+from assistant.edges.clock import FixedClock
+from assistant.store.event_log import Event, EventStore
 
 STEP_NAMES = ("问", "接", "听", "递", "送")
 CHILD_TIMEOUT_SECONDS = 120
@@ -73,6 +74,7 @@ TITLES = ("社保卡补办", "公积金提取", "不动产登记", "营业执照
 
 
 # ─── the scripted day ──────────────────────────────────────────────────────────────────────────────
+
 
 class DayWriter:
     """Replay lines of one working day, time moving forward only."""
@@ -122,8 +124,12 @@ class DayWriter:
             self.add("step", rng.randint(10, 90), name=name)
             step = next(s for s in self.scripts.flow.steps if s.name == name)
             if step.phrases and rng.random() < 0.6:
-                self.add("phrase_used", rng.randint(2, 20), phrase=rng.choice(step.phrases),
-                         mode=rng.choice(("copy", "insert")))
+                self.add(
+                    "phrase_used",
+                    rng.randint(2, 20),
+                    phrase=rng.choice(step.phrases),
+                    mode=rng.choice(("copy", "insert")),
+                )
             if name in ("接", "听") and rng.random() < 0.5:
                 self.add("matter", rng.randint(20, 120), **self.matter())
             if rng.random() < 0.15:
@@ -209,6 +215,7 @@ def to_jsonl(lines: list[dict[str, Any]]) -> str:
 
 # ─── the reference: the same lines through the same Desk, in this process ─────────────────────────
 
+
 class Reference:
     """For every line: the events it records and the state after it (lines are deterministic)."""
 
@@ -218,10 +225,10 @@ class Reference:
         self.clock = FixedClock(datetime.now().astimezone())
         self.desk = Desk(self.store, scripts, self.clock)
         self.lines: list[dict[str, Any]] = []
-        self.events: list[tuple[Event, ...]] = []   # per line
+        self.events: list[tuple[Event, ...]] = []  # per line
         self.ok: list[bool] = []
-        self.states: list[State] = []               # after each line
-        self.before: list[int] = []                 # events recorded before each line
+        self.states: list[State] = []  # after each line
+        self.before: list[int] = []  # events recorded before each line
 
     def extend(self, lines: list[dict[str, Any]]) -> None:
         parsed = _read_replay(io.StringIO(to_jsonl(lines)), "reference")
@@ -245,6 +252,7 @@ class Reference:
 
 
 # ─── the harness ──────────────────────────────────────────────────────────────────────────────────
+
 
 @dataclass
 class Report:
@@ -292,7 +300,9 @@ def read_acks(stream, count: int | None) -> list[dict[str, Any]]:
 def check(db: Path, ref: Reference, acked_upto: int, acks: dict[int, list[int]], report: Report) -> int:
     """Check the database a killed child left; the index of the first line to (re-)send."""
     report.checks += 1
-    with sqlite3.connect(db) as raw:  # before our store opens it: exactly what the crash left (plus WAL replay)
+    with sqlite3.connect(
+        db
+    ) as raw:  # before our store opens it: exactly what the crash left (plus WAL replay)
         integrity = [r[0] for r in raw.execute("PRAGMA integrity_check")]
     raw.close()
     if integrity != ["ok"]:
@@ -323,12 +333,20 @@ def check(db: Path, ref: Reference, acked_upto: int, acks: dict[int, list[int]],
             report.failures.append(f"line {first}: {expected_before - k} acknowledged events missing (k={k})")
         else:
             report.duplicated += k - expected_before
-            report.failures.append(f"line {first}: {k - expected_before} events beyond the acknowledged lines "
-                                   f"that are not exactly its own {len(own)} (k={k})")
+            report.failures.append(
+                f"line {first}: {k - expected_before} events beyond the acknowledged lines "
+                f"that are not exactly its own {len(own)} (k={k})"
+            )
     expected = ref.all_events(resume)
     for got, want in zip(events, expected, strict=False):
-        if (got.id, got.at, got.kind, got.payload, got.prev_hash, got.hash) != \
-                (want.id, want.at, want.kind, want.payload, want.prev_hash, want.hash):
+        if (got.id, got.at, got.kind, got.payload, got.prev_hash, got.hash) != (
+            want.id,
+            want.at,
+            want.kind,
+            want.payload,
+            want.prev_hash,
+            want.hash,
+        ):
             report.failures.append(f"event #{got.id} differs from the reference: {got.kind} {got.payload}")
             break
     present = {e.id: e for e in events}
@@ -347,8 +365,11 @@ def check(db: Path, ref: Reference, acked_upto: int, acks: dict[int, list[int]],
     if want_state.interaction is not None:
         report.kills_open_interaction += 1
         got = state.interaction
-        if got is None or (got.number, got.step, got.matters) != \
-                (want_state.interaction.number, want_state.interaction.step, want_state.interaction.matters):
+        if got is None or (got.number, got.step, got.matters) != (
+            want_state.interaction.number,
+            want_state.interaction.step,
+            want_state.interaction.matters,
+        ):
             report.failures.append(f"open interaction not restored at line {resume}: {got}")
     if want_state.pause is not None:
         report.kills_paused += 1
@@ -359,8 +380,9 @@ def check(db: Path, ref: Reference, acked_upto: int, acks: dict[int, list[int]],
     return resume
 
 
-def run_harness(workdir: Path, kills: int = 100, seed: int = 8, days: int = 2, interactions: int = 60,
-                max_acks: int = 40) -> Report:
+def run_harness(
+    workdir: Path, kills: int = 100, seed: int = 8, days: int = 2, interactions: int = 60, max_acks: int = 40
+) -> Report:
     """Kill the replaying child `kills` times at random moments; check everything after each kill."""
     started = time.perf_counter()
     rng = random.Random(seed)
@@ -386,8 +408,9 @@ def run_harness(workdir: Path, kills: int = 100, seed: int = 8, days: int = 2, i
             run_file.write_text(to_jsonl(ref.lines[pos:]), encoding="utf-8")
             report.runs += 1
             with (workdir / "child-stderr.txt").open("ab") as stderr:
-                child = subprocess.Popen(child_command(db, run_file), stdout=subprocess.PIPE, stderr=stderr,
-                                         env=child_env(workdir))
+                child = subprocess.Popen(
+                    child_command(db, run_file), stdout=subprocess.PIPE, stderr=stderr, env=child_env(workdir)
+                )
                 watchdog = threading.Timer(CHILD_TIMEOUT_SECONDS, child.kill)  # a hung child fails, not hangs
                 watchdog.start()
                 killed = False
@@ -420,7 +443,9 @@ def run_harness(workdir: Path, kills: int = 100, seed: int = 8, days: int = 2, i
                 acked[index] = ack["events"]
                 report.acked_events += len(ack["events"])
                 if ack["ok"] != ref.ok[index]:
-                    report.failures.append(f"line {index}: ok={ack['ok']}, the reference says {ref.ok[index]}")
+                    report.failures.append(
+                        f"line {index}: ok={ack['ok']}, the reference says {ref.ok[index]}"
+                    )
             pos = check(db, ref, pos + len(acks), acked, report)
             if report.failures:
                 break
@@ -428,8 +453,9 @@ def run_harness(workdir: Path, kills: int = 100, seed: int = 8, days: int = 2, i
         with EventStore.open(db) as store:
             report.events = store.last_id()
         if report.events != len(ref.all_events(len(ref.lines))) and not report.failures:
-            report.failures.append(f"final: {report.events} events, the reference has "
-                                   f"{len(ref.all_events(len(ref.lines)))}")
+            report.failures.append(
+                f"final: {report.events} events, the reference has {len(ref.all_events(len(ref.lines)))}"
+            )
     finally:
         ref.close()
     report.seconds = time.perf_counter() - started
@@ -448,13 +474,19 @@ def main(argv: list[str] | None = None) -> int:
         workdir = args.keep or Path(temp)
         report = run_harness(workdir, args.kills, args.seed, args.days, args.interactions)
     print(report.summary())
-    print(f"  {report.lines} replay lines over {report.runs} runs of `main.py replay --ack`, "
-          f"{report.seconds:.1f} s; seed {args.seed}")
-    print(f"  acknowledged events checked: {report.acked_events}; duplicated: {report.duplicated}; "
-          f"checks (integrity_check + verify + reference + state): {report.checks}")
-    print(f"  kills during start-up: {report.kills_at_start}; with an interaction open: "
-          f"{report.kills_open_interaction}; while paused: {report.kills_paused}; in overtime: "
-          f"{report.kills_overtime}")
+    print(
+        f"  {report.lines} replay lines over {report.runs} runs of `main.py replay --ack`, "
+        f"{report.seconds:.1f} s; seed {args.seed}"
+    )
+    print(
+        f"  acknowledged events checked: {report.acked_events}; duplicated: {report.duplicated}; "
+        f"checks (integrity_check + verify + reference + state): {report.checks}"
+    )
+    print(
+        f"  kills during start-up: {report.kills_at_start}; with an interaction open: "
+        f"{report.kills_open_interaction}; while paused: {report.kills_paused}; in overtime: "
+        f"{report.kills_overtime}"
+    )
     print(f"  lines committed whose ack the kill cut off (not re-sent): {report.committed_unacked}")
     for failure in report.failures:
         print(f"  FAILED: {failure}")

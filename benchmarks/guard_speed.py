@@ -14,8 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.guard import Guard, evaluate
-from assistant.scripts import load_scripts
+from assistant.config.scripts import load_scripts
+from assistant.domain.guard import Guard, evaluate
 
 DATA = ROOT / "tests" / "data"
 SETS = {"labelled": DATA / "taboo_labelled.jsonl", "held-out": DATA / "taboo_heldout.jsonl"}

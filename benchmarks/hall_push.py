@@ -5,7 +5,7 @@
     .venv/bin/python benchmarks/hall_push.py --speed 100          # slower replay (a day in ~6 min)
     .venv/bin/python benchmarks/hall_push.py --url postgresql://u@host/db   # an existing (empty) database
 
-The day: each window's day is recorded through the real Desk and rules by ``assistant.demo.fill_demo``
+The day: each window's day is recorded through the real Desk and rules by ``assistant.cli.demo.fill_demo``
 (one working day, one window, its own seed: sign in, checklist, people served 迎→问→听→办→送 with matters and
 phrases, pauses, overtime, sign out), each window in its own SQLite file, as on the hall's terminals.
 
@@ -40,12 +40,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant import hall  # noqa: E402
-from assistant.demo import fill_demo  # noqa: E402
-from assistant.scripts import load_scripts  # noqa: E402
-from assistant.store import EventStore, event_hash  # noqa: E402
+from assistant.cli.demo import fill_demo  # noqa: E402
+from assistant.config.scripts import load_scripts  # noqa: E402
+from assistant.hall import config as hall_config
+from assistant.hall import pusher as hall_pusher
+from assistant.hall import reader as hall_reader
+from assistant.hall import schema as hall_schema
+from assistant.store import event_log  # noqa: E402
+from assistant.store.event_log import EventStore, event_hash  # noqa: E402
 
-DAY = date(2026, 11, 26)   # a Thursday
+DAY = date(2026, 11, 26)  # a Thursday
 
 
 def record_day(folder: Path, windows: int) -> list[list[tuple]]:
@@ -55,20 +59,22 @@ def record_day(folder: Path, windows: int) -> list[list[tuple]]:
     for w in range(windows):
         with EventStore.open(folder / f"source-{w:02d}.db") as store:
             fill_demo(store, scripts, days=1, windows=1, end=DAY, seed=1000 + w)
-            days.append(hall.local_rows(store.conn, 0, 10**9))
+            days.append(hall_pusher.local_rows(store.conn, 0, 10**9))
     return days
 
 
 def write_rows(store: EventStore, rows: list[tuple]) -> None:
     conn = store.conn
     conn.execute("BEGIN IMMEDIATE")
-    conn.executemany("INSERT INTO events (id, at, kind, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)", rows)
+    conn.executemany(
+        "INSERT INTO events (id, at, kind, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)", rows
+    )
     conn.execute("COMMIT")
 
 
 def chained_copies(rows: list[tuple], times: int) -> list[tuple]:
     """The same day `times` over as one valid chain (ids and hashes recomputed)."""
-    out, prev = [], hall.GENESIS_HASH
+    out, prev = [], event_log.GENESIS_HASH
     for n in range(times * len(rows)):
         _, at, kind, payload, _, _ = rows[n % len(rows)]
         digest = event_hash(prev, n + 1, at, kind, payload)
@@ -90,11 +96,13 @@ def run_catch_up(url: str, folder: Path, days: list[list[tuple]], batch: int) ->
         with EventStore.open(folder / f"catchup-{w:02d}.db") as store:
             write_rows(store, rows)
         paths.append(store.path)
-    with hall.connect(url) as conn:
-        hall.install_schema(conn)
+    with hall_config.connect(url) as conn:
+        hall_schema.install_schema(conn)
     started = time.perf_counter()
-    pushers = [hall.HallPusher(url, p, f"W{w:02d}", batch=batch, poll=0.01, retry_min=0.05).start()
-               for w, p in enumerate(paths)]
+    pushers = [
+        hall_pusher.HallPusher(url, p, f"W{w:02d}", batch=batch, poll=0.01, retry_min=0.05).start()
+        for w, p in enumerate(paths)
+    ]
     ok = all(p.wait_synced(600) for p in pushers)
     elapsed = time.perf_counter() - started
     for p in pushers:
@@ -106,10 +114,10 @@ def run_catch_up(url: str, folder: Path, days: list[list[tuple]], batch: int) ->
 def run_single(url: str, folder: Path, rows: list[tuple], batch: int) -> tuple[int, float]:
     with EventStore.open(folder / "single.db") as store:
         write_rows(store, rows)
-    with hall.connect(url) as conn:
-        hall.install_schema(conn)
+    with hall_config.connect(url) as conn:
+        hall_schema.install_schema(conn)
     started = time.perf_counter()
-    pusher = hall.HallPusher(url, store.path, "ALONE", batch=batch, poll=0.01).start()
+    pusher = hall_pusher.HallPusher(url, store.path, "ALONE", batch=batch, poll=0.01).start()
     ok = pusher.wait_synced(600)
     elapsed = time.perf_counter() - started
     pusher.stop()
@@ -117,11 +125,12 @@ def run_single(url: str, folder: Path, rows: list[tuple], batch: int) -> tuple[i
     return len(rows), elapsed
 
 
-def run_live(url: str, folder: Path, days: list[list[tuple]], speed: float, batch: int
-             ) -> tuple[list[float], float, int]:
+def run_live(
+    url: str, folder: Path, days: list[list[tuple]], speed: float, batch: int
+) -> tuple[list[float], float, int]:
     """Replay the day at `speed`; the lag of every event (seconds) and the wall time of the replay."""
-    with hall.connect(url) as conn:
-        hall.install_schema(conn)
+    with hall_config.connect(url) as conn:
+        hall_schema.install_schema(conn)
     day_start = min(datetime.fromisoformat(r[1]) for rows in days for r in rows if r[2] != "demo_data")
     appended: list[dict[int, float]] = [{} for _ in days]
     committed: list[list[tuple[int, float]]] = [[] for _ in days]
@@ -133,18 +142,21 @@ def run_live(url: str, folder: Path, days: list[list[tuple]], speed: float, batc
         def progress(head: int, accepted: int, w: int = w) -> None:
             committed[w].append((head, time.perf_counter()))
 
-        pushers.append(hall.HallPusher(url, store.path, f"W{w:02d}", batch=batch, poll=1.0,
-                                       on_progress=progress).start())
+        pushers.append(
+            hall_pusher.HallPusher(
+                url, store.path, f"W{w:02d}", batch=batch, poll=1.0, on_progress=progress
+            ).start()
+        )
     for p in pushers:
         assert p.wait_synced(60), p.status()
     t0 = time.perf_counter() + 0.5
 
     def window(w: int) -> None:
-        with EventStore.open(stores[w].path) as own:   # this thread's own connection, as the clerk's
+        with EventStore.open(stores[w].path) as own:  # this thread's own connection, as the clerk's
             for at, group in groupby(days[w], key=lambda r: r[1]):
                 rows = list(group)
                 due = t0 + (datetime.fromisoformat(at) - day_start).total_seconds() / speed
-                delay = due - time.perf_counter()   # (fill_demo's marker event, the day before: at once)
+                delay = due - time.perf_counter()  # (fill_demo's marker event, the day before: at once)
                 if delay > 0:
                     time.sleep(delay)
                 write_rows(own, rows)
@@ -179,7 +191,7 @@ def run_live(url: str, folder: Path, days: list[list[tuple]], speed: float, batc
 
 
 def check_hall(url: str) -> tuple[int, int, bool]:
-    with hall.HallReader(url) as reader:
+    with hall_reader.HallReader(url) as reader:
         terminals = reader.terminals()
         ok = all(reader.verify(t.terminal_id).ok for t in terminals)
         return len(terminals), len(reader.rejections()), ok
@@ -189,7 +201,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--windows", type=int, default=40)
     parser.add_argument("--speed", type=float, default=600.0, help="day compression for the live run")
-    parser.add_argument("--batch", type=int, default=hall.BATCH)
+    parser.add_argument("--batch", type=int, default=hall_pusher.BATCH)
     parser.add_argument("--url", help="an existing empty PostgreSQL database (default: a throwaway cluster)")
     args = parser.parse_args()
 
@@ -209,15 +221,20 @@ def main() -> int:
             started = time.perf_counter()
             days = record_day(folder, args.windows)
             total = sum(len(d) for d in days)
-            span = (max(datetime.fromisoformat(d[-1][1]) for d in days)
-                    - min(datetime.fromisoformat(r[1]) for d in days for r in d if r[2] != "demo_data"))
-            print(f"simulated day: {args.windows} windows, {total} events "
-                  f"({total / args.windows:.0f} per window), {span} of hall time "
-                  f"(recorded through the Desk in {time.perf_counter() - started:.1f} s)")
+            span = max(datetime.fromisoformat(d[-1][1]) for d in days) - min(
+                datetime.fromisoformat(r[1]) for d in days for r in d if r[2] != "demo_data"
+            )
+            print(
+                f"simulated day: {args.windows} windows, {total} events "
+                f"({total / args.windows:.0f} per window), {span} of hall time "
+                f"(recorded through the Desk in {time.perf_counter() - started:.1f} s)"
+            )
 
             url = fresh_database(args.url, cluster, "bench_catchup")
             n, secs = run_catch_up(url, folder, days, args.batch)
-            print(f"catch-up, {args.windows} terminals at once: {n} events in {secs:.2f} s = {n / secs:,.0f} events/s")
+            print(
+                f"catch-up, {args.windows} terminals at once: {n} events in {secs:.2f} s = {n / secs:,.0f} events/s"
+            )
             terminals, rejected, ok = check_hall(url)
             print(f"  hall: {terminals} terminals, chains verified: {ok}, rejections: {rejected}")
 
@@ -231,10 +248,14 @@ def main() -> int:
                 lags, wall, batches = run_live(url, folder, days, args.speed, args.batch)
                 lags_ms = sorted(x * 1000 for x in lags)
                 q = statistics.quantiles(lags_ms, n=100)
-                print(f"live day ×{args.speed:g} ({wall:.1f} s wall, {len(lags)} events, "
-                      f"{len(lags) / wall:,.0f} events/s offered, {batches} hall transactions):")
-                print(f"  lag local commit → hall commit: median {statistics.median(lags_ms):.1f} ms, "
-                      f"p95 {q[94]:.1f} ms, p99 {q[98]:.1f} ms, max {lags_ms[-1]:.1f} ms")
+                print(
+                    f"live day ×{args.speed:g} ({wall:.1f} s wall, {len(lags)} events, "
+                    f"{len(lags) / wall:,.0f} events/s offered, {batches} hall transactions):"
+                )
+                print(
+                    f"  lag local commit → hall commit: median {statistics.median(lags_ms):.1f} ms, "
+                    f"p95 {q[94]:.1f} ms, p99 {q[98]:.1f} ms, max {lags_ms[-1]:.1f} ms"
+                )
                 terminals, rejected, ok = check_hall(url)
                 print(f"  hall: {terminals} terminals, chains verified: {ok}, rejections: {rejected}")
             else:

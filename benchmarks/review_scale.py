@@ -14,7 +14,7 @@ log once and leaves a state snapshot; later ones replay only the events after th
 
 The bulk loader
 ---------------
-Recording a year through the Desk (as ``assistant/demo.py`` does) costs ~70 µs per event, so ten million
+Recording a year through the Desk (as ``assistant/cli/demo.py`` does) costs ~70 µs per event, so ten million
 events would take the better part of an hour. The loader below bypasses the rules, on purpose and only here:
 
 * It plays the same day as ``demo._window_day`` (sign in, the checklist item by item, submit, people served
@@ -23,7 +23,7 @@ events would take the better part of an hour. The loader below bypasses the rule
   record (the same ``shift`` helpers compute openings, deadlines and lateness). ``--check-shapes`` records a
   few days through the real Desk and fails if the loader writes a (kind, payload keys) pair the rules never
   produce.
-* Rows are hashed with the store's own :func:`assistant.store.event_hash` over :func:`canonical_json`, so the
+* Rows are hashed with the store's own :func:`assistant.store.event_log.event_hash` over :func:`canonical_json`, so the
   chain is the one ``append`` would write; ``EventStore.verify()`` is run on the result before it is cached.
 * Speed: the schema comes from ``EventStore.open`` (all migrations), then the events' indexes are dropped,
   rows go in with ``executemany`` in large transactions (journal off, synchronous off) and the indexes are
@@ -58,20 +58,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant import shift
-from assistant.demo import MATTERS, WINDOW_NAMES
-from assistant.scripts import Scripts, load_scripts
-from assistant.store import GENESIS_HASH, EventStore, canonical_json, event_hash
+from assistant.cli.demo import MATTERS, WINDOW_NAMES
+from assistant.config.schema import Scripts
+from assistant.config.scripts import load_scripts
+from assistant.domain import shift
+from assistant.store.event_log import GENESIS_HASH, EventStore, canonical_json, event_hash
 
 LOADER_VERSION = 2
 CST = timezone(timedelta(hours=8))
-END = date(2026, 11, 20)          # the last day of the data (a Friday)
+END = date(2026, 11, 20)  # the last day of the data (a Friday)
 WINDOWS = 40
 WORKING_DAYS = 250
 CACHE = Path(tempfile.gettempdir()) / "window-assistant-bench"
 
 
 # ─── the bulk loader ──────────────────────────────────────────────────────────────────────────────
+
 
 def _stamp(day: date, seconds: int) -> str:
     """The stored spelling of a time (format_at) for `seconds` after local midnight of `day`."""
@@ -114,8 +116,8 @@ class Loader:
         self.lead = scripts.hours.thresholds.checklist_lead_minutes
         self.fast_limit = scripts.hours.thresholds.fast_run_seconds
         self.interaction = 0
-        self.persons: list[tuple[str, str]] = []   # (added_at, phone) not yet written to persons
-        self.person_total = 0                       # persons.id is its rowid: 1, 2, … in insertion order
+        self.persons: list[tuple[str, str]] = []  # (added_at, phone) not yet written to persons
+        self.person_total = 0  # persons.id is its rowid: 1, 2, … in insertion order
 
     def day(self, day: date, windows: int) -> Iterator[tuple[str, str, dict]]:
         due = self.scripts.hours.add_working_days(day, 3).isoformat()
@@ -133,12 +135,30 @@ class Loader:
         timing = shift.timing(moment, shift.shift_opening(hours, moment, window), self.lead)
         role = "咨询引导人员" if window.startswith("综合") and rnd.random() < 0.3 else "窗口人员"
         opening = shift.iso(timing.opening) if timing.opening else None
-        yield _stamp(day, now), "sign_in", {"clerk": clerk, "role": role, "window": window, "opening": opening,
-                                            "late": timing.late, "late_minutes": timing.late_minutes}
+        yield (
+            _stamp(day, now),
+            "sign_in",
+            {
+                "clerk": clerk,
+                "role": role,
+                "window": window,
+                "opening": opening,
+                "late": timing.late,
+                "late_minutes": timing.late_minutes,
+            },
+        )
         if timing.late:
-            yield _stamp(day, now), "late_arrival", {
-                "clerk": clerk, "window": window, "opening": opening, "deadline": shift.iso(timing.deadline),
-                "late_minutes": timing.late_minutes}
+            yield (
+                _stamp(day, now),
+                "late_arrival",
+                {
+                    "clerk": clerk,
+                    "window": window,
+                    "opening": opening,
+                    "deadline": shift.iso(timing.deadline),
+                    "late_minutes": timing.late_minutes,
+                },
+            )
         fast = rnd.random() < 0.1
         failed: list[str] = []
         notes: dict[str, str] = {}
@@ -156,22 +176,44 @@ class Loader:
         moment = datetime.combine(day, datetime.min.time(), CST) + timedelta(seconds=now)
         sub = shift.timing(moment, timing.opening, self.lead)
         seconds = float(now - first_tick)
-        yield _stamp(day, now), "checklist_submit", {
-            "clerk": clerk, "items": len(self.items), "failed": failed, "notes": notes, "implicit": [],
-            "opening": opening, "deadline": shift.iso(sub.deadline) if sub.deadline else None,
-            "late": sub.late, "late_minutes": sub.late_minutes, "seconds": round(seconds, 1),
-            "fast": shift.is_fast(not failed, seconds, self.fast_limit)}
+        yield (
+            _stamp(day, now),
+            "checklist_submit",
+            {
+                "clerk": clerk,
+                "items": len(self.items),
+                "failed": failed,
+                "notes": notes,
+                "implicit": [],
+                "opening": opening,
+                "deadline": shift.iso(sub.deadline) if sub.deadline else None,
+                "late": sub.late,
+                "late_minutes": sub.late_minutes,
+                "seconds": round(seconds, 1),
+                "fast": shift.is_fast(not failed, seconds, self.fast_limit),
+            },
+        )
         by_id = {i.id: i for i in self.items}
         for i in failed:
-            yield _stamp(day, now), "equipment_fault", {
-                "item": i, "section": by_id[i].section, "text": by_id[i].text, "note": notes[i],
-                "status": "待修复", "clerk": clerk, "window": window}
+            yield (
+                _stamp(day, now),
+                "equipment_fault",
+                {
+                    "item": i,
+                    "section": by_id[i].section,
+                    "text": by_id[i].text,
+                    "note": notes[i],
+                    "status": "待修复",
+                    "clerk": clerk,
+                    "window": window,
+                },
+            )
         steps = self.steps
         for p_index, period in enumerate(periods):
             opening_s, closing_s = _secs(period.start), _secs(period.end)
             if now < opening_s:
                 now = opening_s + rnd.randint(0, 120)
-            served = waiting = 0   # interactions open at / after closing; people waiting at closing
+            served = waiting = 0  # interactions open at / after closing; people waiting at closing
             while now < closing_s - 240:
                 if rnd.random() < 0.01:
                     reason = rnd.choice(self.scripts.flow.pause_reasons)
@@ -182,7 +224,9 @@ class Loader:
                 number = self.interaction
                 start: dict = {"interaction": number, "step": steps[0]}
                 if rnd.random() < 0.2:
-                    self.persons.append((_stamp(day, now), f"13{rnd.randint(0, 9)}{rnd.randint(10000000, 99999999)}"))
+                    self.persons.append(
+                        (_stamp(day, now), f"13{rnd.randint(0, 9)}{rnd.randint(10000000, 99999999)}")
+                    )
                     self.person_total += 1
                     start["person_id"] = self.person_total
                 yield _stamp(day, now), "interaction_start", start
@@ -190,12 +234,23 @@ class Loader:
                     now += rnd.randint(10, 60)
                     yield _stamp(day, now), "step", {"interaction": number, "step": step}
                     if rnd.random() < 0.3:
-                        yield _stamp(day, now), "phrase_used", {
-                            "phrase": rnd.choice(self.phrases), "mode": rnd.choice(("insert", "copy", "speak")),
-                            "interaction": number, "step": step}
+                        yield (
+                            _stamp(day, now),
+                            "phrase_used",
+                            {
+                                "phrase": rnd.choice(self.phrases),
+                                "mode": rnd.choice(("insert", "copy", "speak")),
+                                "interaction": number,
+                                "step": step,
+                            },
+                        )
                     if step == "ting":
                         r = rnd.random()
-                        matter: dict = {"interaction": number, "title": rnd.choice(MATTERS), "outcome": "办结"}
+                        matter: dict = {
+                            "interaction": number,
+                            "title": rnd.choice(MATTERS),
+                            "outcome": "办结",
+                        }
                         if r < 0.08 and self.referrals:
                             matter.update(outcome="转办", referral=rnd.choice(self.referrals))
                         elif r < 0.12:
@@ -208,13 +263,17 @@ class Loader:
                 served += now > closing_s
                 now += rnd.randint(5, 120)
             last = p_index == len(periods) - 1
-            if last and rnd.random() < 0.25:   # people still waiting at closing time: overtime (rule 28)
+            if last and rnd.random() < 0.25:  # people still waiting at closing time: overtime (rule 28)
                 waiting = rnd.randint(1, 3)
                 yield _stamp(day, now), "waiting_set", {"count": waiting}
                 now = max(now, closing_s) + rnd.randint(0, 30)
                 for _ in range(rnd.randint(1, 3)):
                     self.interaction += 1
-                    yield _stamp(day, now), "interaction_start", {"interaction": self.interaction, "step": steps[0]}
+                    yield (
+                        _stamp(day, now),
+                        "interaction_start",
+                        {"interaction": self.interaction, "step": steps[0]},
+                    )
                     now += 60 * rnd.randint(3, 9)
                     yield _stamp(day, now), "interaction_end", {"interaction": self.interaction}
                     served += 1
@@ -223,8 +282,17 @@ class Loader:
                 yield _stamp(day, now), "waiting_set", {"count": 0}
             now = max(now, closing_s) + rnd.randint(0, 60)
             if served or waiting:
-                yield _stamp(day, now), "overtime", {"start": _iso(day, closing_s), "end": _iso(day, now),
-                                                      "served": served, "clerk": clerk, "window": window}
+                yield (
+                    _stamp(day, now),
+                    "overtime",
+                    {
+                        "start": _iso(day, closing_s),
+                        "end": _iso(day, now),
+                        "served": served,
+                        "clerk": clerk,
+                        "window": window,
+                    },
+                )
             yield _stamp(day, now), "close_request", {"closing": _iso(day, closing_s)}
         now += 120
         yield _stamp(day, now), "sign_out", {"clerk": clerk}
@@ -233,7 +301,7 @@ class Loader:
 def build(path: Path, scripts: Scripts, days: list[date], windows: int, seed: int) -> dict:
     """Write the database at path (must not exist); returns facts about it."""
     started = time.perf_counter()
-    EventStore.open(path).close()           # the schema, exactly as the app creates it (all migrations)
+    EventStore.open(path).close()  # the schema, exactly as the app creates it (all migrations)
     conn = sqlite3.connect(str(path), isolation_level=None)
     conn.execute("PRAGMA journal_mode=OFF")
     conn.execute("PRAGMA synchronous=OFF")
@@ -256,14 +324,15 @@ def build(path: Path, scripts: Scripts, days: list[date], windows: int, seed: in
 
     def flush() -> None:
         conn.execute("BEGIN")
-        conn.executemany("INSERT INTO events (id, at, kind, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)",
-                         batch)
+        conn.executemany(
+            "INSERT INTO events (id, at, kind, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)", batch
+        )
         conn.executemany("INSERT INTO persons (added_at, phone) VALUES (?, ?)", loader.persons)
         conn.execute("COMMIT")
         batch.clear()
         loader.persons.clear()
 
-    # the first event marks the file as demo data, as assistant/demo.py does
+    # the first event marks the file as demo data, as assistant/cli/demo.py does
     add(_stamp(days[0] - timedelta(days=1), 8 * 3600), "demo_data", {"days": len(days), "windows": windows})
     for n, day in enumerate(days, 1):
         for at, kind, payload in loader.day(day, windows):
@@ -271,8 +340,10 @@ def build(path: Path, scripts: Scripts, days: list[date], windows: int, seed: in
         if len(batch) >= 200_000:
             flush()
         if n % 25 == 0:
-            print(f"  … {n}/{len(days)} days, {last_id:,} events, {time.perf_counter() - started:.0f} s",
-                  flush=True)
+            print(
+                f"  … {n}/{len(days)} days, {last_id:,} events, {time.perf_counter() - started:.0f} s",
+                flush=True,
+            )
     flush()
     for _, sql in indexes:
         conn.execute(sql)
@@ -285,7 +356,7 @@ def build(path: Path, scripts: Scripts, days: list[date], windows: int, seed: in
 
 def check_shapes(scripts: Scripts) -> None:
     """Fail if the loader writes a (kind, payload keys) pair that the rules (through the Desk) never write."""
-    from assistant.demo import fill_demo
+    from assistant.cli.demo import fill_demo
 
     with tempfile.TemporaryDirectory() as tmp:
         store = EventStore.open(Path(tmp) / "demo.db")
@@ -297,8 +368,10 @@ def check_shapes(scripts: Scripts) -> None:
     unknown = ours - real
     if unknown:
         raise SystemExit(f"bulk loader writes shapes the rules never produce: {sorted(unknown)}")
-    print(f"shapes: {len(ours)} (kind, keys) pairs, all produced by the rules too "
-          f"({len(real - ours)} rule shapes not generated: {sorted(k for k, _ in real - ours)})")
+    print(
+        f"shapes: {len(ours)} (kind, keys) pairs, all produced by the rules too "
+        f"({len(real - ours)} rule shapes not generated: {sorted(k for k, _ in real - ours)})"
+    )
 
 
 def database(scale: float, seed: int, rebuild: bool, scripts: Scripts) -> tuple[Path, dict]:
@@ -314,8 +387,10 @@ def database(scale: float, seed: int, rebuild: bool, scripts: Scripts) -> tuple[
     tmp = path.with_name(path.name + ".building")
     for p in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
         p.unlink(missing_ok=True)
-    print(f"building {path.name}: {WINDOWS} windows × {len(days)} working days "
-          f"({days[0]} … {days[-1]}) …", flush=True)
+    print(
+        f"building {path.name}: {WINDOWS} windows × {len(days)} working days ({days[0]} … {days[-1]}) …",
+        flush=True,
+    )
     facts = build(tmp, scripts, days, WINDOWS, seed)
     started = time.perf_counter()
     with EventStore.open(tmp) as store:
@@ -336,12 +411,12 @@ import json, resource, sys, time
 from datetime import date
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
-from assistant.clock import FixedClock
+from assistant.edges.clock import FixedClock
 from assistant.desk import Desk
-from assistant.exporting import export
+from assistant.reports.exporting import export
 from assistant.reports import ReportFilter, build_report
 from assistant.scripts import load_scripts
-from assistant.store import EventStore
+from assistant.store.event_log import EventStore
 
 db, out, start, end, rows, now = sys.argv[2], Path(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6]), sys.argv[7]
 def rss_kib():
@@ -368,7 +443,7 @@ t3 = time.perf_counter()
 result = export(desk, flt, "xlsx", out, report=report)
 t4 = time.perf_counter()
 import tracemalloc
-from assistant.exporting import write_xlsx
+from assistant.reports.exporting import write_xlsx
 tracemalloc.start()
 write_xlsx(report, out.with_name("again.xlsx"), True, datetime.fromisoformat(now))
 peak = tracemalloc.get_traced_memory()[1]
@@ -400,8 +475,23 @@ def measure_export(path: Path, first_day: date, last_day: date, rows: int) -> di
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "review.xlsx"
         now = datetime.combine(last_day + timedelta(days=3), datetime.min.time(), CST).replace(hour=18)
-        proc = subprocess.run([sys.executable, "-c", EXPORT_CHILD, str(ROOT), str(path), str(out), start.isoformat(),
-                               end.isoformat(), str(rows), now.isoformat()], check=False, capture_output=True, text=True)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                EXPORT_CHILD,
+                str(ROOT),
+                str(path),
+                str(out),
+                start.isoformat(),
+                end.isoformat(),
+                str(rows),
+                now.isoformat(),
+            ],
+            check=False,
+            capture_output=True,
+            text=True,
+        )
         if proc.returncode:
             raise SystemExit(proc.stderr)
         return {**json.loads(proc.stdout), "range": f"{start} … {end}"}
@@ -411,7 +501,7 @@ def measure_appends(path: Path, last_day: date, count: int) -> float:
     store = EventStore.open(path)
     mode = store.conn.execute("PRAGMA journal_mode").fetchone()[0]
     sync = store.conn.execute("PRAGMA synchronous").fetchone()[0]
-    assert (mode, sync) == ("wal", 2), (mode, sync)   # WAL + FULL, as the app runs
+    assert (mode, sync) == ("wal", 2), (mode, sync)  # WAL + FULL, as the app runs
     at = datetime.combine(last_day + timedelta(days=3), datetime.min.time(), CST).replace(hour=9)
     started = time.perf_counter()
     for i in range(count):
@@ -435,7 +525,8 @@ def measure_month(path: Path, scripts: Scripts, month: date) -> dict:
     """Opening a month the way the window does: build_report (lazy tables, chart series by SQL, filter lists,
     chain head), every table's row count (the tab titles) and the first screen (one page) of the first tab; then
     each other table's first screen as the lead clicks its tab; and, for comparison, building every row."""
-    from assistant.reports import PAGE, ReportFilter, build_report
+    from assistant.reports.build import build_report
+    from assistant.reports.model import PAGE, ReportFilter
 
     nxt = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
     flt = ReportFilter(month, nxt - timedelta(days=1))
@@ -460,11 +551,16 @@ def measure_month(path: Path, scripts: Scripts, month: date) -> dict:
     started = time.perf_counter()
     report = build_report(store, scripts, flt)
     for table in report.tables.values():
-        table.rows   # noqa: B018 — every row built, as the review did before it read pages
+        table.rows  # noqa: B018 — every row built, as the review did before it read pages
     every_row = time.perf_counter() - started
     store.close()
-    return {"cold": cold, "warm": warm, "sizes": sizes, "tabs": {k: min(v) for k, v in tabs.items()},
-            "every_row": every_row}
+    return {
+        "cold": cold,
+        "warm": warm,
+        "sizes": sizes,
+        "tabs": {k: min(v) for k, v in tabs.items()},
+        "every_row": every_row,
+    }
 
 
 WINDOW_CHILD = r"""
@@ -474,11 +570,11 @@ sys.path.insert(0, sys.argv[1])
 from datetime import date, datetime
 from pathlib import Path
 from PySide6.QtWidgets import QApplication
-from assistant.clock import FixedClock
+from assistant.edges.clock import FixedClock
 from assistant.desk import Desk
 from assistant.scripts import load_scripts
-from assistant.store import EventStore
-from ui.review_window import ReviewWindow
+from assistant.store.event_log import EventStore
+from ui.review.window import ReviewWindow
 
 app = QApplication(["bench"])
 store = EventStore.open(Path(sys.argv[2]))
@@ -512,8 +608,12 @@ def measure_window(path: Path, month: date) -> dict:
     clicking each tab, each until Qt has processed its events (the first screen painted)."""
     end = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     now = datetime.combine(end, datetime.min.time(), CST).replace(hour=18)
-    proc = subprocess.run([sys.executable, "-c", WINDOW_CHILD, str(ROOT), str(path), end.isoformat(),
-                           now.isoformat()], check=False, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", WINDOW_CHILD, str(ROOT), str(path), end.isoformat(), now.isoformat()],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode:
         raise SystemExit(proc.stderr)
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -521,7 +621,9 @@ def measure_window(path: Path, month: date) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the 250 working days (≥ 23 days)")
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="fraction of the 250 working days (≥ 23 days)"
+    )
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--rebuild", action="store_true", help="build the database again")
     parser.add_argument("--check-shapes", action="store_true", help="compare event shapes with the Desk's")
@@ -535,38 +637,55 @@ def main() -> None:
     first_day, last_day = date.fromisoformat(facts["first_day"]), date.fromisoformat(facts["last_day"])
     size = sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
     print(f"database: {path} ({'cached' if facts['cached'] else 'built now'})")
-    print(f"  {facts['events']:,} events, {facts['interactions']:,} interactions, {first_day} … {last_day}, "
-          f"{size / 2**20:,.0f} MiB; build {facts['seconds']:.0f} s, verify() {facts['verify_seconds']:.0f} s")
+    print(
+        f"  {facts['events']:,} events, {facts['interactions']:,} interactions, {first_day} … {last_day}, "
+        f"{size / 2**20:,.0f} MiB; build {facts['seconds']:.0f} s, verify() {facts['verify_seconds']:.0f} s"
+    )
     opens = measure_open(path)
-    print(f"EventStore.open: first {opens[0] * 1000:.0f} ms (incl. any migration), "
-          f"then {min(opens[1:]) * 1000:.1f} ms best / {max(opens[1:]) * 1000:.1f} ms worst")
+    print(
+        f"EventStore.open: first {opens[0] * 1000:.0f} ms (incl. any migration), "
+        f"then {min(opens[1:]) * 1000:.1f} ms best / {max(opens[1:]) * 1000:.1f} ms worst"
+    )
     middle = first_day + (last_day - first_day) / 2
     month = middle.replace(day=1)
     m = measure_month(path, scripts, month)
     sizes = m["sizes"]
-    print(f"review, month {month:%Y-%m} ({sum(sizes.values()):,} rows: "
-          f"{', '.join(f'{k} {v:,}' for k, v in sizes.items() if v)})")
-    print(f"  open (build_report + every count + charts + first screen of the first tab): cold {m['cold'] * 1000:.0f} ms, "
-          f"warm {min(m['warm']) * 1000:.0f}–{max(m['warm']) * 1000:.0f} ms  goal ≤ 200 ms")
+    print(
+        f"review, month {month:%Y-%m} ({sum(sizes.values()):,} rows: "
+        f"{', '.join(f'{k} {v:,}' for k, v in sizes.items() if v)})"
+    )
+    print(
+        f"  open (build_report + every count + charts + first screen of the first tab): cold {m['cold'] * 1000:.0f} ms, "
+        f"warm {min(m['warm']) * 1000:.0f}–{max(m['warm']) * 1000:.0f} ms  goal ≤ 200 ms"
+    )
     slowest = max(m["tabs"], key=m["tabs"].get)
-    print(f"  first screen of each table as its tab is clicked: {', '.join(f'{k} {v * 1000:.0f}' for k, v in m['tabs'].items())} ms"
-          f" (slowest {slowest}; all {sum(m['tabs'].values()) * 1000:.0f} ms together)")
+    print(
+        f"  first screen of each table as its tab is clicked: {', '.join(f'{k} {v * 1000:.0f}' for k, v in m['tabs'].items())} ms"
+        f" (slowest {slowest}; all {sum(m['tabs'].values()) * 1000:.0f} ms together)"
+    )
     print(f"  for comparison, every row of every table built: {m['every_row'] * 1000:.0f} ms")
     w = measure_window(path, month)
-    print(f"  the window (offscreen Qt): 本月 selected {w['first'] * 1000:.0f} ms, 刷新 "
-          f"{min(w['again']) * 1000:.0f}–{max(w['again']) * 1000:.0f} ms; tabs clicked: "
-          + ", ".join(f"{k} {v * 1000:.0f}" for k, v in w["tabs"].items()) + " ms")
+    print(
+        f"  the window (offscreen Qt): 本月 selected {w['first'] * 1000:.0f} ms, 刷新 "
+        f"{min(w['again']) * 1000:.0f}–{max(w['again']) * 1000:.0f} ms; tabs clicked: "
+        + ", ".join(f"{k} {v * 1000:.0f}" for k, v in w["tabs"].items())
+        + " ms"
+    )
     rows = min(args.export_rows, facts["interactions"])
     ex = measure_export(path, first_day, last_day, rows)
-    print(f"xlsx export of {ex['rows']:,} rows ({ex['range']}): report {ex['report_s']:.1f} s + write "
-          f"{ex['write_s']:.1f} s = {ex['report_s'] + ex['write_s']:.1f} s  goal ≤ 15 s; "
-          f"writer's peak (tracemalloc) {ex['write_peak_kib'] / 1024:.1f} MiB; process max RSS "
-          f"{ex['maxrss_kib'] / 1024:.0f} MiB; file {ex['bytes'] / 2**20:.1f} MiB; "
-          f"(Desk() on this log, not timed above: first {ex['desk_first_s']:.1f} s, then {ex['desk_s']:.2f} s)")
+    print(
+        f"xlsx export of {ex['rows']:,} rows ({ex['range']}): report {ex['report_s']:.1f} s + write "
+        f"{ex['write_s']:.1f} s = {ex['report_s'] + ex['write_s']:.1f} s  goal ≤ 15 s; "
+        f"writer's peak (tracemalloc) {ex['write_peak_kib'] / 1024:.1f} MiB; process max RSS "
+        f"{ex['maxrss_kib'] / 1024:.0f} MiB; file {ex['bytes'] / 2**20:.1f} MiB; "
+        f"(Desk() on this log, not timed above: first {ex['desk_first_s']:.1f} s, then {ex['desk_s']:.2f} s)"
+    )
     rate = measure_appends(path, last_day, args.appends)
     print(f"appends, one commit each (WAL + FULL): {rate:,.0f} events/s over {args.appends:,}  goal ≥ 500/s")
-    print(f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, "
-          f"SQLite {sqlite3.sqlite_version}")
+    print(
+        f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}"
+    )
 
 
 if __name__ == "__main__":

@@ -19,33 +19,90 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.scripts import Phrase, load_scripts
-from assistant.search import PhraseIndex, entries_of
+from assistant.config.schema import Phrase
+from assistant.config.scripts import load_scripts
+from assistant.domain.search import PhraseIndex, entries_of
 
 COUNT = 10_000
-QUERIES = ["qsh", "qingshaohou", "请稍候", "banli", "bl", "mashangwei", "nhqz", "xiexie", "gongzuori",
-           "sfz", "不动产", "zhang", "chang", "yinhang", "bdcdj", "qingnin", "shenfenzheng", "zxc", "wtsx",
-           "dianhua", "预约", "jiaoyan", "lxdh", "guanlian", "hz",
-           # long, mixed (full syllables then initials), Chinese, and many-match queries
-           "qingshh", "yinhanghangzhang", "budongchandengji", "shehuibaoxian", "不动产登记", "银行行长",
-           "yyck", "nhyy", "n", "yi", "yinh", "shenqingcailiao", "qingninshaohouwomenmashangweininbanli",
-           "yingyezhizhao", "gjj", "zhangqi", "ysq"]
+QUERIES = [
+    "qsh",
+    "qingshaohou",
+    "请稍候",
+    "banli",
+    "bl",
+    "mashangwei",
+    "nhqz",
+    "xiexie",
+    "gongzuori",
+    "sfz",
+    "不动产",
+    "zhang",
+    "chang",
+    "yinhang",
+    "bdcdj",
+    "qingnin",
+    "shenfenzheng",
+    "zxc",
+    "wtsx",
+    "dianhua",
+    "预约",
+    "jiaoyan",
+    "lxdh",
+    "guanlian",
+    "hz",
+    # long, mixed (full syllables then initials), Chinese, and many-match queries
+    "qingshh",
+    "yinhanghangzhang",
+    "budongchandengji",
+    "shehuibaoxian",
+    "不动产登记",
+    "银行行长",
+    "yyck",
+    "nhyy",
+    "n",
+    "yi",
+    "yinh",
+    "shenqingcailiao",
+    "qingninshaohouwomenmashangweininbanli",
+    "yingyezhizhao",
+    "gjj",
+    "zhangqi",
+    "ysq",
+]
 # (typed, keys erased, then typed) — corrections as the clerk makes them
-CORRECTIONS = [("yinhanf", 1, "g"), ("qingshaoh", 4, "shh"), ("shenfenzhneg", 3, "eng"), ("bdcdk", 1, "j"),
-               ("budongchna", 3, "chan")]
+CORRECTIONS = [
+    ("yinhanf", 1, "g"),
+    ("qingshaoh", 4, "shh"),
+    ("shenfenzhneg", 3, "eng"),
+    ("bdcdk", 1, "j"),
+    ("budongchna", 3, "chan"),
+]
 
 
 def phrases(count: int, seed: int = 7) -> list[Phrase]:
     rng = random.Random(seed)
     real = [p.template for p in load_scripts().phrases.values()]
     extra = "银行行长长期办理不动产登记身份证社会保险营业执照公积金医保预约窗口材料复印件核对签字盖章重新提交"
-    pieces = [s for t in real for s in t.replace("！", "，").replace("。", "，").replace("？", "，").split("，") if s]
+    pieces = [
+        s
+        for t in real
+        for s in t.replace("！", "，").replace("。", "，").replace("？", "，").split("，")
+        if s
+    ]
     out = []
     for n in range(count):
         words = rng.sample(pieces, 2) + ["".join(rng.sample(extra, 4))]
         rng.shuffle(words)
-        out.append(Phrase(id=f"p{n}", category="测试", rule=52, seed="", template="，".join(words) + "。",
-                          keywords=(extra[rng.randrange(len(extra) - 2):][:2],)))
+        out.append(
+            Phrase(
+                id=f"p{n}",
+                category="测试",
+                rule=52,
+                seed="",
+                template="，".join(words) + "。",
+                keywords=(extra[rng.randrange(len(extra) - 2) :][:2],),
+            )
+        )
     return out
 
 
@@ -56,8 +113,8 @@ def keystrokes() -> list[str]:
         out += [query[:k] for k in range(1, len(query) + 1)]
     for typed, erase, more in CORRECTIONS:
         out += [typed[:k] for k in range(1, len(typed) + 1)]
-        out += [typed[:len(typed) - k] for k in range(1, erase + 1)]
-        base = typed[:len(typed) - erase]
+        out += [typed[: len(typed) - k] for k in range(1, erase + 1)]
+        base = typed[: len(typed) - erase]
         out += [base + more[:k] for k in range(1, len(more) + 1)]
     return out
 
@@ -99,8 +156,10 @@ def main() -> None:
     times.sort()
     p95 = times[int(len(times) * 0.95) - 1]
     print(f"phrases: {COUNT}")
-    print(f"index build (pypinyin, cold): {build * 1000:.0f} ms; from cache file: {warm * 1000:.0f} ms "
-          f"({build / warm:.1f}x faster)")
+    print(
+        f"index build (pypinyin, cold): {build * 1000:.0f} ms; from cache file: {warm * 1000:.0f} ms "
+        f"({build / warm:.1f}x faster)"
+    )
     print(f"per keystroke (limit 12), all passes: {figures(times)}")
     print(f"per keystroke, first pass on the index loaded from the cache: {figures(first)}")
     print("target p95 <= 2 ms:", "met" if p95 <= 2 else "NOT met")

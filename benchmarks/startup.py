@@ -62,7 +62,10 @@ def main() -> None:
     opts = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="wa-bench-"))
     env = {
-        **os.environ, "QT_QPA_PLATFORM": opts.platform, "WA_NO_VENV": "1", "WA_EXIT_AFTER_SHOWN": "1",
+        **os.environ,
+        "QT_QPA_PLATFORM": opts.platform,
+        "WA_NO_VENV": "1",
+        "WA_EXIT_AFTER_SHOWN": "1",
         "WA_DATA_DIR": str(work),
     }
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # a real install has its bytecode cached after the first start
@@ -77,8 +80,12 @@ def main() -> None:
     bare_t = statistics.median(t for t, _ in bare)
     app_t = statistics.median(t for t, _ in app)
     print(f"platform: {opts.platform}, runs: {opts.runs}")
-    print(f"bare QApplication+QLabel: median {bare_t * 1000:.0f} ms, peak RSS {max(m for _, m in bare) / 1024:.1f} MiB")
-    print(f"window assistant:         median {app_t * 1000:.0f} ms, peak RSS {max(m for _, m in app) / 1024:.1f} MiB")
+    print(
+        f"bare QApplication+QLabel: median {bare_t * 1000:.0f} ms, peak RSS {max(m for _, m in bare) / 1024:.1f} MiB"
+    )
+    print(
+        f"window assistant:         median {app_t * 1000:.0f} ms, peak RSS {max(m for _, m in app) / 1024:.1f} MiB"
+    )
     print(f"ratio: {app_t / bare_t:.2f}x (goal <= 2.0x)")
 
 

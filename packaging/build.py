@@ -32,8 +32,19 @@ INFO = "BUILD-INFO.json"
 SOURCES = ("main.py", "pyproject.toml", "assistant", "ui", "packaging", "scripts_zh", "resources")
 SUFFIXES = {".py", ".toml", ".txt", ".qss", ".qm", ".spec"}
 # Installed distributions whose version changes the bundle.
-DISTRIBUTIONS = ("pyinstaller", "pyinstaller-hooks-contrib", "PySide6-Essentials", "PySide6-Addons", "pyttsx3",
-                 "pypinyin", "openpyxl", "psycopg", "psycopg-binary", "keyboard", "python-xlib")
+DISTRIBUTIONS = (
+    "pyinstaller",
+    "pyinstaller-hooks-contrib",
+    "PySide6-Essentials",
+    "PySide6-Addons",
+    "pyttsx3",
+    "pypinyin",
+    "openpyxl",
+    "psycopg",
+    "psycopg-binary",
+    "keyboard",
+    "python-xlib",
+)
 
 
 def source_files(root: Path = ROOT) -> list[Path]:
@@ -45,8 +56,11 @@ def source_files(root: Path = ROOT) -> list[Path]:
             continue
         for file in sorted(path.rglob("*")):
             rel = file.relative_to(root)
-            if file.is_file() and file.suffix in SUFFIXES and not any(
-                    part.startswith(".") or part == "__pycache__" for part in rel.parts):
+            if (
+                file.is_file()
+                and file.suffix in SUFFIXES
+                and not any(part.startswith(".") or part == "__pycache__" for part in rel.parts)
+            ):
                 files.append(file)
     return files
 
@@ -56,13 +70,16 @@ def source_hash(root: Path = ROOT, python: str | None = None) -> str:
     digest = hashlib.sha256()
     for file in source_files(root):
         digest.update(file.relative_to(root).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
-    probe = ("import importlib.metadata as m, platform, sys\n"
-             f"names = {DISTRIBUTIONS!r}\n"
-             "def v(n):\n"
-             "    try:\n        return m.version(n)\n    except m.PackageNotFoundError:\n        return ''\n"
-             "print(sys.version, platform.machine(), *[n + '=' + v(n) for n in names])")
-    versions = subprocess.run([python or sys.executable, "-c", probe], capture_output=True, text=True,
-                              check=True).stdout
+    probe = (
+        "import importlib.metadata as m, platform, sys\n"
+        f"names = {DISTRIBUTIONS!r}\n"
+        "def v(n):\n"
+        "    try:\n        return m.version(n)\n    except m.PackageNotFoundError:\n        return ''\n"
+        "print(sys.version, platform.machine(), *[n + '=' + v(n) for n in names])"
+    )
+    versions = subprocess.run(
+        [python or sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
     digest.update(versions.encode())
     return digest.hexdigest()
 
@@ -72,7 +89,7 @@ def build_python() -> str:
     if os.environ.get("WA_NO_VENV") == "1" or _has_pyinstaller(sys.executable):
         return sys.executable
     sys.path.insert(0, str(ROOT))
-    from assistant.environment import ensure_venv
+    from assistant.edges.environment import ensure_venv
 
     return str(ensure_venv(ROOT, extras=("test",)))
 
@@ -93,7 +110,9 @@ def folder_size(folder: Path) -> int:
     return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file() and not f.is_symlink())
 
 
-def build(dist: Path, work: Path, if_changed: bool = False, archive: bool = False, quiet: bool = False) -> Path:
+def build(
+    dist: Path, work: Path, if_changed: bool = False, archive: bool = False, quiet: bool = False
+) -> Path:
     """Build (or, with if_changed, reuse) dist/window-assistant/; returns its path."""
     python = build_python()
     bundle = dist / NAME
@@ -102,15 +121,32 @@ def build(dist: Path, work: Path, if_changed: bool = False, archive: bool = Fals
         print(f"未改动，沿用已有的打包结果：{bundle}")
     else:
         started = time.monotonic()
-        command = [python, "-m", "PyInstaller", "--noconfirm", "--clean", "--distpath", str(dist),
-                   "--workpath", str(work), str(SPEC)]
+        command = [
+            python,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--clean",
+            "--distpath",
+            str(dist),
+            "--workpath",
+            str(work),
+            str(SPEC),
+        ]
         if quiet:
             command[3:3] = ["--log-level", "WARN"]
         subprocess.run(command, cwd=ROOT, check=True)
         seconds = time.monotonic() - started
-        info = {"name": NAME, "version": _version(), "source_hash": wanted, "build_seconds": round(seconds, 1),
-                "system": platform.system(), "machine": platform.machine(), "python": platform.python_version(),
-                "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        info = {
+            "name": NAME,
+            "version": _version(),
+            "source_hash": wanted,
+            "build_seconds": round(seconds, 1),
+            "system": platform.system(),
+            "machine": platform.machine(),
+            "python": platform.python_version(),
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
         (bundle / INFO).write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         print(f"打包完成：{bundle}（{seconds:.0f} 秒，{folder_size(bundle) / 2**20:.0f} MB）")
     if archive:

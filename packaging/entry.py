@@ -2,7 +2,7 @@
 
 It does what `python main.py …` does, without main.py's .venv bootstrap (enter_venv is a no-op when frozen),
 plus one thing an interpreter does and a frozen program does not: `-m MODULE ARGS…`. The speech worker is
-started as `sys.executable -m assistant.speech JOB` (assistant/speech.py); in the bundle sys.executable is
+started as `sys.executable -m assistant.edges.speech JOB` (assistant/edges/speech.py); in the bundle sys.executable is
 this program, so that call lands here and runs the module as `python -m` would.
 """
 
@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent  # the source tree (when run unfro
 
 # Modules only ever run through `-m` (never imported by name), listed so that PyInstaller bundles them
 # and so that a stray `-m something-else` is refused instead of importing arbitrary code.
-RUNNABLE = ("assistant.speech",)
+RUNNABLE = ("assistant.edges.speech",)
 
 
 def main() -> int:
@@ -28,10 +28,10 @@ def main() -> int:
         sys.argv = [sys.argv[0], *sys.argv[3:]]
         runpy.run_module(module, run_name="__main__", alter_sys=True)
         return 0
-    from assistant.environment import enter_venv
+    from assistant.edges.environment import enter_venv
 
     enter_venv(ROOT)  # frozen: returns at once; from source: the same .venv bootstrap as main.py
-    from assistant.cli import main as cli_main
+    from assistant.cli.commands import main as cli_main
 
     return cli_main()
 

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.clock import FixedClock
+from assistant.config.schema import Scripts
+from assistant.config.scripts import load_scripts
 from assistant.desk import Desk
-from assistant.scripts import Scripts, load_scripts
-from assistant.store import EventStore
+from assistant.edges.clock import FixedClock
+from assistant.store.event_log import EventStore
 
 ROOT = Path(__file__).resolve().parent.parent
 CST = timezone(timedelta(hours=8))
@@ -67,8 +68,13 @@ def nobody_python() -> str | None:
         return None
     for candidate in (sys.executable, "/usr/bin/python3"):
         try:
-            probe = subprocess.run([RUNUSER, "-u", "nobody", "--", candidate, "-c", "import sqlite3, tomllib"],
-                                   cwd="/", capture_output=True, timeout=60, check=False)
+            probe = subprocess.run(
+                [RUNUSER, "-u", "nobody", "--", candidate, "-c", "import sqlite3, tomllib"],
+                cwd="/",
+                capture_output=True,
+                timeout=60,
+                check=False,
+            )
         except (OSError, subprocess.TimeoutExpired):
             continue
         if probe.returncode == 0:

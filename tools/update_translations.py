@@ -27,10 +27,24 @@ def tool(name: str) -> str:
 
 
 def lupdate(ts: Path = TS) -> None:
-    sources = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "ui").glob("*.py"))
-    subprocess.run([tool("pyside6-lupdate"), *sources, "-no-obsolete", "-locations", "none",
-                    "-source-language", "zh_CN", "-target-language", "en", "-ts", str(ts)],
-                   cwd=ROOT, check=True)
+    sources = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "ui").rglob("*.py"))
+    subprocess.run(
+        [
+            tool("pyside6-lupdate"),
+            *sources,
+            "-no-obsolete",
+            "-locations",
+            "none",
+            "-source-language",
+            "zh_CN",
+            "-target-language",
+            "en",
+            "-ts",
+            str(ts),
+        ],
+        cwd=ROOT,
+        check=True,
+    )
 
 
 def lrelease(ts: Path = TS, qm: Path = QM) -> None:

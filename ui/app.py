@@ -13,13 +13,13 @@ from pathlib import Path
 
 # The core first: modules imported after PySide6 are each inspected by its feature hook, which costs
 # start-up time for nothing (assistant/ never uses Qt).
-from assistant import paths
-from assistant.clock import SystemClock
-from assistant.clockwatch import ClockWatch
-from assistant.settings import Settings, load_settings
+from assistant.config import paths
+from assistant.edges.clock import SystemClock
+from assistant.edges.clockwatch import ClockWatch
+from assistant.config.settings import Settings, load_settings
 from assistant.desk import Desk
-from assistant.scripts import load_scripts
-from assistant.store import EventStore, StoreError
+from assistant.config.scripts import load_scripts
+from assistant.store.event_log import EventStore, StoreError
 
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QFont
@@ -63,7 +63,7 @@ def _cannot_write(store: EventStore) -> str:
 
 def _memory_store() -> EventStore:
     """The last resort: a store in memory, so the sidebar still works; it is lost when the program ends."""
-    from assistant import store as store_module
+    from assistant.store import event_log as store_module
 
     conn = sqlite3.connect(":memory:", isolation_level=None)
     store_module._migrate(conn)
@@ -128,9 +128,11 @@ def exit_on_first_paint(widget) -> None:
 def start_hall_sync(args: argparse.Namespace, store: EventStore, desk: Desk, sidebar):
     """With a hall configured (--hall, settings, WA_HALL): push in the background and show its status
     changes on the sidebar's message line. Returns the pusher (stop it at exit) or None."""
-    from assistant import hall
+    from assistant.hall import pusher as hall_pusher
 
-    pusher, notice = hall.pusher_for_gui(getattr(args, "hall", None), args.scripts, store.path, paths.data_dir())
+    pusher, notice = hall_pusher.pusher_for_gui(
+        getattr(args, "hall", None), args.scripts, store.path, paths.data_dir()
+    )
     if notice:
         sidebar.message.setText(notice)
     if pusher is None:
@@ -150,10 +152,12 @@ def start_hall_sync(args: argparse.Namespace, store: EventStore, desk: Desk, sid
         if offset is not None and (noted_offset[0] is None or abs(offset - noted_offset[0]) > tolerance):
             noted_offset[0] = offset
             if desk.note_hall_clock(status.clock_offset, tolerance) is not None:
-                sidebar.message.setText(f"本机时钟与大厅服务器相差 {status.clock_offset:+.0f} 秒，已记录；请联系管理员校准时间。")
+                sidebar.message.setText(
+                    f"本机时钟与大厅服务器相差 {status.clock_offset:+.0f} 秒，已记录；请联系管理员校准时间。"
+                )
                 return
-        note = hall.sidebar_note(shown[0], status)
-        if status.state not in (hall.CONNECTING, hall.STOPPED):
+        note = hall_pusher.sidebar_note(shown[0], status)
+        if status.state not in (hall_pusher.CONNECTING, hall_pusher.STOPPED):
             shown[0] = status
         if note:
             sidebar.message.setText(note)
@@ -168,15 +172,18 @@ def run_gui(args: argparse.Namespace) -> int:
     """Start the sidebar and run until it is closed."""
     from ui.shell import build_shell
 
-    from ui.single_instance import SingleInstance
+    from ui.platform.single_instance import SingleInstance
 
     app = make_application()
     wanted = args.db or paths.default_db_path()
     instance = SingleInstance(wanted)
     if not instance.acquire():
         shown = instance.ask_running_to_show()
-        message = (f"窗口服务助手已经在使用数据文件 {wanted}" + ("，已切换到正在运行的助手。" if shown else
-                   "（正在启动或没有响应，请稍候再试）。") + "同一个数据文件只能由一个助手使用。")
+        message = (
+            f"窗口服务助手已经在使用数据文件 {wanted}"
+            + ("，已切换到正在运行的助手。" if shown else "（正在启动或没有响应，请稍候再试）。")
+            + "同一个数据文件只能由一个助手使用。"
+        )
         print(f"错误：{message}", file=sys.stderr)
         return 3
     scripts = load_scripts(args.scripts)
@@ -185,9 +192,12 @@ def run_gui(args: argparse.Namespace) -> int:
         print(f"注意：{line}", file=sys.stderr)
     clock = SystemClock()
     settings = load_settings(args.scripts)
-    desk = Desk(store, scripts, clock, watch=ClockWatch(clock, tolerance_seconds=settings.drift_tolerance_seconds))
-    window = build_shell(app, desk, [str(p) for p in scripts.problems] + notices, args.lang,
-                         scripts_dir=args.scripts)
+    desk = Desk(
+        store, scripts, clock, watch=ClockWatch(clock, tolerance_seconds=settings.drift_tolerance_seconds)
+    )
+    window = build_shell(
+        app, desk, [str(p) for p in scripts.problems] + notices, args.lang, scripts_dir=args.scripts
+    )
     if os.environ.get("WA_EXIT_AFTER_SHOWN") == "1":  # the start-up benchmark's finishing line
         exit_on_first_paint(window)
     # the hall module (and psycopg) only where a hall is configured: most terminals start without it

@@ -11,9 +11,9 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer, QTranslator, Signal
 from PySide6.QtWidgets import QApplication
 
-from assistant import paths
+from assistant.config import paths
 from assistant.desk import Desk
-from assistant.queue import FileQueue
+from assistant.edges.queue import FileQueue
 from ui.app import RESOURCES
 
 FINISH_AT_THE_LATEST_MS = 1000
@@ -69,11 +69,11 @@ class Shell(QObject):
         """Build what the first window could do without: panel, paste, speech, hotkeys."""
         if self.panel is not None:
             return
-        from assistant.speech import Speaker
-        from ui.focus import FocusReturn
-        from ui.hotkey_bridge import HotkeyBridge
-        from ui.paste import Inserter, choose_sender
-        from ui.phrase_panel import PhrasePanel
+        from assistant.edges.speech import Speaker
+        from ui.panels.phrase_panel import PhrasePanel
+        from ui.platform.focus import FocusReturn
+        from ui.platform.hotkey_bridge import HotkeyBridge
+        from ui.platform.paste import Inserter, choose_sender
 
         sender, reason = self._sender if self._sender is not None else choose_sender()
         self.inserter = Inserter(sender, reason, parent=self)
@@ -88,9 +88,9 @@ class Shell(QObject):
         self.ready.emit()
 
     def watch_scripts(self, problems: list[str]) -> None:
-        """Reload the hall's scripts folder when it changes (ui/scripts_watcher.py); `problems` are the start-up
+        """Reload the hall's scripts folder when it changes (ui/platform/scripts_watcher.py); `problems` are the start-up
         problems, of which those not from the scripts (the store's notices) stay in the banner."""
-        from ui.scripts_watcher import ScriptsWatcher
+        from ui.platform.scripts_watcher import ScriptsWatcher
 
         from_scripts = {str(p) for p in self.desk.scripts.problems}
         self._notices = [p for p in problems if p not in from_scripts]
@@ -114,8 +114,12 @@ class Shell(QObject):
             self.panel.rebuild()
         self.sidebar.refresh(self.desk.state)
         self.sidebar.message.setText(
-            self.tr("话术文件已更新，但有 {0} 处问题（见上方），有问题的文件仍用内置版本。").format(len(problems))
-            if problems else self.tr("话术文件已更新并重新载入。"))
+            self.tr("话术文件已更新，但有 {0} 处问题（见上方），有问题的文件仍用内置版本。").format(
+                len(problems)
+            )
+            if problems
+            else self.tr("话术文件已更新并重新载入。")
+        )
 
     def show_to_clerk(self) -> None:
         """The assistant was started again on this database: this sidebar shows itself instead (unfolded and
@@ -145,13 +149,15 @@ class Shell(QObject):
             if number <= len(favourites):
                 self.panel.use(favourites[number - 1], "insert")
             else:
-                self.sidebar.message.setText(self.tr("第 {0} 个常用语尚未设置：在用语旁点 ☆ 加入常用。").format(number))
+                self.sidebar.message.setText(
+                    self.tr("第 {0} 个常用语尚未设置：在用语旁点 ☆ 加入常用。").format(number)
+                )
 
     def open_quick_search(self) -> None:
         self.finish()
         if self._quick_search is None:
-            from assistant.search import PhraseIndex, usage_counts
-            from ui.quick_search import QuickSearch
+            from assistant.domain.search import PhraseIndex, usage_counts
+            from ui.panels.quick_search import QuickSearch
 
             index = PhraseIndex.for_phrases(self.desk.scripts.phrases.values(), self.scripts_dir)
             index.set_uses(usage_counts(self.desk.store.conn))
@@ -162,7 +168,7 @@ class Shell(QObject):
     def open_composer(self) -> None:
         self.finish()
         if self._composer is None:
-            from ui.composer import Composer
+            from ui.panels.composer import Composer
 
             self._composer = Composer(self.desk)
             self._composer.insert_requested.connect(self._insert_from_composer)
@@ -183,14 +189,14 @@ class Shell(QObject):
         self._show_review(lead=False, clerk=clerk)
 
     def open_review(self) -> None:
-        from assistant.lead_pin import LeadPin
-        from ui.review_window import ask_lead_pin
+        from assistant.edges.lead_pin import LeadPin
+        from ui.review.window import ask_lead_pin
 
         if ask_lead_pin(None, LeadPin(paths.data_dir(), self.scripts_dir)):
             self._show_review(lead=True, clerk=None)
 
     def _show_review(self, lead: bool, clerk: str | None) -> None:
-        from ui.review_window import ReviewWindow
+        from ui.review.window import ReviewWindow
 
         if self._review is not None:
             self._review.close()
@@ -198,13 +204,21 @@ class Shell(QObject):
         self._review.show()
 
 
-def build_shell(app: QApplication, desk: Desk, problems: list[str], lang: str = "zh",
-                settings: QSettings | None = None, scripts_dir: Path | None = None, hotkeys=None, sender=None):
+def build_shell(
+    app: QApplication,
+    desk: Desk,
+    problems: list[str],
+    lang: str = "zh",
+    settings: QSettings | None = None,
+    scripts_dir: Path | None = None,
+    hotkeys=None,
+    sender=None,
+):
     """The docked sidebar with its tray icon, shown; `hotkeys` (a HotkeyBridge) and `sender` (a KeySender
     and the reason when there is none) replace the desktop's own, for tests."""
-    from ui.dock import Dock
-    from ui.sidebar import Sidebar
-    from ui.tray import Tray
+    from ui.platform.dock import Dock
+    from ui.platform.tray import Tray
+    from ui.sidebar.window import Sidebar
 
     install_translation(app, lang)
     settings = settings or QSettings("window-assistant", "sidebar")

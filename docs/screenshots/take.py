@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Retake the sidebar screenshots of the README under Xvfb with openbox and the CJK fonts.
 
-    .venv/bin/python docs/screenshots/take.py
+.venv/bin/python docs/screenshots/take.py
 """
 
 from __future__ import annotations
@@ -22,13 +22,28 @@ STATES = {"idle": "zh", "serving": "zh", "paused": "zh", "collapsed": "zh"}
 
 
 def shoot(display: str, state: str, lang: str, out: Path) -> None:
-    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb", "PYTHONPATH": str(ROOT),
-           "WA_NO_SPEECH": "1", "WA_SCREENSHOT_AT": "2026-11-26T10:12:00+08:00"}
+    env = {
+        **os.environ,
+        "DISPLAY": display,
+        "QT_QPA_PLATFORM": "xcb",
+        "PYTHONPATH": str(ROOT),
+        "WA_NO_SPEECH": "1",
+        "WA_SCREENSHOT_AT": "2026-11-26T10:12:00+08:00",
+    }
     with tempfile.TemporaryDirectory() as tmp:
         env["WA_DATA_DIR"] = tmp
         proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "tests/e2e/sidebar_app.py"), f"{tmp}/a.db", f"{tmp}/s.ini", state, lang],
-            env=env, stdout=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                str(ROOT / "tests/e2e/sidebar_app.py"),
+                f"{tmp}/a.db",
+                f"{tmp}/s.ini",
+                state,
+                lang,
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         try:
             line = proc.stdout.readline()

@@ -16,8 +16,18 @@ def walk(node, depth, out):
     except Exception:  # noqa: BLE001 - not every node has a component
         box = (0, 0, 0, 0)
     states = [pyatspi.stateToString(s) for s in node.getState().getStates()]
-    out.append({"role": node.getRoleName(), "name": node.name or "", "x": box[0], "y": box[1], "w": box[2],
-                "h": box[3], "states": states, "depth": depth})
+    out.append(
+        {
+            "role": node.getRoleName(),
+            "name": node.name or "",
+            "x": box[0],
+            "y": box[1],
+            "w": box[2],
+            "h": box[3],
+            "states": states,
+            "depth": depth,
+        }
+    )
     for i in range(node.childCount):
         child = node.getChildAtIndex(i)
         if child is not None:

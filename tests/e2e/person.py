@@ -29,7 +29,7 @@ import pytest
 from tests.e2e.xserver import xvfb
 
 ROOT = Path(__file__).resolve().parents[2]
-SYSTEM_PYTHON = "/usr/bin/python3"   # Debian's python3-pyatspi lives there
+SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's python3-pyatspi lives there
 APP_NAME = "窗口服务助手"
 
 EDITORS = {
@@ -150,16 +150,29 @@ class Desktop:
 
     def start_app(self, *args: str, extra_env: dict[str, str] | None = None) -> Program:
         env = {**self.env, "QT_LINUX_ACCESSIBILITY_ALWAYS_ON": "1", "WA_NO_VENV": "1", **(extra_env or {})}
-        proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), *args], env=env, cwd=ROOT,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8")
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "main.py"), *args],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+        )
         program = Program(proc)
         self.programs.append(program)
         wait_until(lambda: any(n.on_screen for n in self.nodes()), 60, "the sidebar on screen")
         return program
 
     def start_editor(self, kind: str = "qt") -> Editor:
-        proc = subprocess.Popen([sys.executable, "-c", EDITORS[kind]], env=self.env, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, text=True, encoding="utf-8")
+        proc = subprocess.Popen(
+            [sys.executable, "-c", EDITORS[kind]],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            encoding="utf-8",
+        )
         editor = Editor(proc)
         self.programs.append(editor)
         editor.wait_line("READY")
@@ -171,8 +184,13 @@ class Desktop:
     # -- the screen, as a screen reader sees it
 
     def nodes(self, app: str = APP_NAME) -> list[Node]:
-        result = subprocess.run([SYSTEM_PYTHON, str(ROOT / "tests/e2e/a11y_tree.py"), app], env=self.env,
-                                capture_output=True, text=True, timeout=30)
+        result = subprocess.run(
+            [SYSTEM_PYTHON, str(ROOT / "tests/e2e/a11y_tree.py"), app],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         out = []
         for line in result.stdout.splitlines():
             d = json.loads(line)
@@ -182,8 +200,12 @@ class Desktop:
     def find(self, name: str, role: str | None = None, timeout: float = 10, exact: bool = True) -> Node:
         def look() -> Node | None:
             for node in self.nodes():
-                if (node.name == name if exact else name in node.name) and (role is None or node.role == role) \
-                        and node.on_screen and self.visible(node):
+                if (
+                    (node.name == name if exact else name in node.name)
+                    and (role is None or node.role == role)
+                    and node.on_screen
+                    and self.visible(node)
+                ):
                     return node
             return None
 
@@ -197,8 +219,9 @@ class Desktop:
     # -- the mouse and the keys
 
     def xdotool(self, *args: str) -> str:
-        return subprocess.run(["xdotool", *args], env=self.env, capture_output=True, text=True, check=True,
-                              timeout=30).stdout.strip()
+        return subprocess.run(
+            ["xdotool", *args], env=self.env, capture_output=True, text=True, check=True, timeout=30
+        ).stdout.strip()
 
     def click(self, name: str, role: str | None = None, exact: bool = True) -> Node:
         node = self.find(name, role, exact=exact)
@@ -213,8 +236,13 @@ class Desktop:
         self.xdotool("type", "--delay", "40", text)
 
     def window_id(self, title: str) -> str:
-        result = subprocess.run(["xdotool", "search", "--name", f"^{title}$"], env=self.env, capture_output=True,
-                                text=True, timeout=10)
+        result = subprocess.run(
+            ["xdotool", "search", "--name", f"^{title}$"],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
         return result.stdout.split()[0] if result.stdout.split() else ""
 
     def activate(self, title: str) -> None:
@@ -235,25 +263,52 @@ def desktop(tmp_path: Path, size: str = "1366x768x24") -> Iterator[Desktop]:
     """Xvfb + openbox + a D-Bus session with the accessibility bus; HOME and the data folder under tmp_path."""
     needed = ["Xvfb", "openbox", "xdotool", "dbus-daemon", "import", SYSTEM_PYTHON]
     missing = [tool for tool in needed if shutil.which(tool) is None]
-    launcher = next((p for p in ("/usr/libexec/at-spi-bus-launcher", "/usr/lib/at-spi2-core/at-spi-bus-launcher")
-                     if os.path.exists(p)), None)
-    if missing or launcher is None or subprocess.run([SYSTEM_PYTHON, "-c", "import pyatspi"],
-                                                     capture_output=True).returncode != 0:
-        pytest.skip("needs Xvfb, openbox, xdotool, dbus, ImageMagick and python3-pyatspi "
-                    "(python3 run_tests.py installs them on Debian)")
+    launcher = next(
+        (
+            p
+            for p in ("/usr/libexec/at-spi-bus-launcher", "/usr/lib/at-spi2-core/at-spi-bus-launcher")
+            if os.path.exists(p)
+        ),
+        None,
+    )
+    if (
+        missing
+        or launcher is None
+        or subprocess.run([SYSTEM_PYTHON, "-c", "import pyatspi"], capture_output=True).returncode != 0
+    ):
+        pytest.skip(
+            "needs Xvfb, openbox, xdotool, dbus, ImageMagick and python3-pyatspi "
+            "(python3 run_tests.py installs them on Debian)"
+        )
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
     with xvfb(size, window_manager=True) as display:
-        bus = subprocess.run(["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
-                             capture_output=True, text=True, check=True, timeout=30).stdout.split()
+        bus = subprocess.run(
+            ["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout.split()
         address, bus_pid = bus[0], int(bus[1])
-        env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb", "DBUS_SESSION_BUS_ADDRESS": address,
-               "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"), "XDG_DATA_HOME": str(home / ".local/share"),
-               "XDG_RUNTIME_DIR": str(tmp_path / "run"), "WA_DATA_DIR": str(home / "data"),
-               "PYTHONPATH": str(ROOT), "NO_AT_BRIDGE": "0", "PYTHONIOENCODING": "utf-8"}
+        env = {
+            **os.environ,
+            "DISPLAY": display,
+            "QT_QPA_PLATFORM": "xcb",
+            "DBUS_SESSION_BUS_ADDRESS": address,
+            "HOME": str(home),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "XDG_DATA_HOME": str(home / ".local/share"),
+            "XDG_RUNTIME_DIR": str(tmp_path / "run"),
+            "WA_DATA_DIR": str(home / "data"),
+            "PYTHONPATH": str(ROOT),
+            "NO_AT_BRIDGE": "0",
+            "PYTHONIOENCODING": "utf-8",
+        }
         (tmp_path / "run").mkdir(mode=0o700, exist_ok=True)
-        a11y = subprocess.Popen([launcher, "--launch-immediately"], env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        a11y = subprocess.Popen(
+            [launcher, "--launch-immediately"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         width, height = (int(v) for v in size.split("x")[:2])
         d = Desktop(env, home, (width, height))
         try:

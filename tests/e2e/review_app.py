@@ -10,12 +10,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QPoint, QTimer
 
-from assistant.clock import SystemClock
+from assistant.config.scripts import load_scripts
 from assistant.desk import Desk
-from assistant.scripts import load_scripts
-from assistant.store import EventStore
+from assistant.edges.clock import SystemClock
+from assistant.store.event_log import EventStore
 from ui.app import make_application
-from ui.review_window import ReviewWindow
+from ui.review.window import ReviewWindow
 
 
 def main() -> int:

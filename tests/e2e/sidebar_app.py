@@ -12,10 +12,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer
 
-from assistant.clock import FixedClock, SystemClock
+from assistant.config.scripts import load_scripts
 from assistant.desk import Desk
-from assistant.scripts import load_scripts
-from assistant.store import EventStore
+from assistant.edges.clock import FixedClock, SystemClock
+from assistant.store.event_log import EventStore
 from ui.app import make_application
 from ui.shell import build_shell
 

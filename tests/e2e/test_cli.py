@@ -19,7 +19,12 @@ def run(*args: str, stdin: str | None = None, db: Path | None = None) -> subproc
     prefix = ["--db", str(db)] if db else []
     return subprocess.run(
         [sys.executable, str(ROOT / "main.py"), *prefix, *args],
-        input=stdin, capture_output=True, text=True, env=env, timeout=60, check=False,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
     )
 
 
@@ -66,7 +71,9 @@ def test_replay_then_verify_then_tamper(tmp_path):
         {"at": "2026-11-26T09:01:00", "cmd": "interaction_start"},
         {"at": "2026-11-26T16:59:00", "cmd": "close_request"},
     ]
-    result = run("replay", "-", "--json", stdin="\n".join(json.dumps(x, ensure_ascii=False) for x in lines), db=db)
+    result = run(
+        "replay", "-", "--json", stdin="\n".join(json.dumps(x, ensure_ascii=False) for x in lines), db=db
+    )
     assert result.returncode == 0, result.stderr
     answers = json.loads(result.stdout)["results"]
     assert [a["ok"] for a in answers] == [True, False, False]
@@ -85,8 +92,13 @@ def test_replay_then_verify_then_tamper(tmp_path):
 
 def test_status_after_replay(tmp_path):
     db = tmp_path / "s.db"
-    run("replay", "-", stdin='{"at": "2026-11-26T08:40:00", "cmd": "sign_in", "clerk": "A7"}\n'
-                             '{"at": "2026-11-26T08:41:00", "cmd": "waiting_set", "count": 4}', db=db)
+    run(
+        "replay",
+        "-",
+        stdin='{"at": "2026-11-26T08:40:00", "cmd": "sign_in", "clerk": "A7"}\n'
+        '{"at": "2026-11-26T08:41:00", "cmd": "waiting_set", "count": 4}',
+        db=db,
+    )
     status = json.loads(run("status", "--json", db=db).stdout)
     assert status["clerk"] == "A7" and status["waiting"] == 4
 
@@ -108,8 +120,12 @@ def test_bad_calls_exit_2_in_chinese_without_traceback(tmp_path, args, needle):
 
 
 def test_bad_replay_line_names_the_line(tmp_path):
-    result = run("replay", "-", stdin='{"at": "2026-11-26T08:40:00", "cmd": "sign_in", "clerk": "A"}\nnot json\n',
-                 db=tmp_path / "r.db")
+    result = run(
+        "replay",
+        "-",
+        stdin='{"at": "2026-11-26T08:40:00", "cmd": "sign_in", "clerk": "A"}\nnot json\n',
+        db=tmp_path / "r.db",
+    )
     assert result.returncode == 2 and "第 2 行" in result.stderr
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from assistant.scripts import load_scripts
+from assistant.config.scripts import load_scripts
 from benchmarks.crash_harness import run_harness, scripted_day, to_jsonl
 from tests.e2e.test_cli import run
 
@@ -35,7 +35,10 @@ def test_ack_prints_one_line_per_committed_line_with_its_event_ids(tmp_path):
     ids = [i for a in acks for i in a["events"]]
     assert ids == list(range(1, len(ids) + 1))  # every event acknowledged once, in order
     assert all(a["events"] == [] for a in acks if not a["ok"])
-    compound = [a for a, line in zip(acks, lines, strict=True)
-                if line["cmd"] == "interaction_end" and "outcome" in line and a["ok"]]
+    compound = [
+        a
+        for a, line in zip(acks, lines, strict=True)
+        if line["cmd"] == "interaction_end" and "outcome" in line and a["ok"]
+    ]
     assert compound and all(len(a["events"]) == 2 for a in compound)  # matter + interaction_end, one commit
     assert f"{len(ids)} 条事件" in run("verify-log", db=db).stdout

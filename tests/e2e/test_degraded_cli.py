@@ -16,28 +16,54 @@ from pathlib import Path
 
 import pytest
 
+from assistant.config.scripts import load_scripts
 from assistant.desk import Desk
-from assistant.scripts import load_scripts
-from assistant.store import EventStore
+from assistant.store.event_log import EventStore
 from tests.conftest import ROOT, RUNUSER, nobody_python, ready_desk, sha256
 
 
-def run(*args: str, db: Path | None = None, data: Path | None = None, preexec=None,
-        python: str = sys.executable, user: str | None = None, env_extra: dict | None = None,
-        cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "WA_NO_VENV": "1", "WA_DATA_DIR": str(data or ROOT / ".no-data"),
-           "PYTHONIOENCODING": "utf-8", **(env_extra or {})}
+def run(
+    *args: str,
+    db: Path | None = None,
+    data: Path | None = None,
+    preexec=None,
+    python: str = sys.executable,
+    user: str | None = None,
+    env_extra: dict | None = None,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "WA_NO_VENV": "1",
+        "WA_DATA_DIR": str(data or ROOT / ".no-data"),
+        "PYTHONIOENCODING": "utf-8",
+        **(env_extra or {}),
+    }
     command = [python, str(ROOT / "main.py"), *(["--db", str(db)] if db else []), *args]
     if user:
         command = [RUNUSER, "-u", user, "--", *command]
-    return subprocess.run(command, capture_output=True, text=True, encoding="utf-8", env=env, timeout=120,
-                          check=False, preexec_fn=preexec, cwd=cwd)
+    return subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=120,
+        check=False,
+        preexec_fn=preexec,
+        cwd=cwd,
+    )
 
 
 def replay_lines(count: int, start: datetime = datetime(2026, 11, 26, 9, 0)) -> str:
     """count waiting_set lines a second apart (09:00 on the test Thursday)."""
-    return "".join(json.dumps({"at": (start + timedelta(seconds=n)).isoformat(), "cmd": "waiting_set",
-                               "count": n % 1000}) + "\n" for n in range(1, count + 1))
+    return "".join(
+        json.dumps(
+            {"at": (start + timedelta(seconds=n)).isoformat(), "cmd": "waiting_set", "count": n % 1000}
+        )
+        + "\n"
+        for n in range(1, count + 1)
+    )
 
 
 def make_day(path: Path, clock) -> int:
@@ -45,8 +71,6 @@ def make_day(path: Path, clock) -> int:
         ready_desk(Desk(store, load_scripts(), clock))
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return len(list(store.events()))
-
-
 
 
 def as_nobody(*args: str, cwd: Path, **kwargs) -> subprocess.CompletedProcess:
@@ -58,11 +82,15 @@ def as_nobody(*args: str, cwd: Path, **kwargs) -> subprocess.CompletedProcess:
 
 # ─── the hall scripts folder is not there ───────────────────────────────────────────────────────
 
+
 def test_a_missing_scripts_folder_is_a_warning_and_the_defaults_answer(tmp_path):
     missing = tmp_path / "no-such-dir"
     result = run("--scripts", str(missing), "phrases", "--json")
     assert result.returncode == 0, result.stderr
-    assert f"警告：no-such-dir：找不到大厅话术文件夹 {missing}（或它不是文件夹），已全部使用内置的默认文件。" in result.stderr
+    assert (
+        f"警告：no-such-dir：找不到大厅话术文件夹 {missing}（或它不是文件夹），已全部使用内置的默认文件。"
+        in result.stderr
+    )
     assert len(json.loads(result.stdout)) >= 19
     assert not missing.exists()
 
@@ -70,14 +98,16 @@ def test_a_missing_scripts_folder_is_a_warning_and_the_defaults_answer(tmp_path)
 def test_a_missing_scripts_folder_replays_on_the_defaults(tmp_path):
     source = tmp_path / "day.jsonl"
     source.write_text(replay_lines(3), encoding="utf-8")
-    result = run("--scripts", str(tmp_path / "no-such-dir"), "replay", str(source), "--json",
-                 db=tmp_path / "a.db")
+    result = run(
+        "--scripts", str(tmp_path / "no-such-dir"), "replay", str(source), "--json", db=tmp_path / "a.db"
+    )
     assert result.returncode == 0, result.stderr
     assert "找不到大厅话术文件夹" in result.stderr
     assert all(line["ok"] for line in json.loads(result.stdout)["results"])
 
 
 # ─── the disk fills up while writing ────────────────────────────────────────────────────────────
+
 
 def test_replay_when_the_disk_fills_up_refuses_cleanly_and_keeps_every_acknowledged_event(tmp_path, clock):
     db = tmp_path / "assistant.db"
@@ -108,6 +138,7 @@ def test_replay_when_the_disk_fills_up_refuses_cleanly_and_keeps_every_acknowled
 
 # ─── a database the user cannot write (as nobody) ───────────────────────────────────────────────
 
+
 def test_replay_into_a_read_only_database_says_not_saved_and_changes_nothing(shared_dir, clock):
     folder = shared_dir / "data"
     folder.mkdir()
@@ -121,9 +152,12 @@ def test_replay_into_a_read_only_database_says_not_saved_and_changes_nothing(sha
     source.chmod(0o644)
     probe = as_nobody("status", db=db, data=folder, cwd=shared_dir)  # reading is allowed…
     assert probe.returncode == 0 and "签到：A0123" in probe.stdout, probe.stderr
-    write = subprocess.run([RUNUSER, "-u", "nobody", "--", "sh", "-c", f"echo x >> '{db}'"],
-                           capture_output=True, check=False)
-    assert write.returncode != 0, "the permission does not bite: this test would prove nothing"  # …writing is not
+    write = subprocess.run(
+        [RUNUSER, "-u", "nobody", "--", "sh", "-c", f"echo x >> '{db}'"], capture_output=True, check=False
+    )
+    assert write.returncode != 0, (
+        "the permission does not bite: this test would prove nothing"
+    )  # …writing is not
     result = as_nobody("replay", str(source), "--json", db=db, data=folder, cwd=shared_dir)
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     results = json.loads(result.stdout)["results"]
@@ -155,16 +189,26 @@ def test_a_read_only_data_folder_is_exit_2_with_a_chinese_message(shared_dir, cl
 
 # ─── no speech engine ───────────────────────────────────────────────────────────────────────────
 
+
 def test_say_without_espeak_ng_exits_2_with_the_reason(tmp_path):
     """The espeak-ng library cannot be found (find_library answers None, as on a PC without it)."""
     out = tmp_path / "x.wav"
-    hide = ("import ctypes.util, runpy, sys; ctypes.util.find_library = lambda name: None; "
-            f"sys.argv = ['main.py', 'say', '您好', '--out', {str(out)!r}]; "
-            f"runpy.run_path({str(ROOT / 'main.py')!r}, run_name='__main__')")
+    hide = (
+        "import ctypes.util, runpy, sys; ctypes.util.find_library = lambda name: None; "
+        f"sys.argv = ['main.py', 'say', '您好', '--out', {str(out)!r}]; "
+        f"runpy.run_path({str(ROOT / 'main.py')!r}, run_name='__main__')"
+    )
     env = {**os.environ, "WA_NO_VENV": "1", "PYTHONIOENCODING": "utf-8"}
     env.pop("WA_NO_SPEECH", None)
-    result = subprocess.run([sys.executable, "-c", hide], capture_output=True, text=True, encoding="utf-8",
-                            env=env, timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", hide],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 2, result.stdout + result.stderr
     assert "未安装 espeak-ng" in result.stderr and "朗读不可用" in result.stderr
     assert "Traceback" not in result.stderr and not out.exists()

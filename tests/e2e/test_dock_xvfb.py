@@ -34,8 +34,9 @@ def wait_until(check, timeout=10.0):
 
 
 def workarea() -> list[int]:
-    out = subprocess.run(["xprop", "-root", "_NET_WORKAREA"], env=env(), capture_output=True, text=True,
-                         check=False).stdout
+    out = subprocess.run(
+        ["xprop", "-root", "_NET_WORKAREA"], env=env(), capture_output=True, text=True, check=False
+    ).stdout
     if "=" not in out:
         return []
     return [int(v) for v in out.split("=", 1)[1].replace(",", " ").split()[:4]]
@@ -54,8 +55,18 @@ def x_server():
 
 
 def start(tmp_path, *args) -> tuple[subprocess.Popen, int]:
-    proc = subprocess.Popen([sys.executable, str(ROOT / "tests/e2e/sidebar_app.py"), str(tmp_path / "a.db"),
-                             str(tmp_path / "s.ini"), *args], env=env(), stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "tests/e2e/sidebar_app.py"),
+            str(tmp_path / "a.db"),
+            str(tmp_path / "s.ini"),
+            *args,
+        ],
+        env=env(),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     line = proc.stdout.readline()
     assert line.startswith("READY"), line
     return proc, int(line.split()[1])
@@ -83,14 +94,20 @@ def test_strut_shrinks_workarea_and_clicks_leave_focus(x_server, tmp_path):
         subprocess.run(["xdotool", "windowactivate", "--sync", str(other_id)], env=env(), check=False)
 
         def focus() -> int:
-            out = subprocess.run(["xdotool", "getwindowfocus"], env=env(), capture_output=True, text=True,
-                                 check=False).stdout.strip()
+            out = subprocess.run(
+                ["xdotool", "getwindowfocus"], env=env(), capture_output=True, text=True, check=False
+            ).stdout.strip()
             return int(out) if out.isdigit() else 0
 
         assert wait_until(lambda: focus() == other_id), (focus(), other_id)
         # click the + of the waiting count on the sidebar (header, right side)
-        geometry = subprocess.run(["xdotool", "getwindowgeometry", str(sidebar_id)], env=env(),
-                                  capture_output=True, text=True, check=False).stdout
+        geometry = subprocess.run(
+            ["xdotool", "getwindowgeometry", str(sidebar_id)],
+            env=env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
         assert "Position: 986" in geometry, geometry
         time.sleep(0.5)  # let openbox finish placing the windows
         subprocess.run(["xdotool", "mousemove", "1340", "110", "click", "1"], env=env(), check=True)

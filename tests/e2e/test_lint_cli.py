@@ -18,7 +18,10 @@ def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, str(ROOT / "main.py"), *args],
         input=stdin.encode("utf-8") if stdin is not None else None,
-        capture_output=True, env=env, timeout=60, check=False,
+        capture_output=True,
+        env=env,
+        timeout=60,
+        check=False,
     )
 
 
@@ -71,7 +74,7 @@ def test_jsonl_one_object_per_line_with_offsets_into_the_text():
     assert any(h["rule"] == "60(4)" for h in records[3]["hits"])
     assert records[5]["hits"][0]["rule"] == "60(11)"
     hit = records[5]["hits"][0]
-    assert texts[5][hit["start"]:hit["end"]] == "爱办不办"
+    assert texts[5][hit["start"] : hit["end"]] == "爱办不办"
 
 
 def test_jsonl_reads_utf8_and_crlf_regardless_of_locale():

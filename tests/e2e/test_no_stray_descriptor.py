@@ -49,37 +49,70 @@ def test_only_sqlite_opens_the_database_while_the_lead_browses_its_folder(tmp_pa
     if shutil.which("strace") is None or shutil.which("xdotool") is None:
         pytest.skip("needs strace and xdotool (python3 run_tests.py installs them on Debian)")
     home = tmp_path / "home"
-    data = home / "Documents"   # the worst case: the database lives where the dialog starts
+    data = home / "Documents"  # the worst case: the database lives where the dialog starts
     data.mkdir(parents=True)
     db = data / "g.db"
     log = tmp_path / "strace.log"
     with xvfb(window_manager=True) as display:
-        env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb", "HOME": str(home),
-               "PYTHONPATH": str(ROOT), "XDG_DATA_HOME": str(home / ".local/share")}
-        proc = subprocess.Popen([sys.executable, str(ROOT / "tests/e2e/review_app.py"), str(db)],
-                                env=env, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        env = {
+            **os.environ,
+            "DISPLAY": display,
+            "QT_QPA_PLATFORM": "xcb",
+            "HOME": str(home),
+            "PYTHONPATH": str(ROOT),
+            "XDG_DATA_HOME": str(home / ".local/share"),
+        }
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "tests/e2e/review_app.py"), str(db)],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
         tracer = None
         try:
             line = proc.stdout.readline()
             assert line.startswith("READY"), line
             # attached once the window is up (unwinding every call's stack is slow): from here on, every
             # thread of the process (-f with -p), every openat, with the stack that made it (-k)
-            tracer = subprocess.Popen(["strace", "-f", "-k", "-e", "trace=openat", "-o", str(log),
-                                       "-p", str(proc.pid)], stderr=subprocess.PIPE, text=True)
-            assert "attached" in tracer.stderr.readline()   # "Process N attached with M threads"
+            tracer = subprocess.Popen(
+                ["strace", "-f", "-k", "-e", "trace=openat", "-o", str(log), "-p", str(proc.pid)],
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            assert "attached" in tracer.stderr.readline()  # "Process N attached with M threads"
             x, y = line.split()[1:3]
             xdo = lambda *args: subprocess.run(["xdotool", *args], env=env, check=True)  # noqa: E731
             xdo("mousemove", x, y, "click", "1")
-            _wait_for(lambda: subprocess.run(["xdotool", "search", "--name", "导出到"], env=env,
-                                             capture_output=True).returncode == 0, 15, "the export dialog")
+            _wait_for(
+                lambda: (
+                    subprocess.run(
+                        ["xdotool", "search", "--name", "导出到"], env=env, capture_output=True
+                    ).returncode
+                    == 0
+                ),
+                15,
+                "the export dialog",
+            )
             folder = re.compile(r'openat\(.*"' + re.escape(str(data)) + r'/?", O_RDONLY[^)]*O_DIRECTORY')
-            _wait_for(lambda: folder.search(log.read_text(errors="replace")) is not None, 15,
-                      "the dialog listing the data folder")
-            time.sleep(1.0)   # let the dialog's file-info thread go over the folder's entries
+            _wait_for(
+                lambda: folder.search(log.read_text(errors="replace")) is not None,
+                15,
+                "the dialog listing the data folder",
+            )
+            time.sleep(1.0)  # let the dialog's file-info thread go over the folder's entries
             xdo("key", "Escape")
             xdo("key", "Escape")
-            _wait_for(lambda: subprocess.run(["xdotool", "search", "--name", "导出到"], env=env,
-                                             capture_output=True).returncode != 0, 10, "the dialog to close")
+            _wait_for(
+                lambda: (
+                    subprocess.run(
+                        ["xdotool", "search", "--name", "导出到"], env=env, capture_output=True
+                    ).returncode
+                    != 0
+                ),
+                10,
+                "the dialog to close",
+            )
         finally:
             proc.terminate()
             proc.wait(timeout=20)
@@ -88,8 +121,11 @@ def test_only_sqlite_opens_the_database_while_the_lead_browses_its_folder(tmp_pa
                 tracer.wait(timeout=20)
                 tracer.stderr.close()
     names = {str(db) + s for s in ("", "-wal", "-shm", "-journal")}
-    opens = [(call, stack) for call, stack in _calls(log)
-             if (m := re.search(r'openat\([^,]+, "([^"]+)"', call)) and m.group(1) in names]
+    opens = [
+        (call, stack)
+        for call, stack in _calls(log)
+        if (m := re.search(r'openat\([^,]+, "([^"]+)"', call)) and m.group(1) in names
+    ]
     strangers = [call for call, stack in opens if not any("libsqlite3" in frame for frame in stack)]
     assert strangers == []
     listed = [call for call, _ in _calls(log) if folder.search(call)]

@@ -20,7 +20,7 @@ def test_sign_in_then_one_click_inserts_into_the_business_program(tmp_path, kind
         d.type("A0123")
         d.click("确定", role="push button")
         wait_until(lambda: not any(n.role == "dialog" for n in d.nodes()), 10, "the sign-in dialog to close")
-        d.activate(f"business-{kind}")   # the clerk clicks back into the business program
+        d.activate(f"business-{kind}")  # the clerk clicks back into the business program
         d.click("插入：请稍候，我们马上为您办理！")
         assert editor.wait_text(lambda t: "请稍候，我们马上为您办理！" in t) == "请稍候，我们马上为您办理！"
         assert d.focused_window() == f"business-{kind}"

@@ -12,10 +12,10 @@ import sys
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from assistant.clock import FixedClock
+from assistant.config.scripts import load_scripts
 from assistant.desk import Desk
-from assistant.scripts import load_scripts
-from assistant.store import EventStore
+from assistant.edges.clock import FixedClock
+from assistant.store.event_log import EventStore
 from tests.conftest import ROOT
 
 PEOPLE = {"张三": "13800138000", "李四": "13900139000", "王五": "13700137000", "赵六": "13600136000"}
@@ -26,8 +26,15 @@ def run(data: Path, *args: str, pin: str | None = None) -> subprocess.CompletedP
     env.pop("WA_LEAD_PIN", None)
     if pin is not None:
         env["WA_LEAD_PIN"] = pin
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True,
-                          env=env, timeout=120, check=False, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def _day(days_ago: int) -> datetime:
@@ -48,8 +55,14 @@ def _served_db(path: Path) -> Path:
             clock.set(_day(ago))
             assert desk.execute("interaction_start").accepted
             due = (clock.now().date() + timedelta(days=3)).isoformat()
-            assert desk.execute("follow_up", {"topic": "补交材料", "due": due,
-                                              "person": {"name": name, "phone": phone, "address": "某路1号"}}).accepted
+            assert desk.execute(
+                "follow_up",
+                {
+                    "topic": "补交材料",
+                    "due": due,
+                    "person": {"name": name, "phone": phone, "address": "某路1号"},
+                },
+            ).accepted
             assert desk.execute("interaction_end").accepted
     return path
 
@@ -72,9 +85,9 @@ def test_purge_personal_end_to_end(tmp_path):
     wrong = run(tmp_path, "--db", str(db), "purge-personal", "--before", before, pin="0000")
     assert wrong.returncode == 2 and "不正确" in wrong.stderr and "Traceback" not in wrong.stderr
     slowed = run(tmp_path, "--db", str(db), "purge-personal", "--before", before, pin="2468")
-    assert slowed.returncode == 2 and "秒后再试" in slowed.stderr      # the right PIN waits its turn too
+    assert slowed.returncode == 2 and "秒后再试" in slowed.stderr  # the right PIN waits its turn too
     attempts = tmp_path / "lead_pin_attempts.json"
-    attempts.write_text(json.dumps({**json.loads(attempts.read_text()), "last": 0.0}))   # the wait is over
+    attempts.write_text(json.dumps({**json.loads(attempts.read_text()), "last": 0.0}))  # the wait is over
     assert _rows(db, "SELECT COUNT(*) FROM persons WHERE name != ''") == [(4,)]
 
     done = run(tmp_path, "--db", str(db), "purge-personal", "--before", before, pin="2468")
@@ -88,8 +101,8 @@ def test_purge_personal_end_to_end(tmp_path):
     everything = " ".join(p for (p,) in _rows(db, "SELECT payload FROM events"))
     assert not any(name in everything or phone in everything for name, phone in PEOPLE.items())
     events_after = _rows(db, "SELECT id, hash FROM events ORDER BY id")
-    assert events_after[:len(events_before)] == events_before and len(events_after) == len(events_before) + 1
-    assert _rows(db, "SELECT COUNT(*) FROM v_interactions") == served_before   # the statistics stay
+    assert events_after[: len(events_before)] == events_before and len(events_after) == len(events_before) + 1
+    assert _rows(db, "SELECT COUNT(*) FROM v_interactions") == served_before  # the statistics stay
     verified = run(tmp_path, "--db", str(db), "verify-log")
     assert verified.returncode == 0 and "哈希链校验通过" in verified.stdout
 
@@ -101,15 +114,26 @@ def test_purge_personal_end_to_end(tmp_path):
     assert by_default.returncode == 0, by_default.stderr
     assert _rows(db, "SELECT name FROM persons WHERE name != ''") == [("赵六",)]
     payload = json.loads(_rows(db, "SELECT payload FROM events ORDER BY id DESC LIMIT 1")[0][0])
-    assert payload == {"before": (date.today() - timedelta(days=30)).isoformat(), "count": 1, "by": "值班长",
-                       "retention_days": 30}
+    assert payload == {
+        "before": (date.today() - timedelta(days=30)).isoformat(),
+        "count": 1,
+        "by": "值班长",
+        "retention_days": 30,
+    }
     assert run(tmp_path, "--db", str(db), "verify-log").returncode == 0
 
 
 def test_purge_refuses_a_future_date_and_a_missing_database(tmp_path):
     assert run(tmp_path, "lead-pin", "set", pin="2468").returncode == 0
-    future = run(tmp_path, "--db", str(tmp_path / "x.db"), "purge-personal", "--before",
-                 (date.today() + timedelta(days=1)).isoformat(), pin="2468")
+    future = run(
+        tmp_path,
+        "--db",
+        str(tmp_path / "x.db"),
+        "purge-personal",
+        "--before",
+        (date.today() + timedelta(days=1)).isoformat(),
+        pin="2468",
+    )
     assert future.returncode == 2 and "晚于今天" in future.stderr
     missing = run(tmp_path, "--db", str(tmp_path / "x.db"), "purge-personal", pin="2468")
     assert missing.returncode == 2 and "不存在" in missing.stderr and not (tmp_path / "x.db").exists()
@@ -129,13 +153,31 @@ def test_correction_is_a_new_event_and_nothing_is_rewritten(tmp_path):
     original = _rows(db, "SELECT id, at, kind, payload, prev_hash, hash FROM events ORDER BY id")
     target = next(row[0] for row in original if row[2] == "follow_up")
 
-    ok = run(tmp_path, "--db", str(db), "correction", str(target), "--reason", "答复期限登记错了", "--set", "due=2099-01-01")
+    ok = run(
+        tmp_path,
+        "--db",
+        str(db),
+        "correction",
+        str(target),
+        "--reason",
+        "答复期限登记错了",
+        "--set",
+        "due=2099-01-01",
+    )
     assert ok.returncode == 0, ok.stderr
     kind, payload = _rows(db, "SELECT kind, payload FROM events ORDER BY id DESC LIMIT 1")[0]
     assert kind == "correction"
-    assert json.loads(payload) == {"target": target, "reason": "答复期限登记错了", "by": "A0123", "changes": {"due": "2099-01-01"}}
-    for args, words in ((["999999", "--reason", "错了"], "没有编号"), ([str(target), "--reason", "typo"], "中文"),
-                        ([str(target), "--reason", "错了", "--set", "phone=13800138000"], "个人信息")):
+    assert json.loads(payload) == {
+        "target": target,
+        "reason": "答复期限登记错了",
+        "by": "A0123",
+        "changes": {"due": "2099-01-01"},
+    }
+    for args, words in (
+        (["999999", "--reason", "错了"], "没有编号"),
+        ([str(target), "--reason", "typo"], "中文"),
+        ([str(target), "--reason", "错了", "--set", "phone=13800138000"], "个人信息"),
+    ):
         refused = run(tmp_path, "--db", str(db), "correction", *args)
         assert refused.returncode == 2 and words in refused.stderr, refused.stderr
 
@@ -143,22 +185,38 @@ def test_correction_is_a_new_event_and_nothing_is_rewritten(tmp_path):
     assert run(tmp_path, "lead-pin", "set", pin="2468").returncode == 0
     jsonl = tmp_path / "day.jsonl"
     jsonl.write_text('{"at": "2026-11-30T08:50:00", "cmd": "sign_in", "clerk": "A0123"}\n', encoding="utf-8")
-    for args in (["status"], ["verify-log"], ["replay", str(jsonl), "--db", str(db)],
-                 ["export", "--from", "2026-01-01", "--to", "2026-12-31", "--format", "csv", "--out",
-                  str(tmp_path / "csv"), "--unmasked"],
-                 ["purge-personal"], ["demo-data", "--days", "1", "--windows", "1", "--db", str(db)]):
+    for args in (
+        ["status"],
+        ["verify-log"],
+        ["replay", str(jsonl), "--db", str(db)],
+        [
+            "export",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+            "--format",
+            "csv",
+            "--out",
+            str(tmp_path / "csv"),
+            "--unmasked",
+        ],
+        ["purge-personal"],
+        ["demo-data", "--days", "1", "--windows", "1", "--db", str(db)],
+    ):
         result = run(tmp_path, "--db", str(db), *args, pin="2468")
         assert "Traceback" not in result.stderr, (args, result.stderr)
     after = _rows(db, "SELECT id, at, kind, payload, prev_hash, hash FROM events ORDER BY id")
-    assert after[:len(original)] == original and len(after) > len(original) + 1
+    assert after[: len(original)] == original and len(after) > len(original) + 1
     assert run(tmp_path, "--db", str(db), "verify-log").returncode == 0
 
 
 def test_no_code_path_updates_or_deletes_events():
     """Besides the triggers that forbid it, no statement anywhere in the program writes over events."""
-    pattern = re.compile(r"(UPDATE\s+events\b|DELETE\s+FROM\s+events\b|DROP\s+TABLE\s+events\b|DROP\s+TRIGGER)",
-                         re.IGNORECASE)
-    recreate = re.compile(r"DROP TRIGGER IF EXISTS (\w+) ON")   # the hall server re-creates its guard triggers
+    pattern = re.compile(
+        r"(UPDATE\s+events\b|DELETE\s+FROM\s+events\b|DROP\s+TABLE\s+events\b|DROP\s+TRIGGER)", re.IGNORECASE
+    )
+    recreate = re.compile(r"DROP TRIGGER IF EXISTS (\w+) ON")  # the hall server re-creates its guard triggers
     hits = []
     for folder in ("assistant", "ui"):
         for path in (ROOT / folder).rglob("*.py"):

@@ -19,12 +19,16 @@ def test_replay_file_gives_the_expected_results_and_records(name):
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     expected = json.loads((DATA / f"{name}.expected.json").read_text(encoding="utf-8"))
-    lines = [json.loads(x) for x in (DATA / f"{name}.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
+    lines = [
+        json.loads(x) for x in (DATA / f"{name}.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()
+    ]
     assert [r["at"] for r in out["results"]] == [x["at"] for x in lines]
     assert [[r["cmd"], r["ok"], r.get("reason")] for r in out["results"]] == expected["results"]
     keys = ("clerk", "submitted_at", "late", "late_minutes", "failed")
     assert [{k: r[k] for k in keys} for r in out["records"]["checklist_runs"]] == expected["checklist_runs"]
-    assert [{k: r[k] for k in ("start", "end", "served")} for r in out["records"]["overtime"]] == expected["overtime"]
+    assert [{k: r[k] for k in ("start", "end", "served")} for r in out["records"]["overtime"]] == expected[
+        "overtime"
+    ]
     if "late_arrivals" in expected:
         assert len(out["records"]["late_arrivals"]) == expected["late_arrivals"]
     assert all(r["message"] and "第" in r["message"] for r in out["results"] if not r["ok"])
@@ -62,14 +66,19 @@ def test_a_fresh_temporary_database_unless_db_is_given(tmp_path):
 def test_plain_output_is_chinese(tmp_path):
     result = run("replay", str(DATA / "late_checklist_and_overtime.jsonl"))
     assert result.returncode == 0, result.stderr
-    assert "迟 8 分钟" in result.stdout and "延时服务：2026-11-30T17:00:00 至 2026-11-30T17:21:00，服务 3 人" in result.stdout
+    assert (
+        "迟 8 分钟" in result.stdout
+        and "延时服务：2026-11-30T17:00:00 至 2026-11-30T17:21:00，服务 3 人" in result.stdout
+    )
     assert "被拒绝（people_waiting）" in result.stdout
 
 
 @pytest.mark.parametrize("cmd", ["export", "review_ack", "purge_personal", "demo_data"])
 def test_replay_cannot_forge_what_only_the_lead_records(tmp_path, cmd):
     source = tmp_path / "forged.jsonl"
-    source.write_text(json.dumps({"at": "2026-11-30T08:50:00", "cmd": cmd, "count": 3, "before": "2026-01-01"}),
-                      encoding="utf-8")
+    source.write_text(
+        json.dumps({"at": "2026-11-30T08:50:00", "cmd": cmd, "count": 3, "before": "2026-01-01"}),
+        encoding="utf-8",
+    )
     result = run("replay", str(source), "--json", db=tmp_path / "f.db")
     assert result.returncode == 2 and cmd in result.stderr and "Traceback" not in result.stderr

@@ -19,8 +19,14 @@ pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espea
 
 def say(*args: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "WA_NO_VENV": "1", **(env_extra or {})}
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), "say", *args], capture_output=True,
-                          text=True, env=env, timeout=90, check=False)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "say", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=90,
+        check=False,
+    )
 
 
 def read(path: Path) -> tuple[wave._wave_params, array.array]:
@@ -59,8 +65,14 @@ def test_phrases_search_json_best_first():
     import json
 
     env = {**os.environ, "WA_NO_VENV": "1", "WA_DATA_DIR": str(ROOT / ".no-data")}
-    result = subprocess.run([sys.executable, str(ROOT / "main.py"), "phrases", "--search", "qsh", "--json"],
-                            capture_output=True, text=True, env=env, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "phrases", "--search", "qsh", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     found = [p["id"] for p in json.loads(result.stdout)]
     assert found[0] == "greet.wait"

@@ -17,7 +17,9 @@ from tests.e2e.xserver import xvfb
 
 pytestmark = [
     pytest.mark.xvfb,
-    pytest.mark.skipif(not (shutil.which("Xvfb") and shutil.which("xdotool")), reason="needs Xvfb and xdotool"),
+    pytest.mark.skipif(
+        not (shutil.which("Xvfb") and shutil.which("xdotool")), reason="needs Xvfb and xdotool"
+    ),
 ]
 
 RECEIVER = """
@@ -35,9 +37,9 @@ GRABBER = """
 import sys
 sys.path.insert(0, sys.argv[1])
 from PySide6.QtWidgets import QApplication
-from assistant.hotkeys import X11Backend
-from ui.hotkey_bridge import HotkeyBridge
-from ui.paste import Inserter, XdotoolSender
+from assistant.edges.hotkeys import X11Backend
+from ui.platform.hotkey_bridge import HotkeyBridge
+from ui.platform.paste import Inserter, XdotoolSender
 app = QApplication([])
 bridge = HotkeyBridge(X11Backend(), {"ctrl+alt+1": "fav1"})
 inserter = Inserter(XdotoolSender())
@@ -69,8 +71,14 @@ def wait_line(proc: subprocess.Popen, prefix: str, timeout: float = 15) -> str:
 
 
 def start(code: str, env: dict, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", code, *args], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True, encoding="utf-8")
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        encoding="utf-8",
+    )
 
 
 def test_hotkey_grab_and_paste_into_another_program(xserver):
@@ -94,7 +102,7 @@ def test_hotkey_grab_and_paste_into_another_program(xserver):
 
 
 def test_a_combination_held_by_another_program_is_reported(xserver):
-    from assistant.hotkeys import X11Backend
+    from assistant.edges.hotkeys import X11Backend
 
     first = X11Backend(xserver["DISPLAY"])
     second = X11Backend(xserver["DISPLAY"])

@@ -22,7 +22,9 @@ def xvfb(size: str = "1366x768x24", window_manager: bool = False) -> Iterator[st
     read_end, write_end = os.pipe()
     server = subprocess.Popen(
         ["Xvfb", "-displayfd", str(write_end), "-screen", "0", size, "-nolisten", "tcp"],
-        pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        pass_fds=(write_end,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     os.close(write_end)
     with os.fdopen(read_end) as pipe:
@@ -36,8 +38,10 @@ def xvfb(size: str = "1366x768x24", window_manager: bool = False) -> Iterator[st
     try:
         if window_manager:
             manager = subprocess.Popen(
-                ["openbox", "--sm-disable"], env={**os.environ, "DISPLAY": display},
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                ["openbox", "--sm-disable"],
+                env={**os.environ, "DISPLAY": display},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
             _wait_for_window_manager(display)
         yield display
@@ -56,8 +60,11 @@ def _wait_for_window_manager(display: str, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = subprocess.run(
-            ["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], env={**os.environ, "DISPLAY": display},
-            capture_output=True, text=True, check=False,
+            ["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"],
+            env={**os.environ, "DISPLAY": display},
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if "window id" in result.stdout:
             return

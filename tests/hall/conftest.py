@@ -15,8 +15,10 @@ _names = itertools.count(1)
 def pg_cluster():
     bindir = find_bindir()
     if bindir is None:
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not found: install Debian's postgresql "
-                    "package (python3 run_tests.py does so when run as root on Debian)")
+        pytest.skip(
+            "PostgreSQL server binaries (initdb, pg_ctl) not found: install Debian's postgresql "
+            "package (python3 run_tests.py does so when run as root on Debian)"
+        )
     cluster = TempCluster(bindir)
     cluster.start()
     try:

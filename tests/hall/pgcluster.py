@@ -19,8 +19,11 @@ from pathlib import Path
 
 def find_bindir() -> Path | None:
     """The folder with initdb/pg_ctl/postgres (Debian keeps them out of PATH), newest version first."""
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name)
-                        if Path(p).parent.name.isdigit() else 0, reverse=True)
+    candidates = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin"),
+        key=lambda p: int(Path(p).parent.name) if Path(p).parent.name.isdigit() else 0,
+        reverse=True,
+    )
     for folder in candidates:
         if all((Path(folder) / tool).exists() for tool in ("initdb", "pg_ctl", "postgres")):
             return Path(folder)
@@ -61,24 +64,57 @@ class TempCluster:
         self.prefix, owner = _run_as()
         if owner is not None:
             shutil.chown(self.root, owner)
-        self._cmd([str(bindir / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
-                   "-E", "UTF8", "--locale=C", "--no-sync"])
+        self._cmd(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            ]
+        )
 
     def _cmd(self, args: list[str]) -> subprocess.CompletedProcess:
-        result = subprocess.run([*self.prefix, *args], cwd=self.root, capture_output=True, text=True,
-                                timeout=120, check=False)
+        result = subprocess.run(
+            [*self.prefix, *args], cwd=self.root, capture_output=True, text=True, timeout=120, check=False
+        )
         if result.returncode != 0:
             log = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
-            raise RuntimeError(f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}\n{log}")
+            raise RuntimeError(
+                f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}\n{log}"
+            )
         return result
 
     def start(self) -> None:
-        options = [f"-p {self.port}", "-c listen_addresses=127.0.0.1", f"-c unix_socket_directories={self.root}",
-                   "-c max_connections=200", "-c shared_buffers=64MB"]
+        options = [
+            f"-p {self.port}",
+            "-c listen_addresses=127.0.0.1",
+            f"-c unix_socket_directories={self.root}",
+            "-c max_connections=200",
+            "-c shared_buffers=64MB",
+        ]
         if not self.durable:
             options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
-        self._cmd([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60",
-                   "-o", " ".join(options), "start"])
+        self._cmd(
+            [
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.log),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                " ".join(options),
+                "start",
+            ]
+        )
 
     def stop(self, mode: str = "fast") -> None:
         self._cmd([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop"])

@@ -9,11 +9,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtWidgets import QLabel, QWidget  # noqa: E402
 
-from assistant import hall  # noqa: E402
+from assistant.hall import config as hall_config
+from assistant.hall import pusher as hall_pusher  # noqa: E402
 from tests.conftest import ready_desk  # noqa: E402
 
 
-def test_the_sidebar_message_shows_sync_and_outage(qtbot, monkeypatch, tmp_path, pg_cluster, hall_url, desk, store):
+def test_the_sidebar_message_shows_sync_and_outage(
+    qtbot, monkeypatch, tmp_path, pg_cluster, hall_url, desk, store
+):
     from ui.app import start_hall_sync
 
     monkeypatch.setenv("WA_DATA_DIR", str(tmp_path / "data"))
@@ -23,23 +26,26 @@ def test_the_sidebar_message_shows_sync_and_outage(qtbot, monkeypatch, tmp_path,
     ready_desk(desk)
     pusher = start_hall_sync(argparse.Namespace(hall=hall_url, scripts=None), store, desk, sidebar)
     try:
-        assert pusher is not None and pusher.terminal == (tmp_path / "data" / hall.TERMINAL_FILE).read_text().strip()
+        assert (
+            pusher is not None
+            and pusher.terminal == (tmp_path / "data" / hall_config.TERMINAL_FILE).read_text().strip()
+        )
         qtbot.waitUntil(lambda: "已同步" in sidebar.message.text(), timeout=60000)
         pg_cluster.stop()
         try:
-            desk.execute("interaction_start")   # wakes the pusher, which finds the hall gone
+            desk.execute("interaction_start")  # wakes the pusher, which finds the hall gone
             qtbot.waitUntil(lambda: "连不上" in sidebar.message.text(), timeout=60000)
         finally:
             pg_cluster.start()
     finally:
         pusher.stop()
-    assert pusher.status().state == hall.STOPPED
+    assert pusher.status().state == hall_pusher.STOPPED
 
 
 def test_no_hall_configured_no_pusher(qtbot, monkeypatch, desk, store):
     from ui.app import start_hall_sync
 
-    monkeypatch.delenv(hall.ENV_URL, raising=False)
+    monkeypatch.delenv(hall_config.ENV_URL, raising=False)
     sidebar = QWidget()
     sidebar.message = QLabel("之前的提示")
     qtbot.addWidget(sidebar)

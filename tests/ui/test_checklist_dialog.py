@@ -7,10 +7,10 @@ from datetime import datetime
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
-from assistant import shift
+from assistant.domain import shift
 from tests.conftest import CST
-from ui.checklist_dialog import ChecklistDialog
-from ui.closing_banner import ClosingBanner
+from ui.dialogs.checklist import ChecklistDialog
+from ui.sidebar.closing_banner import ClosingBanner
 
 
 def signed_in(desk):
@@ -72,7 +72,9 @@ def test_banner_hidden_then_near_closing_then_overtime(qtbot, desk, clock):
     clock.set(datetime(2026, 11, 26, 16, 52, tzinfo=CST))
     desk.execute("waiting_set", {"count": 2})
     banner.refresh()
-    assert banner.isVisible() and "还有 8 分钟" in banner.headline.text() and "等候 2 人" in banner.detail.text()
+    assert (
+        banner.isVisible() and "还有 8 分钟" in banner.headline.text() and "等候 2 人" in banner.detail.text()
+    )
     desk.execute("interaction_start")
     clock.set(datetime(2026, 11, 26, 17, 0, tzinfo=CST))
     with qtbot.waitSignal(banner.changed):

@@ -7,8 +7,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QInputMethodEvent, QTextCharFormat
 from PySide6.QtWidgets import QApplication, QFrame, QLabel, QPushButton, QWidget
 
-from assistant.rules import replay
-from ui.composer import DEBOUNCE_MS, Composer
+from assistant.domain.rules import replay
+from ui.panels.composer import DEBOUNCE_MS, Composer
 
 
 @pytest.fixture
@@ -35,8 +35,11 @@ def _type(qtbot, composer: Composer, text: str) -> None:
 
 
 def _marks(composer: Composer) -> list[tuple[int, int]]:
-    return [(s.cursor.selectionStart(), s.cursor.selectionEnd()) for s in composer.editor.extraSelections()
-            if s.format.underlineStyle() == QTextCharFormat.WaveUnderline]
+    return [
+        (s.cursor.selectionStart(), s.cursor.selectionEnd())
+        for s in composer.editor.extraSelections()
+        if s.format.underlineStyle() == QTextCharFormat.WaveUnderline
+    ]
 
 
 def _guard_alerts(desk) -> list[dict]:
@@ -96,8 +99,10 @@ def test_a_stale_suggestion_is_not_applied_to_moved_text(qtbot, composer):
     assert composer.hits and composer.hits[0].start == hit.start + 3  # the list was refreshed instead
 
 
-@pytest.mark.parametrize("polite", ["您先别着急，我帮您查一下。", "这事我知道，我来给您说明。",
-                                    "领导特别交代过这项业务要优先办理。"])
+@pytest.mark.parametrize(
+    "polite",
+    ["您先别着急，我帮您查一下。", "这事我知道，我来给您说明。", "领导特别交代过这项业务要优先办理。"],
+)
 def test_clean_polite_text_shows_no_mark(qtbot, composer, polite):
     _type(qtbot, composer, polite)
     assert composer.hits == [] and _marks(composer) == []
@@ -145,8 +150,14 @@ def test_the_composer_takes_the_focus_and_is_readable(qtbot, composer):
     for widget in composer.findChildren(QWidget):
         if isinstance(widget, (QLabel, QPushButton)) and widget.objectName().startswith("composer"):
             assert widget.font().pointSize() >= 14, widget.objectName()
-    for widget in (composer, composer.editor, composer.insert_button, composer.copy_button, composer.status,
-                   composer.findChild(QPushButton, "composer_suggestion_0")):
+    for widget in (
+        composer,
+        composer.editor,
+        composer.insert_button,
+        composer.copy_button,
+        composer.status,
+        composer.findChild(QPushButton, "composer_suggestion_0"),
+    ):
         assert widget.objectName() and any("\u4e00" <= c <= "\u9fff" for c in widget.accessibleName())
 
 

@@ -22,15 +22,15 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QLabel
 
+from assistant.config.scripts import load_scripts
 from assistant.desk import Desk
-from assistant.hotkeys import FakeBackend
-from assistant.scripts import load_scripts
-from assistant.store import EventStore
+from assistant.store.event_log import EventStore
 from tests.conftest import ready_desk, sha256
-from ui.hotkey_bridge import HotkeyBridge
-from ui.paste import FakeSender
+from tests.fakes.hotkeys import FakeBackend
+from tests.fakes.paste import FakeSender
+from ui.platform.hotkey_bridge import HotkeyBridge
+from ui.platform.tray import NO_TRAY
 from ui.shell import build_shell
-from ui.tray import NO_TRAY
 
 ROOT = Path(__file__).resolve().parents[2]
 NOBODY_UID, NOBODY_GID = 65534, 65534
@@ -72,6 +72,7 @@ def make_shell(qtbot, tmp_path, monkeypatch):
 
 # ─── a full disk ────────────────────────────────────────────────────────────────────────────────
 
+
 def test_a_full_disk_shows_not_saved_and_the_sidebar_runs_on(make_shell, desk, store):
     sidebar = make_shell(desk)
     ready_desk(desk)
@@ -111,12 +112,15 @@ def test_a_phrase_used_on_a_full_disk_is_still_copied_and_says_not_saved(make_sh
 
 # ─── no tray, no speech, no X display, no hall scripts folder ───────────────────────────────────
 
+
 def test_no_tray_says_so_in_the_message_line(make_shell, desk):
     sidebar = make_shell(desk)
     # offscreen has no system tray, like a bare desktop without a panel
     assert sidebar.tray.available is False and not sidebar.tray.icon.isVisible()
     assert NO_TRAY in sidebar.message.text()
-    assert sidebar.collapse_button.isVisible() and sidebar.pause_button.isVisible()  # what the tray menu offers
+    assert (
+        sidebar.collapse_button.isVisible() and sidebar.pause_button.isVisible()
+    )  # what the tray menu offers
 
 
 def test_the_tray_reason_survives_the_hotkey_status(make_shell, desk):
@@ -167,14 +171,17 @@ def test_no_x_display_tells_the_clerk_to_paste_with_ctrl_v(make_shell, desk, mon
     assert "没有 X11 桌面" in sidebar.phrase_panel.message.text(), sidebar.phrase_panel.message.text()
 
 
-def test_a_missing_scripts_folder_is_in_the_problems_banner_and_the_defaults_work(make_shell, store, clock,
-                                                                                  tmp_path):
+def test_a_missing_scripts_folder_is_in_the_problems_banner_and_the_defaults_work(
+    make_shell, store, clock, tmp_path
+):
     missing = tmp_path / "no" / "such" / "dir"
     scripts = load_scripts(missing)
     desk = Desk(store, scripts, clock)
     sidebar = make_shell(desk, [str(p) for p in scripts.problems], scripts_dir=missing)
     banner = sidebar.findChild(QLabel, "problems")
-    assert banner is not None and "找不到大厅话术文件夹" in banner.text() and "内置的默认文件" in banner.text()
+    assert (
+        banner is not None and "找不到大厅话术文件夹" in banner.text() and "内置的默认文件" in banner.text()
+    )
     sidebar.shell.open_quick_search()  # its index cache goes to the data folder instead
     assert sidebar.shell._quick_search is not None
     assert not missing.exists()  # nothing is created where the hall's folder should have been
@@ -184,11 +191,25 @@ def test_a_missing_scripts_folder_is_in_the_problems_banner_and_the_defaults_wor
 
 def test_the_gui_starts_with_a_missing_scripts_folder(tmp_path):
     """`python main.py --scripts /no/such/dir`: the window comes up, the problem is named on stderr."""
-    env = {**os.environ, "WA_NO_VENV": "1", "QT_QPA_PLATFORM": "offscreen", "WA_EXIT_AFTER_SHOWN": "1",
-           "WA_DATA_DIR": str(tmp_path / "data"), "WA_NO_SPEECH": "1", "WA_NO_HOTKEYS": "1",
-           "XDG_CONFIG_HOME": str(tmp_path / "config")}
-    result = subprocess.run([sys.executable, str(ROOT / "main.py"), "--scripts", str(tmp_path / "no-such-dir")],
-                            capture_output=True, text=True, encoding="utf-8", env=env, timeout=120, check=False)
+    env = {
+        **os.environ,
+        "WA_NO_VENV": "1",
+        "QT_QPA_PLATFORM": "offscreen",
+        "WA_EXIT_AFTER_SHOWN": "1",
+        "WA_DATA_DIR": str(tmp_path / "data"),
+        "WA_NO_SPEECH": "1",
+        "WA_NO_HOTKEYS": "1",
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--scripts", str(tmp_path / "no-such-dir")],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert "注意：no-such-dir：找不到大厅话术文件夹" in result.stderr
@@ -204,14 +225,14 @@ GUI_CHILD = textwrap.dedent("""
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication, QLabel
     app = QApplication(sys.argv[:1])
-    from assistant import paths
-    from assistant.clock import SystemClock
+    from assistant.config import paths
+    from assistant.edges.clock import SystemClock
     from assistant.desk import Desk
-    from assistant.scripts import load_scripts
+    from assistant.config.scripts import load_scripts
     from ui.app import open_store_for_gui
     from ui.shell import build_shell
-    import assistant.speech, assistant.search, assistant.lead_pin, ui.sidebar, ui.dock, ui.tray, ui.focus  # noqa
-    import ui.hotkey_bridge, ui.paste, ui.phrase_panel, ui.closing_banner, ui.pause_sign, ctypes.util  # noqa
+    import assistant.edges.speech, assistant.domain.search, assistant.edges.lead_pin, ui.sidebar.window, ui.platform.dock, ui.platform.tray, ui.platform.focus  # noqa
+    import ui.platform.hotkey_bridge, ui.platform.paste, ui.panels.phrase_panel, ui.sidebar.closing_banner, ui.panels.pause_sign, ctypes.util  # noqa
     scripts = load_scripts()
     os.setgroups([])
     os.setgid({gid})
@@ -240,8 +261,6 @@ GUI_CHILD = textwrap.dedent("""
 """).format(root=str(ROOT), uid=NOBODY_UID, gid=NOBODY_GID)
 
 
-
-
 def run_gui_as_nobody(shared: Path, wanted: Path, probe: Path, tmpdir: Path) -> dict:
     if os.geteuid() != 0:
         pytest.skip("becoming the user nobody needs root")
@@ -249,12 +268,29 @@ def run_gui_as_nobody(shared: Path, wanted: Path, probe: Path, tmpdir: Path) -> 
     home.mkdir(exist_ok=True)
     os.chown(home, NOBODY_UID, NOBODY_GID)
     out = home / "report.json"
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "WA_NO_SPEECH": "1", "WA_NO_HOTKEYS": "1",
-           "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"), "XDG_RUNTIME_DIR": str(home),
-           "WA_DATA_DIR": str(shared / "data"), "TMPDIR": str(tmpdir), "PYTHONIOENCODING": "utf-8"}
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "WA_NO_SPEECH": "1",
+        "WA_NO_HOTKEYS": "1",
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_RUNTIME_DIR": str(home),
+        "WA_DATA_DIR": str(shared / "data"),
+        "TMPDIR": str(tmpdir),
+        "PYTHONIOENCODING": "utf-8",
+    }
     env.pop("DISPLAY", None)
-    result = subprocess.run([sys.executable, "-c", GUI_CHILD, str(wanted), str(probe), str(out)], cwd=home,
-                            env=env, capture_output=True, text=True, encoding="utf-8", timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", GUI_CHILD, str(wanted), str(probe), str(out)],
+        cwd=home,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["uid"] == NOBODY_UID
@@ -272,11 +308,11 @@ def _day(path: Path, clock) -> int:
 def test_a_read_only_database_at_start_records_in_the_fallback_and_says_so(shared_dir, clock):
     folder = shared_dir / "hall"
     folder.mkdir()
-    folder.chmod(0o777)          # the folder is open, the database file is not
+    folder.chmod(0o777)  # the folder is open, the database file is not
     wanted = folder / "assistant.db"
     recorded = _day(wanted, clock)
     wanted.chmod(0o644)
-    data = shared_dir / "data"   # the user's data folder cannot be written either
+    data = shared_dir / "data"  # the user's data folder cannot be written either
     data.mkdir(mode=0o555)
     data.chmod(0o555)
     tmpdir = shared_dir / "tmp"
@@ -300,9 +336,13 @@ def test_nowhere_to_write_still_starts_and_says_nothing_will_be_kept(shared_dir,
     for name in ("data", "tmp"):
         (shared_dir / name).mkdir(mode=0o555)
         (shared_dir / name).chmod(0o555)
-    report = run_gui_as_nobody(shared_dir, wanted_dir / "assistant.db", wanted_dir / "probe", shared_dir / "tmp")
+    report = run_gui_as_nobody(
+        shared_dir, wanted_dir / "assistant.db", wanted_dir / "probe", shared_dir / "tmp"
+    )
     assert report["store"] == ":memory:"
     assert "只保存在内存中，关闭程序后将丢失" in report["banner"]
     assert str(wanted_dir / "assistant.db") in report["banner"]
     assert report["message"].startswith("已记录") and report["kept"] == ["waiting_set"]
-    assert not any(p.is_file() for p in shared_dir.rglob("*") if p.name != "report.json" and "home" not in p.parts)
+    assert not any(
+        p.is_file() for p in shared_dir.rglob("*") if p.name != "report.json" and "home" not in p.parts
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QRect, QSettings
 from PySide6.QtWidgets import QWidget
 
-from ui.dock import STRIP_WIDTH, Dock, strut_values
+from ui.platform.dock import STRIP_WIDTH, Dock, strut_values
 
 
 class FakeScreen:

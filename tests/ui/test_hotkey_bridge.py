@@ -1,7 +1,7 @@
 """The Qt bridge of the hotkey backends."""
 
-from assistant.hotkeys import FakeBackend
-from ui.hotkey_bridge import HotkeyBridge
+from tests.fakes.hotkeys import FakeBackend
+from ui.platform.hotkey_bridge import HotkeyBridge
 
 
 def test_bridge_emits_the_action_and_lists_conflicts(qtbot):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QByteArray, QMimeData
 from PySide6.QtGui import QGuiApplication
 
-from ui.paste import FakeSender, Inserter, snapshot
+from tests.fakes.paste import FakeSender
+from ui.platform.paste import Inserter, snapshot
 
 
 def rich_clipboard() -> QMimeData:

@@ -8,8 +8,8 @@ from datetime import date, time
 import pytest
 from PySide6.QtWidgets import QComboBox, QSpinBox
 
-from assistant.hours import Period
-from ui.phrase_form import PhraseForm, RecentValues, add_working_days
+from assistant.domain.hours import Period
+from ui.dialogs.phrase_form import PhraseForm, RecentValues, add_working_days
 
 
 @pytest.fixture(autouse=True)
@@ -23,7 +23,8 @@ def form_for(qtbot, scripts, today: date, days: int) -> tuple[PhraseForm, QSpinB
     qtbot.addWidget(form)
     choice = next(f for f in phrase.fields if f.type == "choice")
     form.findChild(QComboBox, f"field_{choice.name}").setCurrentText(
-        next(o for o in choice.options if "工作日" in o))
+        next(o for o in choice.options if "工作日" in o)
+    )
     field = next(f for f in phrase.fields if f.type == "working-days")
     spin = form.findChild(QSpinBox, f"field_{field.name}")
     spin.setValue(days)
@@ -36,7 +37,8 @@ def test_due_date_skips_holidays_and_counts_make_up_workdays(qtbot, scripts):
     assert "10月10日" in form.preview.text(), form.preview.text()
     assert "10月10日" in spin.toolTip()
     assert add_working_days(scripts.hours, date(2026, 9, 30), 3) == scripts.hours.add_working_days(
-        date(2026, 9, 30), 3)
+        date(2026, 9, 30), 3
+    )
 
 
 def test_due_date_ignores_the_halls_own_opening_days(qtbot, scripts):

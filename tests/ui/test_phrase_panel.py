@@ -9,12 +9,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QInputMethodEvent
 from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QDialogButtonBox, QSpinBox
 
-from assistant.search import PhraseIndex, entries_of
+from assistant.domain.search import PhraseIndex, entries_of
 from tests.conftest import ready_desk
-from ui.paste import FakeSender, Inserter
-from ui.phrase_form import PhraseForm, RecentValues, add_working_days
-from ui.phrase_panel import Favourites, PhrasePanel
-from ui.quick_search import QuickSearch
+from tests.fakes.paste import FakeSender
+from ui.dialogs.phrase_form import PhraseForm, RecentValues, add_working_days
+from ui.panels.phrase_panel import Favourites, PhrasePanel
+from ui.panels.quick_search import QuickSearch
+from ui.platform.paste import Inserter
 
 
 class FakeSpeaker:
@@ -44,8 +45,9 @@ def used(desk) -> list[tuple[str, str]]:
 def make_panel(qtbot, desk, speaker=None, favourites=("receipt.done",)):
     sender = FakeSender()
     inserter = Inserter(sender, pre_paste_ms=10, restore_ms=10)
-    panel = PhrasePanel(desk, inserter, speaker or FakeSpeaker(), Favourites(list(favourites)),
-                        RecentValues(None))
+    panel = PhrasePanel(
+        desk, inserter, speaker or FakeSpeaker(), Favourites(list(favourites)), RecentValues(None)
+    )
     qtbot.addWidget(panel)
     return panel, sender
 

@@ -19,25 +19,25 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from assistant.clock import FixedClock
 from assistant.desk import Desk
-from assistant.hotkeys import FakeBackend
-from assistant.store import EventStore
+from assistant.edges.clock import FixedClock
+from assistant.store.event_log import EventStore
 from tests.conftest import CST, ROOT
-from ui.checklist_dialog import ChecklistDialog
-from ui.closing_banner import ClosingBanner
-from ui.hotkey_bridge import HotkeyBridge
-from ui.paste import FakeSender
+from tests.fakes.hotkeys import FakeBackend
+from tests.fakes.paste import FakeSender
+from ui.dialogs.checklist import ChecklistDialog
+from ui.platform.hotkey_bridge import HotkeyBridge
 from ui.shell import build_shell
+from ui.sidebar.closing_banner import ClosingBanner
 
 DRIVER = """
 import json, sys, time
 from datetime import datetime
 sys.path.insert(0, sys.argv[1])
-from assistant.clock import FixedClock
+from assistant.edges.clock import FixedClock
 from assistant.desk import Desk
-from assistant.scripts import load_scripts
-from assistant.store import EventStore
+from assistant.config.scripts import load_scripts
+from assistant.store.event_log import EventStore
 
 commands = json.loads(sys.argv[3])
 store = EventStore.open(sys.argv[2])
@@ -54,7 +54,11 @@ time.sleep(600)  # holding the database open, as the GUI does, until the kill
 """
 
 DAY = "2026-11-30"  # a Monday
-SIGN_IN = (f"{DAY}T08:40:00+08:00", "sign_in", {"clerk": "A0123", "role": "窗口人员", "window": "社保3号窗口"})
+SIGN_IN = (
+    f"{DAY}T08:40:00+08:00",
+    "sign_in",
+    {"clerk": "A0123", "role": "窗口人员", "window": "社保3号窗口"},
+)
 SUBMIT = (f"{DAY}T08:52:00+08:00", "checklist_submit", {})
 
 
@@ -64,9 +68,13 @@ def at(hhmm: str) -> str:
 
 def kill_after(db, commands) -> int:
     """Run the commands in a child process, SIGKILL it once they are committed; the last event id."""
-    child = subprocess.Popen([sys.executable, "-c", DRIVER, str(ROOT), str(db), json.dumps(commands)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             env={**os.environ, "WA_NO_VENV": "1"})
+    child = subprocess.Popen(
+        [sys.executable, "-c", DRIVER, str(ROOT), str(db), json.dumps(commands)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "WA_NO_VENV": "1"},
+    )
     try:
         line = child.stdout.readline()
         assert line.startswith("ready"), line + child.stderr.read() if child.poll() is not None else line
@@ -94,8 +102,9 @@ def reopen(qtbot, tmp_path, monkeypatch, scripts):
         desk = Desk(store, scripts, FixedClock(datetime.fromisoformat(now).astimezone(CST)))
         hotkeys = HotkeyBridge(FakeBackend())
         settings = QSettings(str(tmp_path / "sidebar.ini"), QSettings.IniFormat)
-        sidebar = build_shell(QApplication.instance(), desk, [], settings=settings, hotkeys=hotkeys,
-                              sender=(FakeSender(), ""))
+        sidebar = build_shell(
+            QApplication.instance(), desk, [], settings=settings, hotkeys=hotkeys, sender=(FakeSender(), "")
+        )
         qtbot.addWidget(sidebar)
         qtbot.waitUntil(lambda: sidebar.shell.panel is not None, timeout=5000)
         opened.append((store, hotkeys, sidebar))
@@ -109,16 +118,20 @@ def reopen(qtbot, tmp_path, monkeypatch, scripts):
 
 
 def test_the_open_interaction_comes_back_at_its_step(reopen):
-    sidebar, desk = reopen([
-        SIGN_IN, SUBMIT,
-        (at("09:01"), "interaction_start", {}),
-        (at("09:05"), "interaction_end", {}),
-        (at("09:30"), "waiting_set", {"count": 3}),
-        (at("09:31"), "interaction_start", {}),
-        (at("09:32"), "step", {"step": "wen"}),
-        (at("09:33"), "matter", {"title": "社保卡补办", "outcome": "办结"}),
-        (at("09:34"), "step", {"step": "jie"}),
-    ], at("09:40"))
+    sidebar, desk = reopen(
+        [
+            SIGN_IN,
+            SUBMIT,
+            (at("09:01"), "interaction_start", {}),
+            (at("09:05"), "interaction_end", {}),
+            (at("09:30"), "waiting_set", {"count": 3}),
+            (at("09:31"), "interaction_start", {}),
+            (at("09:32"), "step", {"step": "wen"}),
+            (at("09:33"), "matter", {"title": "社保卡补办", "outcome": "办结"}),
+            (at("09:34"), "step", {"step": "jie"}),
+        ],
+        at("09:40"),
+    )
     assert desk.state.interaction.number == 2 and desk.state.interaction.step == "jie"
     assert "接待中：第 2 位" in sidebar.status.text()
     assert sidebar.step_buttons["jie"].isChecked()
@@ -133,10 +146,14 @@ def test_the_open_interaction_comes_back_at_its_step(reopen):
 
 
 def test_the_pause_and_its_sign_come_back(reopen):
-    sidebar, desk = reopen([
-        SIGN_IN, SUBMIT,
-        (at("10:30"), "pause", {"reason": "会议"}),
-    ], at("10:45"))
+    sidebar, desk = reopen(
+        [
+            SIGN_IN,
+            SUBMIT,
+            (at("10:30"), "pause", {"reason": "会议"}),
+        ],
+        at("10:45"),
+    )
     assert desk.state.pause is not None
     assert sidebar.pause_sign is not None and sidebar.pause_sign.isVisible()
     assert sidebar.pause_sign.title.text() == "暂停服务"
@@ -148,12 +165,16 @@ def test_the_pause_and_its_sign_come_back(reopen):
 
 
 def test_the_overtime_banner_comes_back(reopen):
-    sidebar, desk = reopen([
-        SIGN_IN, SUBMIT,
-        (at("16:50"), "waiting_set", {"count": 1}),
-        (at("16:55"), "interaction_start", {}),
-        (at("16:58"), "step", {"step": "ting"}),
-    ], at("17:06"))
+    sidebar, desk = reopen(
+        [
+            SIGN_IN,
+            SUBMIT,
+            (at("16:50"), "waiting_set", {"count": 1}),
+            (at("16:55"), "interaction_start", {}),
+            (at("16:58"), "step", {"step": "ting"}),
+        ],
+        at("17:06"),
+    )
     banner = sidebar.findChild(ClosingBanner)
     assert banner is not None and banner.isVisible()
     assert banner.headline.text() == "延时服务中"
@@ -169,12 +190,15 @@ def test_the_overtime_banner_comes_back(reopen):
 
 
 def test_the_checklist_ticks_come_back(reopen, qtbot):
-    sidebar, desk = reopen([
-        SIGN_IN,
-        (at("08:41"), "checklist_item", {"item": "computer", "ok": True}),
-        (at("08:42"), "checklist_item", {"item": "printer", "ok": False, "note": "打印机卡纸"}),
-        (at("08:43"), "checklist_item", {"item": "badge", "ok": True}),
-    ], at("08:47"))
+    sidebar, desk = reopen(
+        [
+            SIGN_IN,
+            (at("08:41"), "checklist_item", {"item": "computer", "ok": True}),
+            (at("08:42"), "checklist_item", {"item": "printer", "ok": False, "note": "打印机卡纸"}),
+            (at("08:43"), "checklist_item", {"item": "badge", "ok": True}),
+        ],
+        at("08:47"),
+    )
     assert "班前检查未完成" in sidebar.status.text()
     dialog = ChecklistDialog(desk)
     qtbot.addWidget(dialog)

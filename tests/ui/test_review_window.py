@@ -9,9 +9,9 @@ from datetime import date
 import openpyxl
 
 from assistant.desk import Desk
-from assistant.store import EventStore
+from assistant.store.event_log import EventStore
 from tests.conftest import ready_desk
-from ui.review_window import ReviewWindow
+from ui.review.window import ReviewWindow
 
 
 def test_tables_verify_and_acknowledge(qtbot, desk):
@@ -77,20 +77,21 @@ def test_export_from_the_window(qtbot, desk, tmp_path):
 def test_tables_are_read_a_page_at_a_time(qtbot, store, scripts, clock):
     """Tab titles show counts; a table's first page is read when its tab is first shown, the next as the lead
     scrolls (fetchMore); the rows shown are the table's rows."""
-    from assistant.demo import fill_demo
-    from assistant.reports import PAGE, build_report
+    from assistant.cli.demo import fill_demo
+    from assistant.reports.build import build_report
+    from assistant.reports.model import PAGE
 
     end = date(2026, 11, 25)
     fill_demo(store, scripts, days=4, windows=3, end=end, seed=2)
     window = ReviewWindow(Desk(store, scripts, clock), today=end)
     qtbot.addWidget(window)
-    window.preset.setCurrentIndex(2)   # 本月
+    window.preset.setCurrentIndex(2)  # 本月
     whole = build_report(store, scripts, window.current_filter(), lazy=False).tables["interactions"]
     assert len(whole.rows) > PAGE
     view = window.views["interactions"]
     index = window.tabs.indexOf(view)
     assert window.tabs.tabText(index) == f"服务记录（{len(whole.rows)}）"
-    assert view.pending is not None and view.model().rowCount() == 0   # not shown: nothing read
+    assert view.pending is not None and view.model().rowCount() == 0  # not shown: nothing read
     window.tabs.setCurrentIndex(index)
     model = view.model()
     assert view.pending is None and model.rowCount() == PAGE and model.canFetchMore()

@@ -1,4 +1,4 @@
-"""The hall's scripts folder is reloaded when it changes (ui/scripts_watcher.py): a new phrase appears, a broken
+"""The hall's scripts folder is reloaded when it changes (ui/platform/scripts_watcher.py): a new phrase appears, a broken
 file is shown in the problems banner while the built-in copy stays in use, and fixing it clears the banner."""
 
 from __future__ import annotations
@@ -11,23 +11,23 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
+from assistant.config.scripts import default_dir, load_scripts
 from assistant.desk import Desk
-from assistant.hotkeys import FakeBackend
-from assistant.scripts import default_dir, load_scripts
 from tests.conftest import ready_desk
-from ui.hotkey_bridge import HotkeyBridge
-from ui.paste import FakeSender
-from ui.scripts_watcher import ScriptsWatcher
+from tests.fakes.hotkeys import FakeBackend
+from tests.fakes.paste import FakeSender
+from ui.platform.hotkey_bridge import HotkeyBridge
+from ui.platform.scripts_watcher import ScriptsWatcher
 from ui.shell import build_shell
 
-NEW_PHRASE = '''
+NEW_PHRASE = """
 [[phrase]]
 id = "hall.water"
 category = "问候"
 rule = 52
 seed = "请您喝杯水,稍等片刻。"
 template = "请您喝杯水，稍等片刻。"
-'''
+"""
 
 
 def replace_atomically(path: Path, text: str) -> None:
@@ -53,8 +53,15 @@ def shell(qtbot, store, clock, hall, tmp_path, monkeypatch):
     desk = Desk(store, load_scripts(hall), clock)
     hotkeys = HotkeyBridge(FakeBackend())
     settings = QSettings(str(tmp_path / "sidebar.ini"), QSettings.IniFormat)
-    sidebar = build_shell(QApplication.instance(), desk, ["记录暂存到 /tmp/x.db"], settings=settings,
-                          scripts_dir=hall, hotkeys=hotkeys, sender=(FakeSender(), ""))
+    sidebar = build_shell(
+        QApplication.instance(),
+        desk,
+        ["记录暂存到 /tmp/x.db"],
+        settings=settings,
+        scripts_dir=hall,
+        hotkeys=hotkeys,
+        sender=(FakeSender(), ""),
+    )
     qtbot.addWidget(sidebar)
     qtbot.waitUntil(lambda: sidebar.shell.panel is not None, timeout=5000)
     yield sidebar, desk
@@ -64,7 +71,9 @@ def shell(qtbot, store, clock, hall, tmp_path, monkeypatch):
 def test_a_phrase_added_by_the_hall_appears_without_a_restart(shell, hall, qtbot):
     sidebar, desk = shell
     assert "hall.water" not in sidebar.phrase_panel.rows
-    replace_atomically(hall / "phrases.toml", (hall / "phrases.toml").read_text(encoding="utf-8") + NEW_PHRASE)
+    replace_atomically(
+        hall / "phrases.toml", (hall / "phrases.toml").read_text(encoding="utf-8") + NEW_PHRASE
+    )
     qtbot.waitUntil(lambda: "hall.water" in sidebar.phrase_panel.rows, timeout=5000)
     assert desk.scripts.phrase("hall.water").template == "请您喝杯水，稍等片刻。"
     assert sidebar.phrase_panel.rows["hall.water"].label.text() == "请您喝杯水，稍等片刻。"
@@ -80,7 +89,9 @@ def test_a_broken_flow_is_shown_and_the_default_flow_stays_until_it_is_fixed(she
     banner = sidebar.problems_banner
     assert banner.text() == "记录暂存到 /tmp/x.db"  # the store's notice, not a scripts problem
     good = (hall / "flow.toml").read_text(encoding="utf-8")
-    (hall / "flow.toml").write_text(good.replace('id = "wen"', 'id = "wen"\nid = "again"', 1), encoding="utf-8")
+    (hall / "flow.toml").write_text(
+        good.replace('id = "wen"', 'id = "wen"\nid = "again"', 1), encoding="utf-8"
+    )
     qtbot.waitUntil(lambda: "flow.toml" in banner.text(), timeout=5000)
     assert not banner.isHidden() and "记录暂存到 /tmp/x.db" in banner.text()
     assert desk.scripts.flow == scripts.flow  # the built-in flow

@@ -7,11 +7,11 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from assistant.hotkeys import FakeBackend
 from tests.conftest import ready_desk
-from ui.hotkey_bridge import HotkeyBridge
-from ui.paste import FakeSender
-from ui.phrase_panel import PhrasePanel
+from tests.fakes.hotkeys import FakeBackend
+from tests.fakes.paste import FakeSender
+from ui.panels.phrase_panel import PhrasePanel
+from ui.platform.hotkey_bridge import HotkeyBridge
 from ui.shell import build_shell
 
 
@@ -23,8 +23,9 @@ def shell(qtbot, desk, tmp_path, monkeypatch):
     hotkeys = HotkeyBridge(backend)
     sender = FakeSender()
     settings = QSettings(str(tmp_path / "sidebar.ini"), QSettings.IniFormat)
-    sidebar = build_shell(QApplication.instance(), desk, [], settings=settings, hotkeys=hotkeys,
-                          sender=(sender, ""))
+    sidebar = build_shell(
+        QApplication.instance(), desk, [], settings=settings, hotkeys=hotkeys, sender=(sender, "")
+    )
     qtbot.addWidget(sidebar)
     assert sidebar.shell.panel is None  # built after the window is on screen
     qtbot.waitUntil(lambda: sidebar.shell.panel is not None, timeout=5000)

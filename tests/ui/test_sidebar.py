@@ -4,7 +4,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
 from tests.conftest import ready_desk
-from ui.sidebar import Sidebar
+from ui.sidebar.window import Sidebar
 
 
 def make(qtbot, desk, problems=None, **kw) -> Sidebar:

@@ -10,11 +10,11 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from assistant.desk import Desk
-from assistant.queue import FileQueue
+from assistant.edges.queue import FileQueue
 from tests.conftest import ready_desk
-from ui.form_dialog import FormDialog, FormField
-from ui.sidebar import Sidebar
-from ui.signin_dialog import SignInDialog
+from ui.dialogs.form import FormDialog, FormField
+from ui.dialogs.signin import SignInDialog
+from ui.sidebar.window import Sidebar
 
 
 class Answers:
@@ -62,7 +62,10 @@ def test_sign_in_dialog_takes_typing_and_records_badge_role_window(qtbot, desk, 
         qtbot.mouseClick(sidebar.signin_button, Qt.LeftButton)
     payload = events(desk, "sign_in")[-1].payload
     assert {k: payload[k] for k in ("clerk", "role", "window")} == {
-        "clerk": "B0042", "role": "咨询引导人员", "window": "导服台"}
+        "clerk": "B0042",
+        "role": "咨询引导人员",
+        "window": "导服台",
+    }
     assert "B0042" in sidebar.status.text() and sidebar.title.text() == "导服台"
     # the guidance role walks 迎 问 听 送 and sees the referral phrase first at 问 (rule 61)
     assert not sidebar.step_buttons["jie"].isVisibleTo(sidebar)
@@ -72,7 +75,9 @@ def test_sign_in_dialog_takes_typing_and_records_badge_role_window(qtbot, desk, 
 
 
 def test_form_refuses_missing_required_values(qtbot):
-    dialog = FormDialog("退回", [FormField("title", "业务事项"), FormField("faults", "资料问题", "multi", ("未填", "未签章"))])
+    dialog = FormDialog(
+        "退回", [FormField("title", "业务事项"), FormField("faults", "资料问题", "multi", ("未填", "未签章"))]
+    )
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.try_accept()
@@ -87,11 +92,12 @@ def test_form_refuses_missing_required_values(qtbot):
 def test_whole_flow_by_clicks(qtbot, desk, clock):
     ready_desk(desk)
     sidebar = make(
-        qtbot, desk,
-        {"title": "社保登记", "faults": "未签章、计算有误"},                        # 退回
-        {"title": "医保报销", "to": "医疗保险（市医疗保障局）"},                   # 转办
-        {"title": "异地转移", "reason": "系统不支持跨省业务"},                    # 无法办理
-        {"title": "退休认定", "phone": "13800000000", "due": "2026-11-30"},       # 待答复
+        qtbot,
+        desk,
+        {"title": "社保登记", "faults": "未签章、计算有误"},  # 退回
+        {"title": "医保报销", "to": "医疗保险（市医疗保障局）"},  # 转办
+        {"title": "异地转移", "reason": "系统不支持跨省业务"},  # 无法办理
+        {"title": "退休认定", "phone": "13800000000", "due": "2026-11-30"},  # 待答复
     )
     click(qtbot, sidebar, sidebar.waiting_plus)
     click(qtbot, sidebar, sidebar.waiting_plus)
@@ -157,13 +163,16 @@ def test_internal_work_then_long_interaction_offer_apologies(qtbot, desk, clock)
     click(qtbot, sidebar, sidebar.end_button)
     click(qtbot, sidebar, sidebar.start_button)
     assert [o.phrase for o in sidebar.offers] == ["accept.sorry_wait"]  # rule 26
-    assert "很抱歉，让您久等了。" in [b.text() for b in sidebar.offer_box.findChildren(type(sidebar.start_button))]
+    assert "很抱歉，让您久等了。" in [
+        b.text() for b in sidebar.offer_box.findChildren(type(sidebar.start_button))
+    ]
 
 
 def test_helpers_while_serving(qtbot, desk, clock):
     ready_desk(desk)
     sidebar = make(
-        qtbot, desk,
+        qtbot,
+        desk,
         {"to": "李科长", "reason": "情绪激动"},
         {"need": "养老认证", "name": "王大爷", "phone": "13900000000", "address": "幸福路1号"},
         {"content": "排队时间长", "forwarded_to": "办公室", "deadline": "2026-12-01"},
@@ -201,11 +210,13 @@ def test_helpers_while_serving(qtbot, desk, clock):
 
 def test_fault_mode_long_fault_books_a_follow_up(qtbot, desk, clock):
     ready_desk(desk)
-    sidebar = make(qtbot, desk, {"fault": "电脑出现故障"},
-                   {"topic": "营业执照变更", "phone": "137", "due": "2026-11-27"})
+    sidebar = make(
+        qtbot, desk, {"fault": "电脑出现故障"}, {"topic": "营业执照变更", "phone": "137", "due": "2026-11-27"}
+    )
     click(qtbot, sidebar, sidebar.helper_buttons["fault"])
     assert "对不起，电脑出现故障，正在检修，请稍等。" in [
-        b.text() for b in sidebar.offer_box.findChildren(type(sidebar.start_button))]
+        b.text() for b in sidebar.offer_box.findChildren(type(sidebar.start_button))
+    ]
     clock.advance(minutes=12)
     sidebar.tick()
     assert "另行预约" in sidebar.call_panel.text()

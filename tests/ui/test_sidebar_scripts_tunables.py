@@ -7,10 +7,11 @@ import dataclasses
 import shutil
 from pathlib import Path
 
+from assistant.config.schema import FILE_NAMES
+from assistant.config.scripts import default_dir, load_scripts
 from assistant.desk import Desk
-from assistant.scripts import FILE_NAMES, default_dir, load_scripts
 from tests.conftest import ready_desk
-from ui.sidebar import Sidebar
+from ui.sidebar.window import Sidebar
 
 REASONS = 'reasons = ["会议", "培训", "系统维护", "临时离岗", "就餐", "其他"]'
 
@@ -59,7 +60,7 @@ def test_the_default_pause_reasons(qtbot, desk):
     sidebar.asker = lambda title, fields, note: asked.append(fields) or None
     sidebar.on_pause_clicked()
     assert asked[0][0].options == ("会议", "培训", "系统维护", "临时离岗", "就餐", "其他")
-    assert desk.state.pause is None   # cancelled
+    assert desk.state.pause is None  # cancelled
 
 
 def test_a_hall_fault_threshold_of_three_minutes(qtbot, store, clock, tmp_path):
@@ -76,5 +77,5 @@ def test_a_hall_fault_threshold_of_three_minutes(qtbot, store, clock, tmp_path):
     assert sidebar.call_panel.property("warn") is True and "第 24 条" in sidebar.call_panel.text()
     asked = []
     sidebar.asker = lambda title, fields, note: asked.append(title) or None
-    sidebar.on_fault_clicked()   # ending a long fault asks for a contact to re-book first
+    sidebar.on_fault_clicked()  # ending a long fault asks for a contact to re-book first
     assert asked == ["故障预约"] and desk.state.fault is None

@@ -12,30 +12,53 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "WA_NO_VENV": "1", "QT_QPA_PLATFORM": "offscreen", "WA_DATA_DIR": str(tmp_path / "data"),
-            "WA_NO_SPEECH": "1", "WA_NO_HOTKEYS": "1", "XDG_CONFIG_HOME": str(tmp_path / "config"),
-            "XDG_RUNTIME_DIR": str(tmp_path / "run"), "PYTHONIOENCODING": "utf-8"}
+    return {
+        **os.environ,
+        "WA_NO_VENV": "1",
+        "QT_QPA_PLATFORM": "offscreen",
+        "WA_DATA_DIR": str(tmp_path / "data"),
+        "WA_NO_SPEECH": "1",
+        "WA_NO_HOTKEYS": "1",
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_RUNTIME_DIR": str(tmp_path / "run"),
+        "PYTHONIOENCODING": "utf-8",
+    }
 
 
 def test_a_second_sidebar_on_the_same_database_is_refused_and_the_first_shows_itself(tmp_path):
     (tmp_path / "run").mkdir(mode=0o700)
     db = tmp_path / "g.db"
     env = _env(tmp_path)
-    first = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "--db", str(db)], env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), "--db", str(db)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
-        while not db.exists() and time.monotonic() < deadline:   # the lock is taken before the file is made
+        while not db.exists() and time.monotonic() < deadline:  # the lock is taken before the file is made
             assert first.poll() is None, first.stderr.read()
             time.sleep(0.05)
-        second = subprocess.run([sys.executable, str(ROOT / "main.py"), "--db", str(db)], env=env,
-                                capture_output=True, text=True, timeout=60)
+        second = subprocess.run(
+            [sys.executable, str(ROOT / "main.py"), "--db", str(db)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert second.returncode == 3
         assert "已经在使用数据文件" in second.stderr and "已切换到正在运行的助手" in second.stderr
         assert "Traceback" not in second.stderr
-        other = subprocess.run([sys.executable, str(ROOT / "main.py"), "--db", str(tmp_path / "other.db")],
-                               env={**env, "WA_EXIT_AFTER_SHOWN": "1"}, capture_output=True, text=True, timeout=60)
-        assert other.returncode == 0, other.stderr   # another database: another sidebar may run
+        other = subprocess.run(
+            [sys.executable, str(ROOT / "main.py"), "--db", str(tmp_path / "other.db")],
+            env={**env, "WA_EXIT_AFTER_SHOWN": "1"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert other.returncode == 0, other.stderr  # another database: another sidebar may run
         assert first.poll() is None
     finally:
         first.terminate()
@@ -47,13 +70,22 @@ def test_a_lock_left_by_a_killed_sidebar_does_not_block_the_next_start(tmp_path)
     (tmp_path / "run").mkdir(mode=0o700)
     db = tmp_path / "g.db"
     env = _env(tmp_path)
-    first = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "--db", str(db)], env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first = subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), "--db", str(db)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while not db.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     first.kill()
     first.wait(timeout=30)
-    again = subprocess.run([sys.executable, str(ROOT / "main.py"), "--db", str(db)],
-                           env={**env, "WA_EXIT_AFTER_SHOWN": "1"}, capture_output=True, text=True, timeout=60)
+    again = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--db", str(db)],
+        env={**env, "WA_EXIT_AFTER_SHOWN": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert again.returncode == 0, again.stderr

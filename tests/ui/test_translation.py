@@ -14,10 +14,10 @@ import pytest
 from PySide6.QtCore import QSettings, QTranslator
 from PySide6.QtWidgets import QAbstractButton, QApplication
 
-from assistant.hotkeys import FakeBackend
 from tests.conftest import ready_desk
-from ui.hotkey_bridge import HotkeyBridge
-from ui.paste import FakeSender
+from tests.fakes.hotkeys import FakeBackend
+from tests.fakes.paste import FakeSender
+from ui.platform.hotkey_bridge import HotkeyBridge
 from ui.shell import RESOURCES, build_shell
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,8 +29,11 @@ BIN = Path(sys.executable).parent
 
 def _messages(ts: Path) -> list[tuple[str, ET.Element]]:
     root = ET.parse(ts).getroot()
-    return [(context.findtext("name"), message) for context in root.iter("context")
-            for message in context.iter("message")]
+    return [
+        (context.findtext("name"), message)
+        for context in root.iter("context")
+        for message in context.iter("message")
+    ]
 
 
 @pytest.fixture
@@ -70,8 +73,11 @@ def test_the_sidebar_shows_english_labels(english, desk):
 
 
 def test_no_button_of_the_sidebar_is_left_in_chinese(english):
-    chinese = [b.objectName() for b in english.findChildren(QAbstractButton)
-               if CJK.search(b.text()) and not b.objectName().startswith("offer_")]
+    chinese = [
+        b.objectName()
+        for b in english.findChildren(QAbstractButton)
+        if CJK.search(b.text()) and not b.objectName().startswith("offer_")
+    ]
     assert chinese == []
 
 
@@ -95,8 +101,9 @@ def test_every_message_has_a_finished_translation():
     for context, message in messages:
         translation = message.find("translation")
         texts = [f.text for f in translation.findall("numerusform")] or [translation.text]
-        if translation.get("type") in ("unfinished", "vanished", "obsolete") or not all(t and t.strip()
-                                                                                         for t in texts):
+        if translation.get("type") in ("unfinished", "vanished", "obsolete") or not all(
+            t and t.strip() for t in texts
+        ):
             missing.append((context, message.findtext("source")))
     assert missing == []
 
@@ -106,11 +113,29 @@ def test_every_tr_text_in_ui_is_in_the_ts(tmp_path):
     (tools/update_translations.py, docs/translation.md)."""
     ts = tmp_path / "window_assistant_en.ts"
     shutil.copyfile(TS, ts)
-    sources = sorted(str(p) for p in (ROOT / "ui").glob("*.py"))
-    subprocess.run([str(BIN / "pyside6-lupdate"), *sources, "-no-obsolete", "-locations", "none",
-                    "-source-language", "zh_CN", "-target-language", "en", "-ts", str(ts)],
-                   check=True, capture_output=True)
-    new = [(c, m.findtext("source")) for c, m in _messages(ts) if m.find("translation").get("type") == "unfinished"]
+    sources = sorted(str(p) for p in (ROOT / "ui").rglob("*.py"))
+    subprocess.run(
+        [
+            str(BIN / "pyside6-lupdate"),
+            *sources,
+            "-no-obsolete",
+            "-locations",
+            "none",
+            "-source-language",
+            "zh_CN",
+            "-target-language",
+            "en",
+            "-ts",
+            str(ts),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    new = [
+        (c, m.findtext("source"))
+        for c, m in _messages(ts)
+        if m.find("translation").get("type") == "unfinished"
+    ]
     assert new == []
 
 

@@ -21,17 +21,18 @@ from pathlib import Path
 
 import pytest
 
-from assistant import speech
+from assistant.config.scripts import load_scripts
 from assistant.desk import Desk, not_saved
-from assistant.hotkeys import choose_backend
-from assistant.scripts import load_scripts
-from assistant.store import EventStore, StoreError
+from assistant.edges import speech
+from assistant.edges.hotkeys import choose_backend
+from assistant.store.event_log import EventStore, StoreError
 from tests.conftest import ROOT, RUNUSER, nobody_python, ready_desk, sha256
 
 NO_LIMIT = 1_073_741_823
 
 
 # ─── helpers ────────────────────────────────────────────────────────────────────────────────────
+
 
 def fill_disk(store: EventStore) -> None:
     """The disk is full from now on: the database may not grow by a single page."""
@@ -58,25 +59,40 @@ def count_events(store: EventStore) -> int:
     return store.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
 
 
-
-
 def as_nobody(code: str, cwd: Path, *args: str) -> subprocess.CompletedProcess:
     """Run `code` (Python) as the user nobody with the project on the path."""
     python = nobody_python()
     if python is None:
-        pytest.skip("no Python interpreter the user nobody may run (runuser missing or the interpreter is private)")
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8", "LANG": "C.UTF-8",
-           "WA_DATA_DIR": str(cwd / "nobody-data"), "HOME": str(cwd)}
-    return subprocess.run([RUNUSER, "-u", "nobody", "--", python, "-c", code, *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, encoding="utf-8", timeout=120, check=False)
+        pytest.skip(
+            "no Python interpreter the user nobody may run (runuser missing or the interpreter is private)"
+        )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT),
+        "PYTHONIOENCODING": "utf-8",
+        "LANG": "C.UTF-8",
+        "WA_DATA_DIR": str(cwd / "nobody-data"),
+        "HOME": str(cwd),
+    }
+    return subprocess.run(
+        [RUNUSER, "-u", "nobody", "--", python, "-c", code, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        check=False,
+    )
 
 
 def nobody_can_write(path: Path) -> bool:
-    probe = as_nobody("import sys\ntry:\n open(sys.argv[1], 'ab').close()\nexcept OSError:\n sys.exit(1)",
-                      path.parent if path.parent.exists() else Path("/"), str(path))
+    probe = as_nobody(
+        "import sys\ntry:\n open(sys.argv[1], 'ab').close()\nexcept OSError:\n sys.exit(1)",
+        path.parent if path.parent.exists() else Path("/"),
+        str(path),
+    )
     return probe.returncode == 0
-
-
 
 
 def make_day(path: Path, scripts, clock) -> int:
@@ -90,10 +106,10 @@ def make_day(path: Path, scripts, clock) -> int:
 CHILD = textwrap.dedent("""
     import json, sys
     from datetime import datetime
-    from assistant.clock import FixedClock
+    from assistant.edges.clock import FixedClock
     from assistant.desk import Desk
-    from assistant.scripts import load_scripts
-    from assistant.store import EventStore, StoreError
+    from assistant.config.scripts import load_scripts
+    from assistant.store.event_log import EventStore, StoreError
     report = {}
     try:
         store = EventStore.open(sys.argv[1])
@@ -117,6 +133,7 @@ CHILD = textwrap.dedent("""
 
 
 # ─── a full disk ────────────────────────────────────────────────────────────────────────────────
+
 
 def test_append_on_a_full_disk_raises_the_disk_full_error_and_the_connection_works_on(store):
     store.append([("waiting_set", {"count": 1})], at=datetime.now().astimezone())
@@ -186,10 +203,10 @@ def test_a_file_size_limit_while_writing_fails_cleanly_and_loses_nothing(tmp_pat
     child = textwrap.dedent("""
         import json, os, resource, sys
         from datetime import datetime
-        from assistant.clock import FixedClock
+        from assistant.edges.clock import FixedClock
         from assistant.desk import Desk
-        from assistant.scripts import load_scripts
-        from assistant.store import EventStore
+        from assistant.config.scripts import load_scripts
+        from assistant.store.event_log import EventStore
         path = sys.argv[1]
         store = EventStore.open(path)
         desk = Desk(store, load_scripts(), FixedClock(datetime.fromisoformat("2026-11-26T09:30:00+08:00")))
@@ -214,8 +231,15 @@ def test_a_file_size_limit_while_writing_fails_cleanly_and_loses_nothing(tmp_pat
     recorded = count_events(before)
     before.close()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"}
-    result = subprocess.run([sys.executable, "-c", child, str(db)], capture_output=True, text=True,
-                            encoding="utf-8", env=env, timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", child, str(db)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     report = json.loads(result.stdout)
@@ -232,6 +256,7 @@ def test_a_file_size_limit_while_writing_fails_cleanly_and_loses_nothing(tmp_pat
 
 
 # ─── a database the user cannot write (as nobody) ───────────────────────────────────────────────
+
 
 def test_a_read_only_database_file_refuses_every_record_and_is_left_untouched(shared_dir, scripts, clock):
     folder = shared_dir / "data"
@@ -286,16 +311,22 @@ def test_a_data_folder_that_cannot_be_created_is_a_chinese_error(shared_dir):
     result = as_nobody(CHILD, shared_dir, str(locked / "sub" / "assistant.db"))
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     report = json.loads(result.stdout)
-    assert report["open_error"].startswith("无法创建数据文件夹") and str(locked / "sub") in report["open_error"]
+    assert (
+        report["open_error"].startswith("无法创建数据文件夹") and str(locked / "sub") in report["open_error"]
+    )
 
 
 # ─── the reasons themselves ─────────────────────────────────────────────────────────────────────
 
-@pytest.mark.parametrize(("message", "expected"), [
-    ("database or disk is full", "磁盘已满"),
-    ("attempt to write a readonly database", "没有写入数据文件"),
-    ("database is locked", "记录未能保存：database is locked"),
-])
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("database or disk is full", "磁盘已满"),
+        ("attempt to write a readonly database", "没有写入数据文件"),
+        ("database is locked", "记录未能保存：database is locked"),
+    ],
+)
 def test_not_saved_names_the_cause_even_without_an_error_name(message, expected):
     refusal = not_saved(sqlite3.OperationalError(message), Path("/data/assistant.db"))
     assert refusal.code == "not_saved" and expected in refusal.reason
@@ -310,6 +341,7 @@ def test_a_closed_store_is_refused_not_raised(desk, store):
 
 
 # ─── no speech engine, no X display, no scripts folder ──────────────────────────────────────────
+
 
 def test_no_espeak_ng_says_so(monkeypatch):
     monkeypatch.delenv("WA_NO_SPEECH", raising=False)
@@ -329,13 +361,21 @@ def test_speech_switched_off_says_so(monkeypatch):
     assert speech.Speaker().speak("您好") is False
 
 
-@pytest.mark.parametrize(("environ", "expected"), [
-    ({}, "没有图形桌面（DISPLAY 未设置），全局热键不可用。"),
-    ({"WAYLAND_DISPLAY": "wayland-0"}, "Wayland 桌面不允许程序注册全局热键"),
-    pytest.param({"DISPLAY": ":4242"}, "无法连接 X 显示服务器", marks=pytest.mark.filterwarnings(
-        # python-xlib leaves its failed TCP socket to the garbage collector (its bug, not ours)
-        "ignore::pytest.PytestUnraisableExceptionWarning")),  # an X server that is not there
-])
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, "没有图形桌面（DISPLAY 未设置），全局热键不可用。"),
+        ({"WAYLAND_DISPLAY": "wayland-0"}, "Wayland 桌面不允许程序注册全局热键"),
+        pytest.param(
+            {"DISPLAY": ":4242"},
+            "无法连接 X 显示服务器",
+            marks=pytest.mark.filterwarnings(
+                # python-xlib leaves its failed TCP socket to the garbage collector (its bug, not ours)
+                "ignore::pytest.PytestUnraisableExceptionWarning"
+            ),
+        ),  # an X server that is not there
+    ],
+)
 def test_no_x_display_means_no_global_hotkeys_with_the_reason(environ, expected):
     backend, reason = choose_backend("linux", environ)
     assert backend is None and expected in reason
@@ -346,7 +386,11 @@ def test_a_scripts_folder_that_does_not_exist_falls_back_to_the_built_in_files(t
     scripts = load_scripts(missing)
     assert scripts.phrases == load_scripts().phrases
     [problem] = scripts.problems
-    assert problem.file == str(missing) and "找不到大厅话术文件夹" in str(problem) and "内置的默认文件" in str(problem)
+    assert (
+        problem.file == str(missing)
+        and "找不到大厅话术文件夹" in str(problem)
+        and "内置的默认文件" in str(problem)
+    )
 
 
 def test_the_store_error_on_an_unwritable_path_is_chinese_and_names_it(tmp_path):

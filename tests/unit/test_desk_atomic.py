@@ -13,7 +13,9 @@ def test_a_replay_line_of_two_commands_is_one_commit(desk, store):
     ready_desk(desk)
     desk.execute("interaction_start")
     before = store.last_id()
-    outcome = desk.execute_all([("matter", {"title": "社保卡补办", "outcome": "办结"}), ("interaction_end", {})])
+    outcome = desk.execute_all(
+        [("matter", {"title": "社保卡补办", "outcome": "办结"}), ("interaction_end", {})]
+    )
     assert outcome.accepted and [e.kind for e in outcome.events] == ["matter", "interaction_end"]
     assert [e.id for e in outcome.events] == [before + 1, before + 2]
     assert len({e.at for e in outcome.events}) == 1
@@ -26,14 +28,20 @@ def test_a_failed_write_of_the_second_command_records_the_first_neither(desk, st
     ready_desk(desk)
     desk.execute("interaction_start")
     before = store.last_id()
-    store.conn.execute("CREATE TEMP TRIGGER fail_end BEFORE INSERT ON events WHEN NEW.kind = 'interaction_end' "
-                       "BEGIN SELECT RAISE(ABORT, 'simulated crash'); END")
-    outcome = desk.execute_all([("matter", {"title": "社保卡补办", "outcome": "办结"}), ("interaction_end", {})])
+    store.conn.execute(
+        "CREATE TEMP TRIGGER fail_end BEFORE INSERT ON events WHEN NEW.kind = 'interaction_end' "
+        "BEGIN SELECT RAISE(ABORT, 'simulated crash'); END"
+    )
+    outcome = desk.execute_all(
+        [("matter", {"title": "社保卡补办", "outcome": "办结"}), ("interaction_end", {})]
+    )
     assert not outcome.accepted and outcome.refusal.code == "not_saved"
     assert store.last_id() == before and "matter" not in _kinds(store)[before:]
     assert desk.state.interaction is not None and desk.state.interaction.matters == ()
     store.conn.execute("DROP TRIGGER fail_end")
-    assert desk.execute_all([("matter", {"title": "社保卡补办", "outcome": "办结"}), ("interaction_end", {})]).accepted
+    assert desk.execute_all(
+        [("matter", {"title": "社保卡补办", "outcome": "办结"}), ("interaction_end", {})]
+    ).accepted
     assert _kinds(store)[before:] == ["matter", "interaction_end"]
 
 

@@ -1,0 +1,535 @@
+"""The command line: `python main.py [--db PATH] [--scripts DIR] SUBCOMMAND …`; no sub-command starts the GUI."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+from assistant.config import paths
+
+EXIT_OK, EXIT_FLAGGED, EXIT_USAGE = 0, 1, 2
+
+# argparse speaks English; the clerks and leads who read these messages do not.
+_ARGPARSE_ZH = (
+    (re.compile(r"the following arguments are required: (.+)"), r"缺少必需的参数：\1"),
+    (re.compile(r"unrecognized arguments: (.+)"), r"无法识别的参数：\1"),
+    (
+        re.compile(r"argument (\S+): invalid choice: (.+?) \(choose from (.+)\)"),
+        r"参数 \1 的值 \2 无效，可选：\3",
+    ),
+    (re.compile(r"argument (\S+): expected one argument"), r"参数 \1 需要一个值"),
+    (re.compile(r"argument (\S+): invalid (\w+) value: (.+)"), r"参数 \1 的值 \3 无效"),
+    (re.compile(r"ambiguous option: (\S+) could match (.+)"), r"选项 \1 有歧义，可能是：\2"),
+    (re.compile(r"argument (\S+): ignored explicit argument (.+)"), r"参数 \1 不接受值（收到 \2）"),
+    (re.compile(r"argument (\S+): expected (.+) arguments?"), r"参数 \1 的值个数不对"),
+    (re.compile(r"argument (\S+): not allowed with argument (\S+)"), r"参数 \1 不能与 \2 同时使用"),
+)
+
+
+class UsageError(Exception):
+    """A call the program cannot carry out; the message is Chinese."""
+
+
+class ChineseArgumentParser(argparse.ArgumentParser):
+    """argparse with its error messages in Chinese and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        for pattern, replacement in _ARGPARSE_ZH:
+            message = pattern.sub(replacement, message)
+        if not any("\u4e00" <= ch <= "\u9fff" for ch in message):  # a message argparse has not told us of
+            message = f"命令行参数有误（{message}）"
+        self.exit(EXIT_USAGE, f"错误：{message}\n查看用法：{self.prog} --help\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line, declared once."""
+    parser = ChineseArgumentParser(
+        prog="main.py",
+        description="窗口服务助手：政务服务窗口人员的桌面助手。不带子命令时启动侧边栏。",
+    )
+    parser.add_argument("--db", type=Path, help=f"数据库文件（默认：{paths.default_db_path()}）")
+    parser.add_argument("--scripts", type=Path, help="本大厅的话术文件夹（缺少的文件用内置默认）")
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="界面语言（默认 zh）")
+    parser.add_argument(
+        "--hall",
+        metavar="postgresql://…",
+        help="大厅数据库（PostgreSQL）：本机记录在后台上传到这里，值班长可审阅全部窗口"
+        "（也可在话术文件夹 settings.toml 的 [hall] url 或环境变量 WA_HALL 中设置）",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="子命令", parser_class=ChineseArgumentParser)
+
+    p = sub.add_parser("phrases", help="列出规范用语", description="列出规范用语（第 52–59 条等）。")
+    p.add_argument("--category", help="只列出该类别，如 问候、受理、退回")
+    p.add_argument("--search", help="按汉字、全拼或首字母查找（如 qsh），最匹配的在前")
+    p.add_argument("--json", action="store_true", help="以 JSON 数组输出")
+
+    p = sub.add_parser(
+        "say", help="把一句话朗读为 WAV 文件", description="用普通话语音合成，写出 16 位 PCM WAV。"
+    )
+    p.add_argument("text", help="要朗读的文字")
+    p.add_argument("--care", action="store_true", help="关怀模式：更慢、更大声（第 25 条）")
+    p.add_argument("--out", type=Path, required=True, help="输出的 WAV 文件")
+
+    p = sub.add_parser("render", help="填写字段并输出一句用语", description="填写用语中的字段并输出。")
+    p.add_argument("id", help="用语编号，如 greet.refer")
+    p.add_argument("--set", action="append", default=[], metavar="字段=值", help="填写一个字段，可重复")
+
+    sub.add_parser(
+        "verify-log", help="校验记录的哈希链", description="校验事件记录未被篡改：完整时退出码 0，否则 1。"
+    )
+
+    p = sub.add_parser(
+        "replay",
+        help="按时间顺序执行 JSONL 文件中的操作并输出结果和记录",
+        description='每行一个 JSON 对象：{"at": "2026-11-30T08:50:00", "cmd": "sign_in", '
+        '"clerk": "A0123", "window": "社保3号窗口"}。at 为本地时间；其余键为该操作的字段。'
+        "不指定 --db 时使用一个新的临时数据库。“-”表示标准输入。",
+    )
+    p.add_argument("file", help="JSONL 文件，或 - 表示标准输入")
+    p.add_argument(
+        "--db", type=Path, default=argparse.SUPPRESS, help="写入这个数据库（默认：新的临时数据库）"
+    )
+    p.add_argument(
+        "--json", action="store_true", help="输出一个 JSON 对象：results（每行的结果）和 records（记录）"
+    )
+    p.add_argument(
+        "--ack",
+        action="store_true",
+        help="每行写入数据库后立即输出一行 JSON 确认（含事件编号 events），不输出汇总；用于崩溃测试和续传",
+    )
+
+    p = sub.add_parser(
+        "status", help="显示当前状态", description="显示签到、班前检查、接待、等候、暂停的当前状态。"
+    )
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+
+    p = sub.add_parser(
+        "lint",
+        help="检查一段文字是否含服务忌语（第 60 条）",
+        description="检查文字中的服务忌语（第 60 条）并给出应改用的规范用语：有问题退出码 1，没有 0。"
+        "--jsonl 从标准输入每行读一段文字，每行输出一个 JSON 对象，退出码 0。",
+    )
+    p.add_argument("text", nargs="?", help="要检查的文字")
+    p.add_argument("--jsonl", action="store_true", help="从标准输入逐行读取，逐行输出 JSON")
+    p.add_argument("--json", action="store_true", help="检查 TEXT 时以 JSON 输出")
+    from assistant.cli import review as review_cli  # export, lead-pin, review, demo-data (issue 6)
+
+    review_cli.add_parsers(sub)
+    from assistant.cli import privacy  # purge-personal, privacy-notice, correction (issue 8)
+
+    privacy.add_parsers(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `python main.py` and of the `window-assistant` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    for arg in argv:  # bytes that are not UTF-8 arrive as lone surrogates; they cannot be stored or hashed
+        if not _is_utf8(arg):
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            print(
+                f"错误：参数“{shown}”不是有效的 UTF-8 文本（终端或文件名的编码有误），请改用 UTF-8。",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command is None:
+            from ui.app import run_gui  # Qt only when the GUI is asked for
+
+            return run_gui(args)
+        return COMMANDS[args.command](args)
+    except UsageError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def load_scripts_reporting(args: argparse.Namespace):
+    """The scripts for this call; each problem in a hall's files is a warning on stderr."""
+    from assistant.config.scripts import load_scripts
+
+    scripts = load_scripts(args.scripts)
+    for problem in scripts.problems:
+        print(f"警告：{problem}", file=sys.stderr)
+    return scripts
+
+
+def open_store(args: argparse.Namespace):
+    """The event store at --db (or the default); notices such as a moved-aside corrupt file go to stderr."""
+    from assistant.store.event_log import EventStore, StoreError
+
+    try:
+        store = EventStore.open(args.db or paths.default_db_path())
+    except StoreError as exc:
+        raise UsageError(str(exc)) from exc
+    for notice in store.notices:
+        print(f"注意：{notice}", file=sys.stderr)
+    return store
+
+
+def cmd_phrases(args: argparse.Namespace) -> int:
+    from assistant.domain.phrases import search
+
+    scripts = load_scripts_reporting(args)
+    categories = list(dict.fromkeys(p.category for p in scripts.phrases.values()))
+    if args.category and args.category not in categories:
+        raise UsageError(f"类别“{args.category}”不存在，可选：{'、'.join(categories)}")
+    found = search(scripts.phrases.values(), "", args.category or "")
+    if args.search:
+        found = _search_ranked(args, scripts, found)
+    if args.json:
+        print(json.dumps([phrase_record(p) for p in found], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for phrase in found:
+        print(f"{phrase.id:<24}【{phrase.category}】{phrase.template}")
+    if not found:
+        print("没有找到符合条件的用语。", file=sys.stderr)
+    return EXIT_OK
+
+
+def _search_ranked(args: argparse.Namespace, scripts, allowed) -> list:
+    """The pinyin-aware search of assistant.domain.search, best first, ranked by use when a database exists."""
+    from assistant.domain.search import PhraseIndex, usage_counts
+
+    index = PhraseIndex.for_phrases(scripts.phrases.values(), args.scripts)
+    db = args.db or paths.default_db_path()
+    if db.exists():
+        with open_store(args) as store:
+            index.set_uses(usage_counts(store.conn))
+    ids = {p.id for p in allowed}
+    return [scripts.phrases[h.id] for h in index.search(args.search) if h.id in ids]
+
+
+def cmd_say(args: argparse.Namespace) -> int:
+    from assistant.edges import speech
+
+    if not args.text.strip():
+        raise UsageError("没有要朗读的文字。")
+    ok, reason = speech.save(args.text, args.out, care=args.care)
+    if not ok:
+        raise UsageError(reason)
+    print(f"已写出 {args.out}")
+    return EXIT_OK
+
+
+def phrase_record(phrase) -> dict[str, Any]:
+    """A phrase as the JSON the command line prints."""
+    return {
+        "id": phrase.id,
+        "category": phrase.category,
+        "rule": phrase.rule,
+        "text": phrase.template,
+        "seed": phrase.seed,
+        "when": phrase.when,
+        "fields": [
+            {
+                "name": f.name,
+                "type": f.type,
+                "label": f.label,
+                "options": list(f.options),
+                "multiple": f.multiple,
+            }
+            for f in phrase.fields
+        ],
+    }
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from assistant.domain.phrases import RenderError, render
+
+    scripts = load_scripts_reporting(args)
+    if args.id not in scripts.phrases:
+        raise UsageError(f"用语编号“{args.id}”不存在；用 phrases 子命令查看全部编号。")
+    values: dict[str, str] = {}
+    for item in args.set:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--set 的格式应为 字段=值，收到“{item}”。")
+        values[name.strip()] = value
+    try:
+        print(render(scripts.phrases[args.id], values))
+    except RenderError as exc:
+        raise UsageError(str(exc)) from exc
+    return EXIT_OK
+
+
+def cmd_verify_log(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        report = store.verify()
+    if report.ok:
+        print(f"完整：{report.count} 条事件，哈希链校验通过。")
+        return EXIT_OK
+    print(f"不完整：共检查 {report.count} 条事件，首个问题在事件 #{report.first_bad_id}。", file=sys.stderr)
+    for problem in report.problems:
+        print(f"  {problem}", file=sys.stderr)
+    return EXIT_FLAGGED
+
+
+# ─── replay (issue 5) ───────────────────────────────────────────────────────────────────────────
+# One JSON object per line: {"at": "2026-11-30T08:50:00", "cmd": "sign_in", "clerk": "A0123", ...}.
+# `at` is local time (an offset is allowed); the other keys are the command's fields. Lines run through the
+# same rules as the GUI, at the times they carry. Bad input exits 2 before anything is recorded.
+
+# command → fields that must be present (a missing one is bad input, not a refusal)
+REPLAY_REQUIRED: dict[str, tuple[str, ...]] = {
+    "sign_in": ("clerk",),
+    "checklist_item": ("item", "ok"),
+    "step": ("name",),
+    "matter": ("outcome",),
+    "waiting_set": ("count",),
+    "pause": ("reason",),
+    "phrase_used": ("phrase",),
+}
+
+
+# What only the shift lead (behind the PIN) or the program itself records: a replay file must not forge them.
+NOT_REPLAYABLE = frozenset({"export", "review_ack", "hall_ack", "purge_personal", "demo_data"})
+
+
+def _replay_commands() -> set[str]:
+    from assistant.domain.rules import RULES
+
+    return set(RULES) - NOT_REPLAYABLE
+
+
+def _read_replay(source, name: str) -> list[tuple[int, str, dict[str, Any], datetime]]:
+    """Every non-blank line as (line number, command, fields, time); UsageError naming the first bad line."""
+    known = _replay_commands()
+    lines = []
+    previous: datetime | None = None
+    for number, line in enumerate(source, start=1):
+        if isinstance(line, bytes):  # read as bytes, so that a bad byte is reported with its line (issue 8)
+            try:
+                line = line.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise UsageError(
+                    f"{name} 第 {number} 行不是有效的 UTF-8 文本（该行第 {exc.start + 1} 个字节），"
+                    "请用 UTF-8 编码保存。"
+                ) from exc
+        if not line.strip():
+            continue
+        where = f"{name} 第 {number} 行"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"{where}不是有效的 JSON：{exc.msg}（第 {exc.colno} 列）") from exc
+        except (ValueError, RecursionError) as exc:  # a number of over 4300 digits, nesting too deep
+            raise UsageError(f"{where}的 JSON 数字过长或嵌套过深，无法读取。") from exc
+        if not isinstance(record, dict):
+            raise UsageError(f"{where}应为一个 JSON 对象。")
+        cmd = record.pop("cmd", None)
+        if not isinstance(cmd, str) or not cmd:
+            raise UsageError(f"{where}缺少字段 cmd（操作名称）。")
+        if cmd not in known:
+            raise UsageError(f"{where}的操作“{cmd}”未知，可选：{'、'.join(sorted(known))}。")
+        if "at" not in record:
+            raise UsageError(f"{where}缺少字段 at（本地时间，如 2026-11-30T08:50:00）。")
+        raw_at = record.pop("at")
+        try:
+            at = datetime.fromisoformat(str(raw_at))
+        except ValueError as exc:
+            raise UsageError(f"{where}的 at“{raw_at}”不是 ISO 8601 时间。") from exc
+        if at.tzinfo is None:
+            at = at.astimezone()  # local time of this computer, as the hall's clock shows it
+        missing = [f for f in REPLAY_REQUIRED.get(cmd, ()) if f not in record]
+        if missing:
+            raise UsageError(f"{where}的操作 {cmd} 缺少字段：{'、'.join(missing)}。")
+        if previous is not None and at < previous:
+            raise UsageError(f"{where}的时间 {raw_at} 早于上一行，时间不能倒流。")
+        previous = at
+        lines.append((number, cmd, record, at))
+    return lines
+
+
+def _replay_steps(cmd: str, fields: dict[str, Any], scripts) -> list[tuple[str, dict[str, Any]]]:
+    """The desk commands one replay line stands for."""
+    if cmd == "step":
+        name = str(fields.get("name", ""))
+        ids = {s.name: s.id for s in scripts.flow.steps}
+        return [("step", {**{k: v for k, v in fields.items() if k != "name"}, "step": ids.get(name, name)})]
+    if cmd == "interaction_end" and fields.get("outcome"):
+        # interaction_end {outcome}: record the outcome as the interaction's matter, then end it
+        return [("matter", dict(fields)), ("interaction_end", {})]
+    return [(cmd, dict(fields))]
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from assistant.desk import Desk
+    from assistant.domain import shift
+    from assistant.edges.clock import FixedClock
+
+    if args.file == "-":
+        lines = _read_replay(sys.stdin.buffer, "标准输入")
+    else:
+        with _open_text(Path(args.file)) as source:
+            lines = _read_replay(source, args.file)
+    scripts = load_scripts_reporting(args)
+    with tempfile.TemporaryDirectory(prefix="wa-replay-") as temp:
+        if args.db is None:
+            args.db = Path(temp) / "replay.db"  # a fresh database unless --db is given
+        with open_store(args) as store:
+            first_id = store.last_id()
+            clock = FixedClock(lines[0][3] if lines else datetime.now().astimezone())
+            desk = Desk(store, scripts, clock)
+            results = []
+            for number, cmd, fields, at in lines:
+                clock.set(at)
+                outcome = desk.execute_all(_replay_steps(cmd, fields, scripts))  # a line: all or nothing
+                result: dict[str, Any] = {
+                    "line": number,
+                    "cmd": cmd,
+                    "at": at.replace(tzinfo=None).isoformat(timespec="seconds"),
+                    "ok": outcome.accepted,
+                }
+                if not outcome.accepted:
+                    result["reason"] = outcome.refusal.code
+                    result["message"] = outcome.refusal.reason
+                results.append(result)
+                if args.ack:  # printed only once the line's events are committed: an ack is a promise
+                    print(
+                        json.dumps({**result, "events": [e.id for e in outcome.events]}, ensure_ascii=False),
+                        flush=True,
+                    )
+                elif not args.json:
+                    _print_replay_result(result)
+            events = list(store.events(after=first_id))
+    if args.ack:
+        return EXIT_OK
+    records = {
+        "checklist_runs": shift.checklist_runs(events),
+        "overtime": shift.overtime_records(events),
+        "late_arrivals": shift.late_arrivals(events),
+        "equipment_faults": shift.equipment_faults(events),
+    }
+    if args.json:
+        print(json.dumps({"results": results, "records": records}, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for run in records["checklist_runs"]:
+        verdict = f"迟 {run['late_minutes']} 分钟" if run["late"] else "按时"
+        failed = f"，不合格：{'、'.join(run['failed'])}" if run["failed"] else ""
+        fast = "，用时过短（请班组长复核）" if run["fast"] else ""
+        print(f"班前检查：{run['clerk']} {run['submitted_at']} 提交，{verdict}{failed}{fast}")
+    for record in records["overtime"]:
+        print(f"延时服务：{record['start']} 至 {record['end']}，服务 {record['served']} 人")
+    for arrival in records["late_arrivals"]:
+        print(f"迟到：{arrival['clerk']} {arrival['signed_in_at']} 签到，迟 {arrival['late_minutes']} 分钟")
+    return EXIT_OK
+
+
+def _print_replay_result(result: dict[str, Any]) -> None:
+    head = f"第 {result['line']} 行 {result['at']} {result['cmd']}："
+    if result["ok"]:
+        print(head + "已接受", flush=True)
+    else:
+        print(head + f"被拒绝（{result['reason']}）{result['message']}", flush=True)
+
+
+def _open_text(path: Path):
+    try:
+        return path.open("rb")  # decoded line by line in _read_replay
+    except OSError as exc:
+        raise UsageError(f"无法读取文件 {path}：{exc.strerror or exc}") from exc
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from assistant.domain.rules import replay
+
+    with open_store(args) as store:
+        state = replay(store.events())
+    record = {
+        "clerk": state.clerk,
+        "role": state.role,
+        "window": state.window,
+        "checklist_submitted_at": state.checklist_submitted_at,
+        "interaction": state.interaction.number if state.interaction else None,
+        "step": state.interaction.step if state.interaction else None,
+        "waiting": state.waiting,
+        "paused": state.pause.reason if state.pause else None,
+        "last_event_id": state.last_event_id,
+    }
+    if args.json:
+        print(json.dumps(record, ensure_ascii=False))
+        return EXIT_OK
+    print(
+        f"签到：{state.clerk or '未签到'}"
+        + (f"（{state.role}，{state.window or '未设窗口'}）" if state.clerk else "")
+    )
+    print(
+        f"班前检查：{'已提交 ' + state.checklist_submitted_at if state.checklist_submitted_at else '未完成'}"
+    )
+    if state.interaction:
+        print(f"接待中：第 {state.interaction.number} 位，环节 {state.interaction.step}")
+    print(f"等候人数：{state.waiting}")
+    if state.pause:
+        print(f"暂停服务：{state.pause.reason}（自 {state.pause.since}）")
+    return EXIT_OK
+
+
+# ─── lint (issue 7) ─────────────────────────────────────────────────────────────────────────────
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    from assistant.domain.guard import Guard, lint_record
+
+    if args.jsonl == (args.text is not None):
+        raise UsageError("请给出要检查的文字，或用 --jsonl 从标准输入逐行读取（二者选一）。")
+    guard = Guard.from_scripts(load_scripts_reporting(args))
+    if args.jsonl:
+        for raw in sys.stdin.buffer:  # UTF-8 whatever the locale says
+            text = raw.decode("utf-8", errors="replace").removeprefix("\ufeff").rstrip("\r\n")
+            sys.stdout.write(json.dumps(lint_record(guard, text), ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+        return EXIT_OK
+    record = lint_record(guard, args.text)
+    if args.json:
+        print(json.dumps(record, ensure_ascii=False))
+        return EXIT_FLAGGED if record["flagged"] else EXIT_OK
+    if not record["flagged"]:
+        print("未发现服务忌语。")
+    for hit in record["hits"]:
+        said = args.text[hit["start"] : hit["end"]]
+        print(
+            f"{hit['rule']} 第 {hit['start'] + 1}–{hit['end']} 字“{said}”：第 60 条禁止的服务忌语；"
+            f"请改用：{hit['suggestion']}"
+        )
+    return EXIT_FLAGGED if record["flagged"] else EXIT_OK
+
+
+COMMANDS = {
+    "phrases": cmd_phrases,
+    "render": cmd_render,
+    "say": cmd_say,
+    "verify-log": cmd_verify_log,
+    "replay": cmd_replay,
+    "status": cmd_status,
+    "lint": cmd_lint,
+}
+
+
+def _review_commands() -> None:
+    from assistant.cli import privacy
+    from assistant.cli import review as review_cli
+
+    COMMANDS.update(review_cli.COMMANDS)
+    COMMANDS.update(privacy.COMMANDS)
+
+
+_review_commands()

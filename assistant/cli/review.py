@@ -1,0 +1,233 @@
+"""The review's sub-commands: export, lead-pin, review, demo-data (wired into assistant.cli.commands)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from assistant.config import paths
+
+ENV_PIN, ENV_OLD_PIN = "WA_LEAD_PIN", "WA_LEAD_PIN_OLD"
+
+
+def _usage(message: str) -> Exception:
+    from assistant.cli.commands import UsageError
+
+    return UsageError(message)
+
+
+def _date(text: str) -> date:
+    try:
+        value = date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}”不是日期（YYYY-MM-DD）") from None
+    if not 1900 <= value.year <= 2999:  # 0001-01-01 minus a day overflows the date arithmetic (issue 8)
+        raise argparse.ArgumentTypeError(f"日期 {text} 超出范围（1900–2999 年）")
+    return value
+
+
+def add_parsers(sub) -> None:
+    p = sub.add_parser(
+        "export",
+        help="导出审阅报表（xlsx、csv、pdf）",
+        description="导出值班长审阅的各表。电话号码默认遮蔽；--unmasked 需要值班长 PIN"
+        f"（终端输入，或环境变量 {ENV_PIN}）。每次导出都记录为事件。配置了大厅数据库"
+        "（--hall、settings.toml 或 WA_HALL）时导出大厅全部终端，各表首列为终端；"
+        "--local 只导出本机。",
+    )
+    p.add_argument("--from", dest="start", type=_date, required=True, help="起始日期 YYYY-MM-DD")
+    p.add_argument("--to", dest="end", type=_date, required=True, help="截止日期 YYYY-MM-DD（含）")
+    p.add_argument("--format", choices=("xlsx", "csv", "pdf"), required=True, help="xlsx | csv | pdf")
+    p.add_argument("--out", type=Path, required=True, help="输出文件（csv 时为文件夹）")
+    p.add_argument("--unmasked", action="store_true", help="输出完整电话号码（需要值班长 PIN）")
+    p.add_argument("--window", help="只导出该窗口")
+    p.add_argument("--clerk", help="只导出该工作证编号")
+    p.add_argument("--role", help="只导出该岗位")
+    p.add_argument("--tables", help="只导出这些表（逗号分隔的表名，如 checklist,faults）")
+    p.add_argument("--local", action="store_true", help="只导出本机记录（即使配置了大厅数据库 --hall）")
+
+    p = sub.add_parser(
+        "lead-pin",
+        help="设置或修改值班长 PIN",
+        description=f"set：首次设置（终端输入两次；无终端时读取 {ENV_PIN}）。"
+        f"change：修改，需要原 PIN（无终端时读取 {ENV_OLD_PIN} 与 {ENV_PIN}）。",
+    )
+    p.add_argument("action", choices=("set", "change"), help="set | change")
+
+    p = sub.add_parser(
+        "review",
+        help="打开值班长审阅窗口（需要 PIN）",
+        description="输入值班长 PIN 后打开审阅窗口。配置了大厅数据库（--hall、settings.toml 或 "
+        "WA_HALL）时审阅大厅的全部终端，--local 只审阅本机。",
+    )
+    p.add_argument("--local", action="store_true", help="只审阅本机记录（即使配置了大厅数据库 --hall）")
+
+    p = sub.add_parser(
+        "demo-data",
+        help="生成演示数据库",
+        description="通过同一套规则生成演示记录。不带 --db 时写入数据文件夹中的 demo.db；"
+        "拒绝写入已有真实记录的数据库。",
+    )
+    p.add_argument("--days", type=int, default=7, help="天数（默认 7）")
+    p.add_argument("--windows", type=int, default=4, help="窗口数（默认 4）")
+    p.add_argument("--end", type=_date, help="最后一天（默认今天）")
+    p.add_argument("--seed", type=int, default=6, help="随机种子（默认 6）")
+
+
+def lead_pin_for(args: argparse.Namespace):
+    from assistant.edges.lead_pin import LeadPin
+
+    return LeadPin(paths.data_dir(), getattr(args, "scripts", None))
+
+
+def _ask(prompt: str, env: str) -> str:
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    value = os.environ.get(env)
+    if value is None:
+        raise _usage(f"没有终端可输入 PIN，请设置环境变量 {env}。")
+    return value
+
+
+def require_pin(args: argparse.Namespace) -> None:
+    """Ask for the lead PIN (terminal or WA_LEAD_PIN); raise a UsageError when it is not right."""
+    from assistant.edges.lead_pin import HOW_TO_SET
+
+    pin = lead_pin_for(args)
+    if not pin.is_set():
+        raise _usage(HOW_TO_SET)
+    wait = pin.wait_seconds()
+    if wait > 0:
+        raise _usage(f"PIN 错误次数过多，请在 {int(wait + 0.999)} 秒后再试。")
+    result = pin.check(_ask("值班长 PIN：", ENV_PIN))
+    if not result.ok:
+        raise _usage(result.message)
+
+
+def cmd_lead_pin(args: argparse.Namespace) -> int:
+    from assistant.edges.lead_pin import PinError
+
+    pin = lead_pin_for(args)
+    try:
+        if args.action == "set":
+            if pin.is_set():  # say so before asking for anything
+                pin.set("")
+            if sys.stdin.isatty():
+                first = getpass.getpass("新的值班长 PIN：")
+                if getpass.getpass("再输入一次：") != first:
+                    raise _usage("两次输入的 PIN 不一致，未设置。")
+            else:
+                first = _ask("", ENV_PIN)
+            pin.set(first)
+            print("值班长 PIN 已设置。")
+        else:
+            if not pin.is_set() or pin.deployed:
+                pin.change("", "")
+            old = _ask("原值班长 PIN：", ENV_OLD_PIN)
+            if sys.stdin.isatty():
+                new = getpass.getpass("新的值班长 PIN：")
+                if getpass.getpass("再输入一次：") != new:
+                    raise _usage("两次输入的新 PIN 不一致，未修改。")
+            else:
+                new = _ask("", ENV_PIN)
+            pin.change(old, new)
+            print("值班长 PIN 已修改。")
+    except PinError as exc:
+        raise _usage(str(exc)) from exc
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from assistant.cli.commands import load_scripts_reporting, open_store
+    from assistant.desk import Desk
+    from assistant.edges.clock import SystemClock
+    from assistant.hall.config import HallError
+    from assistant.hall.review import chain_line, open_source, rejection_lines
+    from assistant.reports.exporting import ExportError, export
+    from assistant.reports.model import ReportFilter
+
+    if args.start > args.end:
+        raise _usage("--from 不能晚于 --to。")
+    if args.unmasked:
+        require_pin(args)
+    tables = [t.strip() for t in args.tables.split(",") if t.strip()] if args.tables else None
+    pdf_writer = None
+    if args.format == "pdf":
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from ui.review.pdf_report import write_pdf as pdf_writer
+    scripts = load_scripts_reporting(args)
+    flt = ReportFilter(args.start, args.end, args.window, args.clerk, args.role)
+    with open_store(args) as store:
+        desk = Desk(store, scripts, SystemClock())
+        report = None
+        try:
+            source = open_source(args, store, scripts)  # this terminal, or every terminal in the hall
+            try:
+                if source.hall:
+                    report = source.report(flt, tables)
+                    for line in rejection_lines(report):
+                        print(f"警告：{line}", file=sys.stderr)
+            finally:
+                source.close()
+            result = export(
+                desk,
+                flt,
+                args.format,
+                args.out,
+                masked=not args.unmasked,
+                tables=tables,
+                by="值班长" if args.unmasked else "",
+                pdf_writer=pdf_writer,
+                report=report,
+            )
+        except (ExportError, KeyError, HallError) as exc:
+            raise _usage(str(exc).strip("'\"")) from exc
+    print(f"已导出 {result.rows} 行到 {result.path}（{'电话已遮蔽' if result.masked else '完整电话'}）。")
+    if report is not None:
+        print(f"来源：{report.source}")
+        print(chain_line(report))
+    else:
+        print(f"链尾：事件 #{result.head_id} 哈希 {result.head_hash}")
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from ui.review.window import run_review
+
+    return run_review(args)
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    from assistant.cli.commands import load_scripts_reporting
+    from assistant.cli.demo import DemoError, fill_demo
+    from assistant.store.event_log import EventStore, StoreError
+
+    if not 1 <= args.days <= 366 or not 1 <= args.windows <= 60:
+        raise _usage("--days 应为 1–366，--windows 应为 1–60。")
+    path = args.db or paths.data_dir() / "demo.db"
+    if args.db is None and path.resolve() == paths.default_db_path().resolve():
+        raise _usage("演示数据不能写入真实记录的数据库。")
+    scripts = load_scripts_reporting(args)
+    try:
+        with EventStore.open(path) as store:
+            count, seconds = fill_demo(
+                store,
+                scripts,
+                days=args.days,
+                windows=args.windows,
+                end=args.end or date.today(),
+                seed=args.seed,
+            )
+    except (StoreError, DemoError) as exc:
+        raise _usage(str(exc)) from exc
+    print(
+        f"已在 {path} 生成 {args.days} 天 × {args.windows} 个窗口的演示数据：{count} 条事件，用时 {seconds:.1f} 秒。"
+    )
+    return 0
+
+
+COMMANDS = {"export": cmd_export, "lead-pin": cmd_lead_pin, "review": cmd_review, "demo-data": cmd_demo_data}

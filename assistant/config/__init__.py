@@ -1,0 +1,1 @@
+"""Configuration: the scripts' schema, checks and loading; settings; data paths."""

@@ -1,0 +1,1 @@
+"""The domain: rules and state, opening hours, phrases, the taboo guard, search, service, shift."""

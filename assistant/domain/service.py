@@ -1,0 +1,223 @@
+"""What the sidebar offers and warns about, read from the state and the clock (pure; no Qt, no I/O).
+
+The rules decide what is recorded; this module decides what the clerk is *offered*: the apology at 迎 when
+internal work was open (rule 23) or the previous person took long (rule 26), the late-answer apology on the
+phone (rule 29), the 3-minute warning for a call while serving (rule 37), overdue follow-ups (rules 18/30),
+a long fault (rule 24), and which steps and phrases each role sees (rule 61).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from assistant.config.schema import Scripts, Step
+from assistant.domain.phrases import FIELD_RE
+from assistant.domain.rules import FollowUp, State
+
+# rule 61: the role selects its flow. Guidance staff (咨询引导人员) consult standing and refer: no 接/递.
+ROLE_STEPS: dict[str, tuple[str, ...]] = {
+    "窗口人员": ("ying", "wen", "jie", "ting", "di", "song"),
+    "审批人员": ("ying", "wen", "jie", "ting", "di", "song"),
+    "咨询引导人员": ("ying", "wen", "ting", "song"),
+}
+# …and its phrase set: phrases a role sees first at a step, beyond the step's own list in flow.toml.
+ROLE_PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "咨询引导人员": {"wen": ("greet.refer", "greet.rest_area"), "ting": ("greet.refer", "phone.confirm")},
+    "审批人员": {"ting": ("receive.reply_days",), "di": ("receive.accepted",)},
+}
+WARN_BEFORE_SECONDS = 30  # the call-while-serving warning comes this long before the limit
+
+APOLOGY_INTERNAL = (
+    "greet.wait"  # rule 23: 先外后内 — "请稍候，我们马上为您办理！" when work cannot be dropped
+)
+APOLOGY_LONG_WAIT = "accept.sorry_wait"  # rule 26: "很抱歉，让您久等了。"
+APOLOGY_LATE_CALL = "accept.sorry_wait"  # rule 29: answered after 3 rings / 5 s — apologise first
+APOLOGY_MISTAKE = "reception.apology"  # rule 17
+SECOND_PERSON = "greet.wait"  # rule 14
+FAULT_PHRASE = "handle.fault"  # rule 24 with the phrase of rule 55
+COMPLAINT_THANKS = "reception.thanks_opinion"  # rule 31
+PHONE_GREETING = "phone.greeting"  # rule 29
+PHONE_CONFIRM = "phone.confirm"  # rule 29/33
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A phrase offered first, and why (the rule)."""
+
+    phrase: str
+    reason: str
+    values: Mapping[str, str] = field(default_factory=dict)  # fields already known (e.g. the faults chosen)
+
+
+def role_steps(role: str | None, scripts: Scripts) -> tuple[Step, ...]:
+    """The steps of the flow this role walks through, in flow.toml's order."""
+    wanted = ROLE_STEPS.get(role or "", ROLE_STEPS["窗口人员"])
+    return tuple(s for s in scripts.flow.steps if s.id in wanted)
+
+
+def role_phrases(role: str | None, step_id: str, scripts: Scripts) -> tuple[str, ...]:
+    """The phrase ids shown at a step for this role: the role's own first, then the step's, each once."""
+    step = scripts.flow.step(step_id)
+    extra = ROLE_PHRASES.get(role or "", {}).get(step_id, ())
+    return tuple(p for p in dict.fromkeys((*extra, *step.phrases)) if p in scripts.phrases)
+
+
+def _minutes(start: str, end: str | datetime) -> float:
+    end_at = end if isinstance(end, datetime) else datetime.fromisoformat(end)
+    return (end_at - datetime.fromisoformat(start)).total_seconds() / 60
+
+
+def offers_at_start(state: State, scripts: Scripts) -> list[Offer]:
+    """Phrases to say first at 迎 of the interaction now open (or about to open)."""
+    offers: list[Offer] = []
+    if state.internal is not None:
+        offers.append(
+            Offer(APOLOGY_INTERNAL, f"先外后内：内部工作“{state.internal.reason}”未结束，先致歉（第 23 条）")
+        )
+    if state.last_served is not None:
+        took = _minutes(*state.last_served)
+        if took > scripts.hours.thresholds.long_wait_minutes:
+            offers.append(
+                Offer(APOLOGY_LONG_WAIT, f"前一位办理了 {int(took)} 分钟，向下一位致歉（第 26 条）")
+            )
+    return offers
+
+
+def ring_seconds(state: State, now: datetime) -> float | None:
+    """Seconds the phone has been ringing, if the ring was marked."""
+    if state.call_ring_at is None:
+        return None
+    return (now - datetime.fromisoformat(state.call_ring_at)).total_seconds()
+
+
+def ring_late(state: State, now: datetime, scripts: Scripts) -> bool:
+    """Whether answering now is later than rule 29's 5 seconds."""
+    waited = ring_seconds(state, now)
+    return waited is not None and waited > scripts.hours.thresholds.ring_seconds
+
+
+def call_warning(state: State, now: datetime, scripts: Scripts) -> str | None:
+    """The rule 37 warning for a call taken while serving, from 30 s before the limit on."""
+    if state.call is None or not state.call.serving:
+        return None
+    limit = scripts.hours.thresholds.call_while_serving_minutes * 60
+    seconds = (now - datetime.fromisoformat(state.call.started_at)).total_seconds()
+    if seconds < limit - WARN_BEFORE_SECONDS:
+        return None
+    if seconds >= limit:
+        return f"通话已超过 {limit // 60} 分钟，请尽快结束，服务对象在等候（第 37 条）。"
+    return f"通话即将满 {limit // 60} 分钟（还剩 {int(limit - seconds)} 秒），请尽快结束（第 37 条）。"
+
+
+def fault_is_long(state: State, now: datetime, scripts: Scripts) -> bool:
+    """Rule 24: a fault longer than the threshold — take a contact and re-book. Rule 24 names no number:
+    the threshold is hours.toml's [thresholds] fault_long_minutes (10 by default)."""
+    return (
+        state.fault is not None
+        and _minutes(state.fault.since, now) >= scripts.hours.thresholds.fault_long_minutes
+    )
+
+
+def overdue(follow_ups: tuple[FollowUp, ...], today: date) -> list[FollowUp]:
+    """The follow-ups whose due date has passed."""
+    return [f for f in follow_ups if f.due < today.isoformat()]
+
+
+def shift_status(state: State) -> str:
+    """One short Chinese word for the header: 未签到 / 待检查 / 暂停 / 故障 / 通话 / 接待中 / 已下班 / 空闲."""
+    if state.clerk is None:
+        return "未签到"
+    if state.closed_at is not None and state.interaction is None:
+        return "已下班"
+    if state.checklist_submitted_at is None:
+        return "班前检查未完成"
+    if state.pause is not None:
+        return "暂停服务"
+    if state.fault is not None:
+        return "系统故障"
+    if state.call is not None:
+        return "通话中"
+    if state.interaction is not None:
+        return "接待中"
+    return "空闲"
+
+
+def quit_refusal(state: State) -> str | None:
+    """Why the assistant may not be closed now (rule 28: finish what is in hand, refuse nobody who waits);
+    None when it may. Closing the program is not closing the window for the day: that is `close_request`."""
+    if state.interaction is not None:
+        return f"正在接待第 {state.interaction.number} 位服务对象，办完后才能退出助手（第 28 条）。"
+    if state.waiting > 0:
+        return f"仍有 {state.waiting} 人等候，不可拒绝，应延时服务；办完后才能退出助手（第 28 条）。"
+    return None
+
+
+# What the clerk reads after a command: the events in words (the kinds themselves are for programs).
+EVENT_WORDS = {
+    "sign_in": "签到",
+    "sign_out": "签退",
+    "late_arrival": "迟到",
+    "checklist_item": "检查项",
+    "checklist_submit": "班前检查提交",
+    "equipment_fault": "设备故障",
+    "interaction_start": "开始接待",
+    "step": "环节",
+    "matter": "办理事项",
+    "interaction_end": "接待结束",
+    "waiting_set": "等候人数",
+    "pause": "暂停服务",
+    "resume": "恢复服务",
+    "phrase_used": "用语",
+    "close_request": "下班",
+    "overtime": "延时服务",
+    "follow_up": "待答复",
+    "follow_up_close": "答复完成",
+    "call_ring": "来电",
+    "call_start": "接听",
+    "call_end": "通话结束",
+    "fault_start": "系统故障",
+    "fault_end": "故障恢复",
+    "complaint": "投诉登记",
+    "complaint_update": "投诉处理",
+    "escalate": "专人接手",
+    "home_service": "上门服务",
+    "internal_start": "内部工作",
+    "internal_end": "内部工作结束",
+    "guard_alert": "忌语提醒",
+    "clock_jump": "时钟跳变",
+    "hall_clock_offset": "时钟偏差",
+    "correction": "更正",
+}
+
+
+def recorded_words(kinds: list[str]) -> str:
+    """ "已记录：开始接待、用语" for the sidebar's message line."""
+    words = list(dict.fromkeys(EVENT_WORDS.get(kind, "记录") for kind in kinds))
+    return "已记录：" + "、".join(words)
+
+
+INCOMPLETE = "资料不全"  # rule 56's first 退回 phrase; the others are the options of return.faults
+
+
+def return_fault_choices(scripts: Scripts) -> dict[str, str]:
+    """The faults a clerk ticks when handing papers back (rule 22), label → option of return.faults' 问题.
+
+    The labels are the phrase's own options with their blanks shown as "……", plus 资料不全, so that the list
+    ticked and the sentence said afterwards are one and the same."""
+    field_ = scripts.phrase("return.faults").field("问题")
+    options = field_.options if field_ is not None else ()
+    return {FIELD_RE.sub("……", o): o for o in options} | {INCOMPLETE: INCOMPLETE}
+
+
+def return_offer(chosen: list[str]) -> Offer:
+    """The 退回 phrase of rule 56 for the options chosen, with them filled in."""
+    faults = [o for o in chosen if o != INCOMPLETE]
+    if not faults:
+        return Offer("return.incomplete", "资料不全（第 56 条）")
+    return Offer(
+        "return.faults",
+        "退回：" + "、".join(FIELD_RE.sub("", o) for o in faults),
+        {"问题": "、".join(faults)},
+    )

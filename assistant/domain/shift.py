@@ -1,0 +1,256 @@
+"""Start of shift and closing time, as pure arithmetic (rules 8, 19, 28).
+
+* The checklist deadline is the opening of the shift's period minus ``checklist_lead_minutes`` (5, rule 19):
+  submitted at or before it is on time (exactly 5 minutes before opening is on time); after it, late by
+  the whole minutes past it, rounded up (one second late is one minute late).
+* The shift's opening is that of the first period of the day (at the clerk's window) not yet closed when the
+  clerk signs in: 09:00 for a sign-in at 08:40 or 09:10, 13:00 for one after the lunch break.
+* Overtime (rule 28): for the closing time ``C`` of a period, if at ``C`` an interaction was open or anyone
+  was waiting, or someone was served after ``C`` before the close was accepted, there is one record:
+  start ``C``, end = the accepted close, served = the interactions open at ``C`` plus those started after.
+
+The rules (``assistant.domain.rules``) call these when a command is decided and record the results in the events;
+``checklist_runs`` and ``overtime_records`` read them back from the events for reports and ``replay``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from assistant.domain.hours import Hours
+
+# (interaction number, started_at ISO, ended_at ISO or None) and (at ISO, waiting count)
+ServedLog = Sequence[tuple[int, str, str | None]]
+WaitingLog = Sequence[tuple[str, int]]
+
+
+def iso(at: datetime) -> str:
+    """A time as recorded in payloads: ISO 8601 to the second, with its UTC offset."""
+    return at.isoformat(timespec="seconds")
+
+
+def local_iso(text: str | None) -> str | None:
+    """A recorded time as local wall-clock ISO without offset ("2026-11-30T17:00:00"), for people and replay."""
+    if text is None:
+        return None
+    return datetime.fromisoformat(text).replace(tzinfo=None, microsecond=0).isoformat()
+
+
+# ─── periods around a moment ────────────────────────────────────────────────────────────────────
+
+
+def open_period(hours: Hours, now: datetime, window: str | None = None) -> tuple[datetime, datetime] | None:
+    """The (opening, closing) of the period that *now* falls in, if the window is open."""
+    for start, end in hours.openings(now.date(), window, now.tzinfo):
+        if start <= now < end:
+            return start, end
+    return None
+
+
+def shift_opening(hours: Hours, now: datetime, window: str | None = None) -> datetime | None:
+    """The opening of the first period today that has not closed at *now* (None when none is left)."""
+    for start, end in hours.openings(now.date(), window, now.tzinfo):
+        if now < end:
+            return start
+    return None
+
+
+def last_closing(hours: Hours, now: datetime, window: str | None = None) -> datetime | None:
+    """The latest closing time today at or before *now*."""
+    closings = [end for _, end in hours.openings(now.date(), window, now.tzinfo) if end <= now]
+    return max(closings, default=None)
+
+
+# ─── the checklist ──────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class Timing:
+    """A moment measured against a checklist deadline (opening − lead minutes)."""
+
+    opening: datetime | None
+    deadline: datetime | None
+    late: bool
+    late_minutes: int
+
+
+def timing(at: datetime, opening: datetime | None, lead_minutes: int) -> Timing:
+    """On time when *at* ≤ opening − lead; else late by the whole minutes past the deadline, rounded up."""
+    if opening is None:
+        return Timing(None, None, False, 0)
+    deadline = opening - timedelta(minutes=lead_minutes)
+    if at <= deadline:
+        return Timing(opening, deadline, False, 0)
+    return Timing(opening, deadline, True, math.ceil((at - deadline) / timedelta(minutes=1)))
+
+
+def run_seconds(first_tick: str | None, submitted: datetime) -> float:
+    """How long the run took, from the first tick to the submit (0 when nothing was ticked one by one)."""
+    if first_tick is None:
+        return 0.0
+    return max(0.0, (submitted - datetime.fromisoformat(first_tick)).total_seconds())
+
+
+def is_fast(all_passed: bool, seconds: float, threshold_seconds: int) -> bool:
+    """An all-pass run quicker than the threshold: flagged for the lead as possibly pencil-whipped."""
+    return all_passed and seconds < threshold_seconds
+
+
+# ─── closing time and overtime ──────────────────────────────────────────────────────────────────
+
+
+def waiting_at(log: WaitingLog, moment: datetime) -> int:
+    """The waiting count in force at *moment* (the last one set at or before it)."""
+    count = 0
+    for at, value in log:
+        if datetime.fromisoformat(at) <= moment:
+            count = value
+    return count
+
+
+def served_since(log: ServedLog, closing: datetime) -> set[int]:
+    """Interactions open at *closing* (started at or before it, not ended by it) or started after it."""
+    served = set()
+    for number, started, ended in log:
+        start = datetime.fromisoformat(started)
+        if start > closing or ended is None or datetime.fromisoformat(ended) > closing:
+            served.add(number)
+    return served
+
+
+def overtime(
+    closing: datetime, until: datetime, served: ServedLog, waiting: WaitingLog
+) -> dict[str, Any] | None:
+    """The overtime record of the period closing at *closing*, if it has one, as of *until*."""
+    numbers = served_since(served, closing)
+    if not numbers and waiting_at(waiting, closing) == 0:
+        return None
+    return {"start": iso(closing), "end": iso(until), "served": len(numbers)}
+
+
+@dataclass(frozen=True)
+class ClosingStatus:
+    """What the closing banner shows."""
+
+    closing: datetime
+    waiting: int
+    overtime: bool
+    served: int = 0
+
+
+def closing_status(state: Any, now: datetime, hours: Hours) -> ClosingStatus | None:
+    """Near closing (≤ closing_warning_minutes before) or in overtime (延时服务中); None otherwise.
+
+    *state* is an ``assistant.domain.rules.State`` (read by attribute, to keep this module free of the rules).
+    """
+    window = getattr(state, "window", None)
+    current = open_period(hours, now, window)
+    if current is not None:
+        closing = current[1]
+        if closing - now <= timedelta(minutes=hours.thresholds.closing_warning_minutes):
+            return ClosingStatus(closing, state.waiting, False)
+        return None
+    closing = last_closing(hours, now, window)
+    if closing is None or state.clerk is None:
+        return None
+    if state.closed_at is not None and datetime.fromisoformat(state.closed_at) >= closing:
+        return None
+    record = overtime(closing, now, state.served, state.waiting_log)
+    if record is None and state.interaction is None and state.waiting == 0:
+        return None
+    return ClosingStatus(closing, state.waiting, True, record["served"] if record else 0)
+
+
+@dataclass(frozen=True)
+class ChecklistDue:
+    """The checklist still to do: its deadline and how many minutes are left (negative when late)."""
+
+    opening: datetime
+    deadline: datetime
+    minutes_left: int
+
+
+def checklist_due(state: Any, now: datetime, hours: Hours) -> ChecklistDue | None:
+    """A reminder, from ``reminder_minutes`` before opening until the checklist is submitted."""
+    if getattr(state, "checklist_submitted_at", None) is not None:
+        return None
+    opening = shift_opening(hours, now, getattr(state, "window", None))
+    if opening is None or now < opening - timedelta(minutes=hours.thresholds.reminder_minutes):
+        return None
+    deadline = opening - timedelta(minutes=hours.thresholds.checklist_lead_minutes)
+    return ChecklistDue(opening, deadline, math.floor((deadline - now) / timedelta(minutes=1)))
+
+
+# ─── records read back from the events ──────────────────────────────────────────────────────────
+
+
+def checklist_runs(events: Iterable[Any]) -> list[dict[str, Any]]:
+    """One record per submitted checklist run (events: objects with kind, payload and at)."""
+    runs = []
+    for event in events:
+        if event.kind != "checklist_submit":
+            continue
+        p = event.payload
+        runs.append(
+            {
+                "clerk": p.get("clerk"),
+                "submitted_at": local_iso(event.at),
+                "opening": local_iso(p.get("opening")),
+                "deadline": local_iso(p.get("deadline")),
+                "late": bool(p.get("late", False)),
+                "late_minutes": int(p.get("late_minutes", 0)),
+                "failed": list(p.get("failed", ())),
+                "notes": dict(p.get("notes", {})),
+                "seconds": p.get("seconds"),
+                "fast": bool(p.get("fast", False)),
+            }
+        )
+    return runs
+
+
+def overtime_records(events: Iterable[Any]) -> list[dict[str, Any]]:
+    """One record per period served overtime (rule 28)."""
+    return [
+        {
+            "clerk": e.payload.get("clerk"),
+            "window": e.payload.get("window"),
+            "start": local_iso(e.payload["start"]),
+            "end": local_iso(e.payload["end"]),
+            "served": e.payload["served"],
+        }
+        for e in events
+        if e.kind == "overtime"
+    ]
+
+
+def late_arrivals(events: Iterable[Any]) -> list[dict[str, Any]]:
+    """Sign-ins after the checklist deadline of the shift's opening (rules 8, 19)."""
+    return [
+        {
+            "clerk": e.payload.get("clerk"),
+            "signed_in_at": local_iso(e.at),
+            "opening": local_iso(e.payload.get("opening")),
+            "late_minutes": e.payload.get("late_minutes", 0),
+        }
+        for e in events
+        if e.kind == "late_arrival"
+    ]
+
+
+def equipment_faults(events: Iterable[Any]) -> list[dict[str, Any]]:
+    """Failed checklist items, each an equipment fault with its status (rule 19)."""
+    return [
+        {
+            "item": e.payload.get("item"),
+            "note": e.payload.get("note"),
+            "status": e.payload.get("status"),
+            "clerk": e.payload.get("clerk"),
+            "at": local_iso(e.at),
+        }
+        for e in events
+        if e.kind == "equipment_fault"
+    ]

@@ -1,0 +1,1 @@
+"""Side effects at the edges: clock, clock watch, speech, hotkeys, queue, environment, lead PIN."""

@@ -1,0 +1,223 @@
+"""Speaking phrases aloud (rule 25 care mode: slower and louder) through pyttsx3 in a worker process.
+
+Every utterance runs in a fresh `python -m assistant.edges.speech` process that owns its own engine:
+* the UI never blocks, and a new phrase interrupts the current one (the old process is terminated);
+* a crash or hang of the engine cannot take the app down (save() has a timeout);
+* pyttsx3 2.99's SAPI5 bug (only the first utterance of an engine is spoken, pyttsx3 issue #402) cannot
+  bite: no engine ever speaks twice.
+Voices: espeak-ng's Mandarin `cmn` on Linux; on Windows a SAPI5 Chinese voice (Huihui, Yaoyao, Kangkang…).
+"""
+
+from __future__ import annotations
+
+import ctypes.util
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+SAVE_ATTEMPTS = 2
+SAVE_TIMEOUT_S = 30.0
+NORMAL_RATE_FACTOR, CARE_RATE_FACTOR = 1.0, 0.65
+NORMAL_VOLUME, CARE_VOLUME = 0.75, 1.0
+_ROOT = Path(__file__).resolve().parent.parent.parent
+_CHINESE_HINTS = ("cmn", "zh", "chinese", "huihui", "yaoyao", "kangkang", "mandarin")
+
+
+def available() -> tuple[bool, str]:
+    """Whether speech can work here, and if not why (Chinese, shown beside the disabled speak buttons)."""
+    if os.environ.get("WA_NO_SPEECH") == "1":
+        return False, "朗读已关闭（WA_NO_SPEECH=1）。"
+    if importlib.util.find_spec("pyttsx3") is None:
+        return False, "未安装朗读组件 pyttsx3，朗读不可用。"
+    if sys.platform.startswith("linux"):
+        if not (ctypes.util.find_library("espeak-ng") or ctypes.util.find_library("espeak")):
+            return False, "未安装 espeak-ng（apt-get install espeak-ng），朗读不可用。"
+    elif sys.platform == "win32":
+        if importlib.util.find_spec("comtypes") is None:
+            return False, "缺少 comtypes，无法使用 Windows 语音（SAPI5），朗读不可用。"
+    elif sys.platform != "darwin":
+        return False, f"此系统（{sys.platform}）没有可用的语音引擎，朗读不可用。"
+    return True, ""
+
+
+def _command(mode: str, text: str, care: bool, out: str = "") -> list[str]:
+    job = json.dumps({"mode": mode, "text": text, "care": care, "out": out}, ensure_ascii=False)
+    return [sys.executable, "-m", "assistant.edges.speech", job]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(_ROOT), env.get("PYTHONPATH", ""))))
+    env["PYTHONIOENCODING"] = "utf-8"
+    return env
+
+
+class Speaker:
+    """Speaks one phrase at a time; a new one interrupts the current one."""
+
+    def __init__(self) -> None:
+        self.care = False
+        self._proc: subprocess.Popen | None = None
+        self._ok, self._reason = available()
+
+    def available(self) -> tuple[bool, str]:
+        return self._ok, self._reason
+
+    def set_care(self, on: bool) -> None:
+        self.care = bool(on)
+
+    def speak(self, text: str) -> bool:
+        """Start speaking `text` without waiting; False (and nothing happens) when speech is unavailable."""
+        if not self._ok or not text.strip():
+            return False
+        self.stop()
+        try:
+            self._proc = subprocess.Popen(
+                _command("speak", text, self.care),
+                env=_env(),
+                cwd=_ROOT,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        except OSError:
+            self._proc = None
+            return False
+        return True
+
+    def speaking(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def stop(self) -> None:
+        """Interrupt the current utterance (terminate its worker)."""
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def speak(text: str, care: bool = False) -> Speaker:
+    """Speak `text` in the background; keep the returned Speaker to interrupt it."""
+    speaker = Speaker()
+    speaker.set_care(care)
+    speaker.speak(text)
+    return speaker
+
+
+def save(
+    text: str, wav_path: Path | str, care: bool = False, timeout: float = SAVE_TIMEOUT_S
+) -> tuple[bool, str]:
+    """Write `text` as 16-bit PCM WAV speech to `wav_path`; (ok, Chinese reason when not ok)."""
+    ok, reason = available()
+    if not ok:
+        return False, reason
+    out = Path(wav_path).resolve()
+    # espeak-ng through pyttsx3 now and then exits cleanly without writing the file on a busy machine;
+    # one more try in a fresh worker costs a second and saves the clerk a failed click.
+    for _ in range(SAVE_ATTEMPTS):
+        ok, reason, worth_retrying = _save_once(text, out, care, timeout)
+        if ok or not worth_retrying:
+            break
+    return ok, reason
+
+
+def _save_once(text: str, out: Path, care: bool, timeout: float) -> tuple[bool, str, bool]:
+    """One worker run: (ok, reason, whether another try may help)."""
+    try:
+        out.unlink(missing_ok=True)
+        result = subprocess.run(
+            _command("save", text, care, str(out)),
+            env=_env(),
+            cwd=_ROOT,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return False, f"语音引擎 {timeout:g} 秒内没有完成，已放弃。", False
+    except OSError as exc:
+        return False, f"无法启动语音进程：{exc}", False
+    if result.returncode != 0:
+        lines = (result.stderr or "").strip().splitlines()
+        return False, lines[-1] if lines else f"语音进程异常退出（{result.returncode}）。", False
+    try:
+        with wave.open(str(out), "rb") as wav:
+            if wav.getnframes() == 0:
+                return False, "语音引擎生成了空文件。", True
+    except (OSError, wave.Error, EOFError) as exc:
+        return False, f"语音引擎没有生成有效的 WAV 文件：{exc}", True
+    return True, "", False
+
+
+# ─── the worker process ────────────────────────────────────────────────────────────────────────
+
+
+def _choose_voice(engine) -> str | None:
+    voices = engine.getProperty("voices") or []
+    preferred = "cmn" if sys.platform.startswith("linux") else ""
+    for voice in voices:
+        vid = str(getattr(voice, "id", ""))
+        if preferred and (vid == preferred or vid.endswith("/" + preferred)):
+            return vid
+    for voice in voices:
+        described = " ".join(
+            str(x)
+            for x in (getattr(voice, "id", ""), getattr(voice, "name", ""), *getattr(voice, "languages", []))
+        ).lower()
+        if "latn" not in described and any(hint in described for hint in _CHINESE_HINTS):
+            return str(voice.id)
+    return None
+
+
+def _work(job: dict) -> int:
+    import pyttsx3
+
+    engine = pyttsx3.init()
+    voice = _choose_voice(engine)
+    if voice is None:
+        print(
+            "没有找到中文（普通话）语音。Linux 请安装 espeak-ng；Windows 请安装中文语音包（如 Huihui）。",
+            file=sys.stderr,
+        )
+        return 2
+    engine.setProperty("voice", voice)
+    rate = int(engine.getProperty("rate") or 200)
+    care = bool(job.get("care"))
+    engine.setProperty("rate", max(60, int(rate * (CARE_RATE_FACTOR if care else NORMAL_RATE_FACTOR))))
+    engine.setProperty("volume", CARE_VOLUME if care else NORMAL_VOLUME)
+    if job["mode"] == "save":
+        engine.save_to_file(job["text"], job["out"])
+    else:
+        engine.say(job["text"])
+    engine.runAndWait()
+    if job["mode"] == "save":
+        _wait_until_written(Path(job["out"]))
+    return 0
+
+
+def _wait_until_written(path: Path, limit: float = 10.0) -> None:
+    """espeak's driver may return from runAndWait before the file is on disk on a busy machine: wait until
+    it exists and its size has stopped changing (bounded), so the parent never reads a missing file."""
+    import time
+
+    deadline, last = time.monotonic() + limit, -1
+    while time.monotonic() < deadline:
+        size = path.stat().st_size if path.exists() else -1
+        if size > 0 and size == last:
+            return
+        last = size
+        time.sleep(0.05)
+
+
+if __name__ == "__main__":
+    raise SystemExit(_work(json.loads(sys.argv[1])))

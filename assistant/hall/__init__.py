@@ -1,0 +1,1 @@
+"""The hall database (PostgreSQL): configuration, DDL, the pusher thread, the reader, the review."""

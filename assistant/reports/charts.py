@@ -1,0 +1,56 @@
+"""The review's chart series and their titles."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from assistant.reports.model import YES, Table
+
+# ─── charts ───────────────────────────────────────────────────────────────────────────────────────
+
+
+def _column(table: Table, key: str) -> Callable[[tuple], Any]:
+    index = table.keys.index(key)
+    return lambda row: row[index]
+
+
+def _charts(tables: Mapping[str, Table]) -> dict[str, list[tuple[str, float]]]:
+    """Series for the four charts: (label, value) pairs in display order."""
+    by_day: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    table = tables["checklist"]
+    day, on_time = _column(table, "date"), _column(table, "on_time")
+    for row in table.rows:
+        by_day[day(row)][0] += on_time(row) == YES
+        by_day[day(row)][1] += 1
+    failures: dict[str, int] = defaultdict(int)
+    table = tables["checklist_items"]
+    ok, text = _column(table, "ok"), _column(table, "text")
+    for row in table.rows:
+        if ok(row) != "正常":
+            failures[text(row)] += 1
+    overtime: dict[str, int] = defaultdict(int)
+    table = tables["overtime"]
+    clerk, minutes = _column(table, "clerk"), _column(table, "minutes")
+    for row in table.rows:
+        overtime[clerk(row) or "（未签到）"] += int(minutes(row) or 0)
+    per_hour: dict[str, int] = defaultdict(int)
+    table = tables["interactions"]
+    started = table.keys.index("started_at")
+    for row in table.rows:
+        per_hour[row[started][11:13] + ":00"] += 1
+    return {
+        "on_time_by_day": [(d, round(100 * ok / n, 1)) for d, (ok, n) in sorted(by_day.items())],
+        "failures_by_item": sorted(failures.items(), key=lambda kv: -kv[1]),
+        "overtime_by_clerk": sorted(overtime.items()),
+        "served_per_hour": sorted(per_hour.items()),
+    }
+
+
+CHART_TITLES = {
+    "on_time_by_day": "班前检查按时率（%，按日）",
+    "failures_by_item": "检查不合格次数（按检查项）",
+    "overtime_by_clerk": "延时服务分钟（按人员）",
+    "served_per_hour": "每小时服务人数",
+}

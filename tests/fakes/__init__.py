@@ -1,0 +1,1 @@
+"""Fakes of what this machine cannot have, for tests."""

@@ -1,0 +1,1 @@
+"""Small focusable dialogs: sign-in, checklist, forms."""

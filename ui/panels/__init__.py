@@ -1,0 +1,1 @@
+"""Panels and popups beside the sidebar: phrases, composer, quick search, the pause sign."""

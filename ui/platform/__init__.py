@@ -1,0 +1,1 @@
+"""The desktop platform: paste, focus, dock, hotkey bridge, tray, scripts watcher."""

@@ -1,0 +1,1 @@
+"""The shift lead's review window and its PDF report."""

@@ -1,0 +1,1 @@
+"""The sidebar window and what it embeds."""
