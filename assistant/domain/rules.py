@@ -322,7 +322,11 @@ def _interaction_start(state: State, data: Mapping[str, Any], now: datetime, scr
         return Refusal("interaction_open", f"第 {state.interaction.number} 位服务对象尚未办完。")
     # Once the checklist is in, a person who comes before opening (or after closing: overtime) is served.
     first = scripts.flow.steps[0].id
-    return [NewEvent("interaction_start", {"interaction": state.interactions_started + 1, "step": first})]
+    payload: dict[str, Any] = {"interaction": state.interactions_started + 1, "step": first}
+    if state.waiting > 0:
+        # the person called is one of those waiting: a forgotten "−" must not keep the window in overtime
+        payload["waiting"] = state.waiting - 1
+    return [NewEvent("interaction_start", payload)]
 
 
 def _step(state: State, data: Mapping[str, Any], now: datetime, scripts: Scripts) -> Decision:
@@ -998,6 +1002,7 @@ def evolve(state: State, kind: str, payload: Mapping[str, Any], at: str, event_i
             interaction=started,
             interactions_started=number,
             served=(*state.served, (number, at, None)),
+            waiting=payload.get("waiting", state.waiting),
         )
     if kind == "step" and state.interaction is not None:
         return replace(state, interaction=replace(state.interaction, step=payload["step"], step_at=at))

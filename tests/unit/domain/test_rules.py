@@ -143,3 +143,20 @@ def test_personal_data_stays_out_of_the_chain(desk):
     started = next(e for e in desk.store.events() if e.kind == "interaction_start")
     assert "张三" not in started.payload.values() and "13800000000" not in str(started.payload)
     assert desk.store.person(started.payload["person_id"])["name"] == "张三"
+
+
+def test_calling_in_a_waiting_person_lowers_the_waiting_count(desk, clock):
+    """Issue 14 item 12: 来人 takes one of those waiting; a forgotten "−" no longer keeps the window in overtime."""
+    ready_desk(desk)
+    clock.set(datetime(2026, 11, 26, 16, 50, tzinfo=CST))
+    assert desk.execute("waiting_set", {"count": 2}).accepted
+    started = desk.execute("interaction_start")
+    assert started.events[0].payload["waiting"] == 1 and desk.state.waiting == 1
+    desk.execute("interaction_end")
+    desk.execute("interaction_start")
+    assert desk.state.waiting == 0
+    clock.set(datetime(2026, 11, 26, 17, 5, tzinfo=CST))
+    desk.execute("interaction_end")
+    last = desk.execute("interaction_start")  # nobody was waiting: stays at 0, the payload says nothing
+    assert desk.state.waiting == 0 and "waiting" not in last.events[0].payload
+    assert replay(desk.store.events()) == desk.state
