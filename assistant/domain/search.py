@@ -40,12 +40,14 @@ from pathlib import Path
 
 from assistant.config import paths
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 CACHE_PREFIX = ".phrase-index-"
 # Tiers of match quality, best first.
 TIER_TEXT, TIER_PINYIN, TIER_INITIALS, TIER_OTHER = 0, 1, 2, 3
 _INF = 99
 _MEMO = 8  # recent queries whose candidate pools are kept for the next keystroke
+_CLOSING = "！？。，、…!?.,~～ "
+_EXACT_UP_TO = 2000  # libraries up to this size are searched whole for every ranked query
 _EMPTY: frozenset[int] = frozenset()
 
 Units = list[tuple[str, ...] | None]  # per character its readings; None breaks a pinyin sequence
@@ -72,8 +74,16 @@ class Hit:
 
 def entries_of(phrases: Iterable) -> list[Entry]:
     """Index entries for `assistant.config.schema.Phrase` objects (or anything with the same attributes)."""
+    # A field's name is read as part of the sentence ("请您到{窗口}窗口…" is found by "qndck"): the braces
+    # would break the run of readings that initials and pinyin match across.
     return [
-        Entry(p.id, p.template, "\n".join(p.keywords), f"{p.seed}\n{p.id}\n{p.category}") for p in phrases
+        Entry(
+            p.id,
+            p.template.replace("{", "").replace("}", ""),
+            "\n".join(p.keywords),
+            f"{p.seed}\n{p.id}\n{p.category}",
+        )
+        for p in phrases
     ]
 
 
@@ -232,6 +242,7 @@ class PhraseIndex:
         self._postings = postings
         self._sets: dict[str, set[int]] = {}
         self._lower = [e.text.lower() for e in entries]
+        self._number = {e.id: n for n, e in enumerate(entries)}
         self._extra_lower = [f"{e.keywords}\n{e.extra}".lower() for e in entries]
         self._uses: dict[str, int] = {}
         self._ranked = list(range(len(entries)))
@@ -378,9 +389,40 @@ class PhraseIndex:
             ranked = self._ranked if limit is None else self._ranked[:limit]
             return [self._hit(n, TIER_OTHER) for n in ranked]
         pinyin_query = q.isascii() and q.isalnum()
+        # Within a tier, the whole phrase matched and a match at the phrase's start come before a match in the
+        # middle, whatever was used more ("zaijian": 再见 before 正在检修; "qsh": 请稍候 before …休息区稍候).
+        # The tiers below are ranked by use, so a limited search looks further before choosing: a library of up
+        # to _EXACT_UP_TO phrases (a hall's) whole, a bigger one twice the limit deep.
+        deeper = None if limit is None or len(self.entries) <= _EXACT_UP_TO else limit * 2
         if len(q) <= 3 and (pinyin_query or len(q) == 1 or q.isascii()):
-            return self._short(q, pinyin_query, limit)
-        return self._verify(q, pinyin_query, limit)
+            hits = self._short(q, pinyin_query, deeper)
+        else:
+            hits = self._verify(q, pinyin_query, deeper)
+        place = {pid: i for i, pid in enumerate(h.id for h in hits)}
+        position = self._position(q, pinyin_query)
+        hits.sort(key=lambda h: (h.tier, position(self._number[h.id]), place[h.id]))
+        return hits if limit is None else hits[:limit]
+
+    def _position(self, q: str, pinyin_query: bool):
+        """0 when `q` is the whole phrase, 1 when it matches from the phrase's first character, else 2."""
+        pattern: list = []  # compiled on first need: one expression per query, from its first character on
+
+        def position(n: int) -> int:
+            text = self._lower[n]
+            if text.rstrip(_CLOSING) == q:
+                return 0
+            if text.startswith(q):
+                return 1
+            if not pinyin_query:
+                return 2
+            if not pattern:
+                anywhere = "[^#]*?" + _patterns(q)[0]
+                pattern.extend((re.compile(anywhere), anywhere + "[^#]*#+"))
+            if pattern[0].match(self._codes[n]) is None:
+                return 2
+            return 0 if re.fullmatch(pattern[1], self._codes[n]) else 1
+
+        return position
 
     def _posting(self, key: str) -> set[int] | frozenset[int]:
         """The phrases under one posting key (never modify the set returned)."""

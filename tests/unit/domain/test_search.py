@@ -200,6 +200,41 @@ def _reference_match(q: str, units) -> int | None:
     return min(found) if found else None
 
 
+def _reference_position(q: str, text: str, units, pinyin: bool) -> int:
+    """0: `q` is the whole phrase (closing marks aside); 1: `q` runs from the phrase's first character; 2: else."""
+    from functools import cache
+
+    from assistant.domain.search import _CLOSING
+
+    if text.rstrip(_CLOSING) == q:
+        return 0
+    if text.startswith(q):
+        return 1
+    if not pinyin:
+        return 2
+
+    @cache
+    def go(
+        i: int, p: int
+    ) -> int | None:  # 0 when q[p:] is typed from character i to the end, 1 when it ends early
+        if i >= len(units) or not units[i]:
+            return None
+        best = None
+        for r in units[i]:
+            for j in range(1, len(r) + 1):
+                if q[p : p + j] != r[:j]:
+                    break
+                if p + j == len(q):
+                    return 0 if all(not u for u in units[i + 1 :]) else 1
+                sub = go(i + 1, p + j)
+                if sub is not None:
+                    best = sub if best is None else min(best, sub)
+        return best
+
+    found = go(0, 0)
+    return 2 if found is None else found
+
+
 def _reference(entries, units, uses, query: str) -> list[tuple[str, int]]:
     """Every phrase checked with the plain matcher, sorted by tier, then use count, then order."""
     from assistant.domain.search import TIER_OTHER, normalize
@@ -218,9 +253,17 @@ def _reference(entries, units, uses, query: str) -> list[tuple[str, int]]:
             tier = TIER_OTHER
         else:
             continue
-        scored.append((tier, -uses.get(e.id, 0), number, e.id))
+        scored.append(
+            (
+                tier,
+                _reference_position(q, e.text.lower(), text_units, pinyin),
+                -uses.get(e.id, 0),
+                number,
+                e.id,
+            )
+        )
     scored.sort()
-    return [(pid, tier) for tier, _u, _n, pid in scored]
+    return [(pid, tier) for tier, _position, _u, _n, pid in scored]
 
 
 @pytest.fixture(scope="module")
@@ -346,3 +389,21 @@ def test_use_counts_change_the_order_between_keystrokes():
     assert ids(idx.search("qingsh", limit=2)) == ["c", "a"]  # full pinyin (b only by initials), then use
     assert ids(idx.search("qings")) == ["b", "c", "a"]
     assert ids(idx.search("qingsha", limit=5)) == ["c", "a"]
+
+
+def _first(index: PhraseIndex, scripts, query: str) -> str:
+    return scripts.phrases[index.search(query, limit=8)[0].id].template
+
+
+def test_the_phrase_itself_and_its_start_outrank_recency_and_matches_in_the_middle(index, scripts):
+    """Issue 14 item 14: what the clerk typed is the phrase, or its beginning — that comes first."""
+    index.set_uses({"greet.rest_area": 40, "handle.fault": 40})  # used often: they must still not win
+    assert _first(index, scripts, "qsh").startswith("请稍候")  # not 请您在休息区稍候 (…区稍候)
+    assert _first(index, scripts, "zaijian").startswith("再见")  # not 正在检修 (zheng-zai-jian-xiu)
+    assert _first(index, scripts, "zj").startswith("再见")
+    assert _first(index, scripts, "再见").startswith("再见")
+
+
+def test_initials_run_across_a_field(index, scripts):
+    assert _first(index, scripts, "qndck") == "请您到{窗口}窗口办理此项业务！"
+    assert _first(index, scripts, "qnd") == "请您到{窗口}窗口办理此项业务！"
