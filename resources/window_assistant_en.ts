@@ -1211,7 +1211,66 @@ w</translation>
     </message>
 </context>
 <context>
+    <name>Vocabulary</name>
+    <message>
+        <source>窗口人员</source>
+        <translation>Window clerk</translation>
+    </message>
+    <message>
+        <source>审批人员</source>
+        <translation>Approver</translation>
+    </message>
+    <message>
+        <source>咨询引导人员</source>
+        <translation>Guide</translation>
+    </message>
+    <message>
+        <source>问候</source>
+        <translation>Greeting</translation>
+    </message>
+    <message>
+        <source>受理</source>
+        <translation>Accepting</translation>
+    </message>
+    <message>
+        <source>接收</source>
+        <translation>Receiving</translation>
+    </message>
+    <message>
+        <source>办理</source>
+        <translation>Handling</translation>
+    </message>
+    <message>
+        <source>退回</source>
+        <translation>Returning</translation>
+    </message>
+    <message>
+        <source>回执</source>
+        <translation>Receipt</translation>
+    </message>
+    <message>
+        <source>告别</source>
+        <translation>Farewell</translation>
+    </message>
+    <message>
+        <source>接待</source>
+        <translation>Reception</translation>
+    </message>
+    <message>
+        <source>电话</source>
+        <translation>Telephone</translation>
+    </message>
+    <message>
+        <source>流程</source>
+        <translation>Flow</translation>
+    </message>
+</context>
+<context>
     <name>Tray</name>
+    <message>
+        <source>此桌面没有系统托盘：收起、暂停等请用侧边栏上的按钮。</source>
+        <translation>This desktop has no system tray: use the sidebar's own buttons to fold it, pause and so on.</translation>
+    </message>
     <message>
         <source>窗口服务助手</source>
         <translation>Window Assistant</translation>

@@ -21,7 +21,7 @@ from assistant.desk import Desk
 from assistant.config.scripts import load_scripts
 from assistant.store.event_log import EventStore, StoreError
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QLibraryInfo, QObject, QTranslator
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
@@ -110,6 +110,28 @@ def make_application() -> QApplication:
     if style.exists():
         app.setStyleSheet(style.read_text(encoding="utf-8"))
     return app
+
+
+QT_LOCALES = {"zh": "zh_CN", "en": ""}  # Qt's own texts (OK/Cancel, file dialogs): English is built in
+
+
+def install_translation(app: QApplication, lang: str) -> list[QTranslator]:
+    """The UI's language: Qt's own texts (qtbase_<locale>.qm from Qt's translations folder, so standard buttons
+    and file dialogs speak Chinese) and, for a language other than Chinese (the source language),
+    resources/window_assistant_<lang>.qm. Returns the translators installed."""
+    installed: list[QTranslator] = []
+    locale = QT_LOCALES.get(lang or "zh", "")
+    if locale:
+        qt = QTranslator(app)
+        if qt.load(f"qtbase_{locale}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+            app.installTranslator(qt)
+            installed.append(qt)
+    if lang not in ("", "zh"):
+        ours = QTranslator(app)
+        if ours.load(str(RESOURCES / f"window_assistant_{lang}.qm")):
+            app.installTranslator(ours)
+            installed.append(ours)
+    return installed
 
 
 class _FirstPaint(QObject):

@@ -8,26 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QSettings, QTimer, QTranslator, Signal
+from PySide6.QtCore import QEvent, QObject, QSettings, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from assistant.config import paths
 from assistant.desk import Desk
 from assistant.edges.queue import FileQueue
-from ui.app import RESOURCES
+from ui.app import install_translation
 
 FINISH_AT_THE_LATEST_MS = 1000
-
-
-def install_translation(app: QApplication, lang: str) -> QTranslator | None:
-    """Load resources/window_assistant_<lang>.qm (Chinese is the source language: nothing to load)."""
-    if lang in ("", "zh"):
-        return None
-    translator = QTranslator(app)
-    if translator.load(str(RESOURCES / f"window_assistant_{lang}.qm")):
-        app.installTranslator(translator)
-        return translator
-    return None
 
 
 class Shell(QObject):

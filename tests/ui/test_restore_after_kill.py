@@ -138,7 +138,7 @@ def test_the_open_interaction_comes_back_at_its_step(reopen):
     assert not any(b.isChecked() for sid, b in sidebar.step_buttons.items() if sid != "jie")
     assert sidebar.end_button.isEnabled() and sidebar.next_button.isEnabled()
     assert not sidebar.start_button.isEnabled()
-    assert sidebar.waiting_label.text() == "等候 3 人"
+    assert sidebar.waiting_label.text() == "等候 2 人"  # 3 waited; one of them is served now
     assert "社保卡补办·办结" in sidebar.matter_label.text()
     assert sidebar.timers.isVisible() and "本环节 06:00" in sidebar.timers.text()  # 接 since 09:34
     sidebar.on_next()  # and the clerk carries on where the kill stopped: 接 → 听
@@ -169,7 +169,7 @@ def test_the_overtime_banner_comes_back(reopen):
         [
             SIGN_IN,
             SUBMIT,
-            (at("16:50"), "waiting_set", {"count": 1}),
+            (at("16:50"), "waiting_set", {"count": 2}),
             (at("16:55"), "interaction_start", {}),
             (at("16:58"), "step", {"step": "ting"}),
         ],

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, QTranslator
-from PySide6.QtWidgets import QAbstractButton, QApplication
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
 
 from tests.conftest import ready_desk
 from tests.fakes.hotkeys import FakeBackend
 from tests.fakes.paste import FakeSender
 from ui.platform.hotkey_bridge import HotkeyBridge
-from ui.shell import RESOURCES, build_shell
+from ui.app import RESOURCES
+from ui.shell import build_shell
 
 ROOT = Path(__file__).resolve().parents[2]
 TS = RESOURCES / "window_assistant_en.ts"
@@ -156,3 +157,28 @@ def test_the_qm_translates_every_message_as_the_ts_says():
             assert translator.translate(context, source, comment, 2) == expected
         else:
             assert translator.translate(context, source, comment) == translation.text
+
+
+def test_the_chinese_ui_has_qt_s_own_texts_in_chinese(qtbot):
+    """Issue 14 item 16: the PIN dialog's OK/Cancel and the file dialogs were English in the Chinese UI."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from ui.app import install_translation
+
+    assert install_translation(QApplication.instance(), "zh")
+    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    qtbot.addWidget(box)
+    texts = {b.text().replace("&", "") for b in box.buttons()}
+    assert {"确定", "取消"} <= texts
+
+
+def test_domain_words_and_the_no_tray_notice_in_english(english, desk):
+    from ui.platform.tray import Tray
+
+    sidebar = english
+    desk.execute("sign_in", {"clerk": "A0123", "role": "审批人员", "window": "社保3号窗口"})
+    assert "Approver" in sidebar.status.text()
+    assert desk.state.role == "审批人员"   # recorded as the regulation says it
+    headers = [w.text() for w in sidebar.shell.panel.findChildren(QLabel) if w.objectName().startswith("category_")]
+    assert "Greeting" in headers and not any(CJK.search(h) for h in headers if h != "★ 收藏")
+    assert Tray(sidebar, available=False).reason.startswith("This desktop has no system tray")

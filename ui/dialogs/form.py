@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.platform.focus import FocusReturn
+from ui.vocabulary import shown
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,9 @@ class FormDialog(QDialog):
         if f.kind == "choice":
             box = QComboBox()
             box.setEditable(True)
-            box.addItems(list(f.options))
-            box.setCurrentText(f.default or (f.options[0] if f.options else ""))
+            for option in f.options:  # shown in the UI's language, recorded as written
+                box.addItem(shown(option), option)
+            box.setCurrentText(shown(f.default or (f.options[0] if f.options else "")))
             return box
         if f.kind == "multi":
             holder = QWidget()
@@ -155,7 +157,9 @@ class FormDialog(QDialog):
         for f in self.fields:
             widget = self.inputs[f.name]
             if isinstance(widget, QComboBox):
-                out[f.name] = widget.currentText().strip()
+                text = widget.currentText().strip()
+                index = widget.findText(text)
+                out[f.name] = widget.itemData(index) if index >= 0 and widget.itemData(index) else text
             elif isinstance(widget, QDateEdit):
                 out[f.name] = widget.date().toString("yyyy-MM-dd")
             elif isinstance(widget, QSpinBox):

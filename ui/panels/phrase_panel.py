@@ -29,6 +29,7 @@ from assistant.config.schema import Phrase
 from assistant.desk import Desk
 from assistant.domain.rules import State
 from ui.dialogs.phrase_form import PhraseForm, RecentValues
+from ui.vocabulary import shown
 
 MODES = {
     "insert": QT_TRANSLATE_NOOP("PhraseRow", "插入"),
@@ -208,9 +209,9 @@ class PhrasePanel(QWidget):
         groups.extend(categories.items())
         self.rows = {}
         for number, (title, members) in enumerate(groups):
-            header = QLabel(title)
+            header = QLabel(shown(title))
             header.setObjectName(f"category_{number}")
-            header.setAccessibleName(self.tr("类别：") + title)
+            header.setAccessibleName(self.tr("类别：") + shown(title))
             header.setStyleSheet("font-weight: bold; padding-top: 6px;")
             column.addWidget(header)
             for phrase in members:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject
 from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
@@ -25,8 +25,7 @@ def make_icon() -> QIcon:
     return QIcon(pixmap)
 
 
-# A status message like the hotkey and speech reasons from assistant/ (not a label: not in the .ts).
-NO_TRAY = "此桌面没有系统托盘：收起、暂停等请用侧边栏上的按钮。"
+NO_TRAY = QT_TRANSLATE_NOOP("Tray", "此桌面没有系统托盘：收起、暂停等请用侧边栏上的按钮。")
 
 
 class Tray(QObject):
@@ -40,7 +39,7 @@ class Tray(QObject):
         super().__init__(sidebar)
         self.sidebar = sidebar
         self.available = QSystemTrayIcon.isSystemTrayAvailable() if available is None else available
-        self.reason = "" if self.available else NO_TRAY
+        self.reason = "" if self.available else QCoreApplication.translate("Tray", NO_TRAY)
         self.icon = QSystemTrayIcon(make_icon(), self)
         self.icon.setToolTip(self.tr("窗口服务助手"))
         self.menu = QMenu()

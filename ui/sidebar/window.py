@@ -35,6 +35,7 @@ from ui.dialogs.checklist import ChecklistDialog
 from ui.dialogs.form import FormField, ask
 from ui.dialogs.signin import SignInDialog
 from ui.sidebar.closing_banner import ClosingBanner
+from ui.vocabulary import shown
 
 # Labels that arrive as data (outcome names, the fixed flow step names of scripts_zh/flow.toml): listed here
 # so that pyside6-lupdate extracts them; self.tr(value) looks them up.
@@ -784,7 +785,7 @@ class Sidebar(QWidget):
         window = state.window or self.tr("窗口服务助手")
         self.title.setText(window)
         if state.clerk:
-            who = f"{state.clerk} · {state.role}"
+            who = f"{state.clerk} · {shown(state.role)}"
         else:
             who = self.tr("未签到")
         status = self.status_label(service.shift_status(state))
