@@ -17,8 +17,8 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
 from tests.conftest import ready_desk
 from tests.fakes.hotkeys import FakeBackend
 from tests.fakes.paste import FakeSender
-from ui.platform.hotkey_bridge import HotkeyBridge
 from ui.app import RESOURCES
+from ui.platform.hotkey_bridge import HotkeyBridge
 from ui.shell import build_shell
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -178,7 +178,9 @@ def test_domain_words_and_the_no_tray_notice_in_english(english, desk):
     sidebar = english
     desk.execute("sign_in", {"clerk": "A0123", "role": "审批人员", "window": "社保3号窗口"})
     assert "Approver" in sidebar.status.text()
-    assert desk.state.role == "审批人员"   # recorded as the regulation says it
-    headers = [w.text() for w in sidebar.shell.panel.findChildren(QLabel) if w.objectName().startswith("category_")]
+    assert desk.state.role == "审批人员"  # recorded as the regulation says it
+    headers = [
+        w.text() for w in sidebar.shell.panel.findChildren(QLabel) if w.objectName().startswith("category_")
+    ]
     assert "Greeting" in headers and not any(CJK.search(h) for h in headers if h != "★ 收藏")
     assert Tray(sidebar, available=False).reason.startswith("This desktop has no system tray")
