@@ -48,6 +48,27 @@ def _charts(tables: Mapping[str, Table]) -> dict[str, list[tuple[str, float]]]:
     }
 
 
+# Charts whose values are counts (people, failures, minutes): whole numbers on the axis. The other is a percentage.
+COUNT_CHARTS = ("failures_by_item", "overtime_by_clerk", "served_per_hour")
+
+
+def value_axis(peak: float, percent: bool = False) -> tuple[float, int]:
+    """(top, steps) of a value axis from 0 whose ticks are round numbers: whole numbers (1, 2 or 5 times a power
+    of ten apart) for counts, 0–100 in steps of 20 for percentages; at most 6 steps."""
+    if percent:
+        return 100.0, 5
+    if peak <= 0:
+        return 1.0, 1
+    step, scale = 1, 1
+    while True:
+        for factor in (1, 2, 5):
+            step = factor * scale
+            if -(-peak // step) <= 6:
+                steps = int(-(-peak // step))
+                return float(step * steps), steps
+        scale *= 10
+
+
 CHART_TITLES = {
     "on_time_by_day": "班前检查按时率（%，按日）",
     "failures_by_item": "检查不合格次数（按检查项）",

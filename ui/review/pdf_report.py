@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QTextDocument
 
-from assistant.reports.charts import CHART_TITLES
+from assistant.reports.charts import CHART_TITLES, COUNT_CHARTS, value_axis
 from assistant.reports.exporting import about_rows, iter_masked_rows
 from assistant.reports.model import Report
 
@@ -17,8 +17,32 @@ MAX_ROWS_PER_TABLE = 400  # the pdf is for reading and signing; the full rows ar
 FONT_FAMILIES = ["Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei", "sans-serif"]
 
 
-def bar_chart(title: str, series: list[tuple[str, float]], width: int = 900, height: int = 300) -> QImage:
-    """A plain bar chart drawn with QPainter (prints the same everywhere)."""
+TITLE_BAND = 30  # the title's strip at the top; nothing else is drawn in it
+LABEL_HEIGHT = 14
+PLOT_TOP = TITLE_BAND + LABEL_HEIGHT + 6  # the axis's top value is drawn here
+
+
+def bar_layout(series: list[tuple[str, float]], width: int, height: int, percent: bool = False):
+    """Where everything of a bar chart goes: (title rect, axis top value, [(bar rect, value-label rect,
+    category-label rect)]). Value labels sit above their bars, below the title band, whatever the bar's height."""
+    top, bottom, left = PLOT_TOP, height - 40, 48
+    axis_top, _steps = value_axis(max((v for _, v in series), default=0), percent)
+    slot = (width - left - 10) / max(len(series), 1)
+    bars = []
+    for i, (_label, value) in enumerate(series):
+        h = (bottom - top) * value / axis_top
+        x = left + i * slot
+        bar = QRectF(x + slot * 0.15, bottom - h, slot * 0.7, h)
+        label = QRectF(x, max(bottom - h - LABEL_HEIGHT - 2, TITLE_BAND + 2), slot, LABEL_HEIGHT)
+        category = QRectF(x, bottom + 4, slot, 32)
+        bars.append((bar, label, category))
+    return QRectF(0, 4, width, TITLE_BAND - 6), axis_top, bars
+
+
+def bar_chart(
+    title: str, series: list[tuple[str, float]], width: int = 900, height: int = 300, percent: bool = False
+) -> QImage:
+    """A plain bar chart drawn with QPainter (prints the same everywhere), with a value axis of round numbers."""
     image = QImage(width, height, QImage.Format.Format_ARGB32)
     image.fill(QColor("white"))
     p = QPainter(image)
@@ -27,28 +51,25 @@ def bar_chart(title: str, series: list[tuple[str, float]], width: int = 900, hei
     font.setFamilies(FONT_FAMILIES)
     font.setPixelSize(16)
     p.setFont(font)
-    p.drawText(QRectF(0, 4, width, 24), Qt.AlignmentFlag.AlignHCenter, title)
+    series = series[:30]
+    title_rect, axis_top, bars = bar_layout(series, width, height, percent)
+    p.drawText(title_rect, Qt.AlignmentFlag.AlignHCenter, title)
     font.setPixelSize(11)
     p.setFont(font)
     if not series:
         p.drawText(QRectF(0, 0, width, height), Qt.AlignmentFlag.AlignCenter, "（无数据）")
         p.end()
         return image
-    series = series[:30]
-    top, bottom, left = 36, height - 40, 40
-    peak = max(v for _, v in series) or 1
-    slot = (width - left - 10) / len(series)
-    for i, (label, value) in enumerate(series):
-        h = (bottom - top) * value / peak
-        x = left + i * slot
-        p.fillRect(QRectF(x + slot * 0.15, bottom - h, slot * 0.7, h), QColor("#3a7bd5"))
-        p.drawText(QRectF(x, bottom - h - 16, slot, 14), Qt.AlignmentFlag.AlignHCenter, f"{value:g}")
-        p.drawText(
-            QRectF(x, bottom + 4, slot, 32),
-            Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap,
-            str(label)[-10:],
-        )
-    p.drawLine(left, bottom, width - 10, bottom)
+    bottom = height - 40
+    _top, steps = value_axis(axis_top, percent)
+    for k in range(steps + 1):  # the axis: round numbers only
+        y = bottom - (bottom - PLOT_TOP) * k / steps
+        p.drawText(QRectF(0, y - 7, 44, 14), Qt.AlignmentFlag.AlignRight, f"{axis_top * k / steps:g}")
+    for (bar, label, category), (name, value) in zip(bars, series, strict=True):
+        p.fillRect(bar, QColor("#3a7bd5"))
+        p.drawText(label, Qt.AlignmentFlag.AlignHCenter, f"{value:g}")
+        p.drawText(category, Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap, str(name)[-10:])
+    p.drawLine(48, bottom, width - 10, bottom)
     p.end()
     return image
 
@@ -74,7 +95,7 @@ def report_html(report: Report, masked: bool, generated: datetime) -> tuple[str,
     parts.append("</table>")
     images = {}
     for key, title in CHART_TITLES.items():
-        images[key] = bar_chart(title, report.charts.get(key, []))
+        images[key] = bar_chart(title, report.charts.get(key, []), percent=key not in COUNT_CHARTS)
         parts.append(f"<p><img src='chart-{key}' width='620'></p>")
     for table in report.tables.values():
         count = len(table)

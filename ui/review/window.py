@@ -40,7 +40,7 @@ from assistant.domain.rules import ROLES
 from assistant.edges.lead_pin import HOW_TO_SET, LeadPin
 from assistant.hall.review import LocalSource, chain_line
 from assistant.reports.build import preset_range
-from assistant.reports.charts import CHART_TITLES
+from assistant.reports.charts import CHART_TITLES, COUNT_CHARTS, value_axis
 from assistant.reports.exporting import ExportCancelled, ExportError, export
 from assistant.reports.model import PAGE, Report, ReportFilter, Table
 from ui.dialogs.file_dialogs import choose_folder, save_file
@@ -338,7 +338,12 @@ class ReviewWindow(QWidget):
             axis_x = QBarCategoryAxis()
             axis_x.append([str(label)[-8:] for label, _ in series_data] or [""])
             axis_y = QValueAxis()
-            axis_y.setRange(0, max([v for _, v in series_data] or [1]) * 1.1)
+            top, steps = value_axis(
+                max((v for _, v in series_data), default=0), percent=key not in COUNT_CHARTS
+            )
+            axis_y.setRange(0, top)
+            axis_y.setTickCount(steps + 1)  # round numbers: whole ones for counts
+            axis_y.setLabelFormat("%d")
             chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
             chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
             series.attachAxis(axis_x)
