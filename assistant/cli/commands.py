@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -138,6 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return EXIT_USAGE
+    if os.name == "posix":  # the database, the PIN files, exports and their folders: the user's only
+        os.umask(0o077)
     args = build_parser().parse_args(argv)
     try:
         if args.command is None:

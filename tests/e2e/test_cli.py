@@ -309,3 +309,66 @@ def test_help_for_every_subcommand():
     for sub in ("phrases", "render", "verify-log", "replay", "status"):
         result = run(sub, "--help")
         assert result.returncode == 0 and "usage" in result.stdout.lower()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
+def test_what_the_program_creates_is_private_to_the_user(tmp_path):
+    """The database and its companions, the PIN files and exports 0600, folders 0700, whatever the umask."""
+    import stat
+
+    data = tmp_path / "data"
+    db = data / "records" / "assistant.db"
+    env = {**os.environ, "WA_NO_VENV": "1", "WA_DATA_DIR": str(data), "WA_LEAD_PIN": "2468"}
+
+    def main(*args: str, stdin: str = "") -> None:
+        result = subprocess.run(
+            ["sh", "-c", 'umask 022 && exec "$@"', "sh", sys.executable, str(ROOT / "main.py"), *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+
+    main(
+        "--db",
+        str(db),
+        "replay",
+        "-",
+        stdin='{"at": "2026-11-26T08:40:00", "cmd": "sign_in", "clerk": "A"}\n',
+    )
+    main("lead-pin", "set")
+    main(
+        "--db",
+        str(db),
+        "export",
+        "--from",
+        "2026-11-26",
+        "--to",
+        "2026-11-26",
+        "--format",
+        "csv",
+        "--out",
+        str(tmp_path / "out" / "csv"),
+    )
+    main(
+        "--db",
+        str(db),
+        "export",
+        "--from",
+        "2026-11-26",
+        "--to",
+        "2026-11-26",
+        "--format",
+        "xlsx",
+        "--out",
+        str(tmp_path / "out" / "r.xlsx"),
+    )
+    made = [p for p in tmp_path.rglob("*")]
+    modes = {str(p.relative_to(tmp_path)): stat.S_IMODE(p.stat().st_mode) for p in made}
+    assert {k for k, m in modes.items() if m != (0o700 if Path(tmp_path / k).is_dir() else 0o600)} == set(), (
+        modes
+    )
+    assert any(k.endswith("assistant.db") for k in modes) and any("pin" in k for k in modes)
