@@ -96,11 +96,23 @@ class Desk:
         """Call `listener(outcome, state)` after every command."""
         self._listeners.append(listener)
 
-    def execute(self, kind: str, data: Mapping[str, Any] | None = None) -> Outcome:
-        """Run one command now; accepted events are in the store before this returns."""
-        return self.execute_all([(kind, data)])
+    def execute(
+        self,
+        kind: str,
+        data: Mapping[str, Any] | None = None,
+        *,
+        prepare: Callable[[sqlite3.Connection], Mapping[str, Any]] | None = None,
+    ) -> Outcome:
+        """Run one command now; accepted events are in the store before this returns. prepare: a change of the
+        store's own tables made in the events' transaction (``EventStore.append``)."""
+        return self.execute_all([(kind, data)], prepare=prepare)
 
-    def execute_all(self, commands: Iterable[tuple[str, Mapping[str, Any] | None]]) -> Outcome:
+    def execute_all(
+        self,
+        commands: Iterable[tuple[str, Mapping[str, Any] | None]],
+        *,
+        prepare: Callable[[sqlite3.Connection], Mapping[str, Any]] | None = None,
+    ) -> Outcome:
         """Run several commands now as one: each is decided on the state the ones before it leave, and all
         their events are recorded in ONE transaction — all or none; a refusal of any records nothing.
 
@@ -136,12 +148,15 @@ class Desk:
                     persons.append(person if keep else None)
             return events, persons
 
-        outcome = self._record(decide_all, now)
+        outcome = self._record(decide_all, now, prepare)
         self._tell(outcome)
         return outcome
 
     def _record(
-        self, decide_all: Callable[[], tuple[list[tuple[str, dict]], list[dict | None]] | Refusal], at: Any
+        self,
+        decide_all: Callable[[], tuple[list[tuple[str, dict]], list[dict | None]] | Refusal],
+        at: Any,
+        prepare: Callable[[sqlite3.Connection], Mapping[str, Any]] | None = None,
     ) -> Outcome:
         """Decide on the freshest state and append; again on a moved head; mend a detached store."""
         for _ in range(_MAX_ATTEMPTS):
@@ -158,7 +173,7 @@ class Desk:
                 return Outcome()
             try:
                 recorded = self.store.append(
-                    events, at=at, expected_last_id=self.state.last_event_id, persons=persons
+                    events, at=at, expected_last_id=self.state.last_event_id, persons=persons, prepare=prepare
                 )
             except HeadMoved:
                 continue  # another process recorded meanwhile: fold its events in, decide again

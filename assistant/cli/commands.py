@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
@@ -138,6 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return EXIT_USAGE
+    if os.name == "posix":  # the database, the PIN files, exports and their folders: the user's only
+        os.umask(0o077)
     args = build_parser().parse_args(argv)
     try:
         if args.command is None:
@@ -170,17 +173,51 @@ def load_scripts_reporting(args: argparse.Namespace):
     return scripts
 
 
-def open_store(args: argparse.Namespace):
-    """The event store at --db (or the default); notices such as a moved-aside corrupt file go to stderr."""
+def existing_db(args: argparse.Namespace) -> Path:
+    """The database of this call (--db or the default), which must exist: commands other than the sidebar,
+    `replay`, `demo-data` and `lead-pin set` never create one. Checked before a PIN is asked for."""
+    from assistant.store.event_log import StoreError, StoreMissing, check_path
+
+    db = args.db or paths.default_db_path()
+    try:
+        if not check_path(db):
+            raise StoreMissing(f"数据文件 {db} 不存在（没有可处理的记录）；请用 --db 指定数据文件。")
+    except StoreError as exc:
+        raise UsageError(str(exc)) from exc
+    return db
+
+
+def open_store(args: argparse.Namespace, *, create: bool = False):
+    """The event store at --db (or the default) for recording; created only when `create`. Notices such as a
+    damaged file set aside go to stderr."""
     from assistant.store.event_log import EventStore, StoreError
 
     try:
-        store = EventStore.open(args.db or paths.default_db_path())
+        store = EventStore.open(args.db or paths.default_db_path(), create=create)
     except StoreError as exc:
         raise UsageError(str(exc)) from exc
     for notice in store.notices:
         print(f"注意：{notice}", file=sys.stderr)
     return store
+
+
+def read_store(args: argparse.Namespace, read: Callable[[Any], Any]) -> Any:
+    """read(store) on the database opened read-only (nothing migrated, created or moved); read again when a
+    writer started meanwhile. StoreUnreadable goes to the caller; other StoreErrors are UsageErrors."""
+    from assistant.store.event_log import EventStore, StoreError, StoreUnreadable
+
+    db = args.db or paths.default_db_path()
+    for _ in range(3):
+        try:
+            with EventStore.open_readonly(db) as store:
+                result = read(store)
+                if store.still_current():
+                    return result
+        except StoreUnreadable:
+            raise
+        except StoreError as exc:
+            raise UsageError(str(exc)) from exc
+    return result
 
 
 def cmd_phrases(args: argparse.Namespace) -> int:
@@ -204,14 +241,11 @@ def cmd_phrases(args: argparse.Namespace) -> int:
 
 
 def _search_ranked(args: argparse.Namespace, scripts, allowed) -> list:
-    """The pinyin-aware search of assistant.domain.search, best first, ranked by use when a database exists."""
-    from assistant.domain.search import PhraseIndex, usage_counts
+    """The pinyin-aware search of assistant.search, best first (the sidebar also ranks by use; the command line
+    never opens the database)."""
+    from assistant.domain.search import PhraseIndex
 
     index = PhraseIndex.for_phrases(scripts.phrases.values(), args.scripts)
-    db = args.db or paths.default_db_path()
-    if db.exists():
-        with open_store(args) as store:
-            index.set_uses(usage_counts(store.conn))
     ids = {p.id for p in allowed}
     return [scripts.phrases[h.id] for h in index.search(args.search) if h.id in ids]
 
@@ -270,8 +304,13 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_verify_log(args: argparse.Namespace) -> int:
-    with open_store(args) as store:
-        report = store.verify()
+    from assistant.store.event_log import StoreUnreadable
+
+    try:
+        report = read_store(args, lambda store: store.verify())
+    except StoreUnreadable as exc:
+        print(f"无法校验：{exc}", file=sys.stderr)
+        return EXIT_FLAGGED
     if report.ok:
         print(f"完整：{report.count} 条事件，哈希链校验通过。")
         return EXIT_OK
@@ -385,7 +424,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="wa-replay-") as temp:
         if args.db is None:
             args.db = Path(temp) / "replay.db"  # a fresh database unless --db is given
-        with open_store(args) as store:
+        with open_store(args, create=True) as store:
             first_id = store.last_id()
             clock = FixedClock(lines[0][3] if lines else datetime.now().astimezone())
             desk = Desk(store, scripts, clock)
@@ -451,9 +490,12 @@ def _open_text(path: Path):
 
 def cmd_status(args: argparse.Namespace) -> int:
     from assistant.domain.rules import replay
+    from assistant.store.event_log import StoreUnreadable
 
-    with open_store(args) as store:
-        state = replay(store.events())
+    try:
+        state = read_store(args, lambda store: replay(store.events()))
+    except StoreUnreadable as exc:
+        raise UsageError(str(exc)) from exc
     record = {
         "clerk": state.clerk,
         "role": state.role,

@@ -117,20 +117,12 @@ def _settings(args: argparse.Namespace):
     return settings
 
 
-def _existing_db(args: argparse.Namespace) -> Path:
-    from assistant.config import paths
-
-    db = args.db or paths.default_db_path()
-    if not db.is_file():
-        raise _usage(f"数据文件 {db} 不存在（或不是文件），没有可处理的记录。")
-    return db
-
-
 def cmd_purge_personal(args: argparse.Namespace) -> int:
-    from assistant.cli.commands import load_scripts_reporting, open_store
+    from assistant.cli.commands import existing_db, load_scripts_reporting, open_store
     from assistant.cli.review import require_pin
     from assistant.desk import Desk
     from assistant.edges.clock import SystemClock
+    from assistant.store.event_log import purge_rows
 
     settings = _settings(args)
     clock = SystemClock()
@@ -138,22 +130,32 @@ def cmd_purge_personal(args: argparse.Namespace) -> int:
     before = args.before or default_before(today, settings.retention_days)
     if before > today:
         raise _usage(f"--before {before} 晚于今天（{today}），不能删除今天以后的个人信息。")
-    _existing_db(args)
+    existing_db(args)
     require_pin(args)  # wrong PIN: exit 2 with the reason; repeated failures wait longer each time
     scripts = load_scripts_reporting(args)
     with open_store(args) as store:
         desk = Desk(store, scripts, clock)
-        count = store.purge_personal(cutoff(before))
-        data = {"before": before.isoformat(), "count": count, "by": "值班长"}
+        data = {"before": before.isoformat(), "count": 0, "by": "值班长"}
         if args.before is None:
             data["retention_days"] = settings.retention_days
-        outcome = desk.execute("purge_personal", data)
+        # The persons are blanked in the transaction that records the purge (and its count): both or neither.
+        outcome = desk.execute(
+            "purge_personal", data, prepare=lambda conn: {"count": purge_rows(conn, cutoff(before))}
+        )
+        scrubbed = outcome.accepted and store.scrub()
     if not outcome.accepted:
-        raise _usage(f"已删除 {count} 人的个人信息，但删除记录未能保存：{outcome.refusal.reason}")
+        raise _usage(f"未删除任何个人信息：{outcome.refusal.reason}")
+    event = outcome.events[-1]
     print(
-        f"已删除 {before} 之前登记的 {count} 人的姓名、电话、地址；服务统计保留。"
-        f"记录：事件 #{outcome.events[-1].id}。"
+        f"已删除 {before} 之前登记的 {event.payload['count']} 人的姓名、电话、地址；服务统计保留。"
+        f"记录：事件 #{event.id}。"
     )
+    if not scrubbed:
+        print(
+            f"警告：数据文件 {store.path} 正被其他程序读取，旧数据的副本尚未从日志文件（-wal）中清除；"
+            "请关闭侧边栏后再运行一次本命令。",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -173,7 +175,7 @@ def cmd_privacy_notice(args: argparse.Namespace) -> int:
 
 
 def cmd_correction(args: argparse.Namespace) -> int:
-    from assistant.cli.commands import load_scripts_reporting, open_store
+    from assistant.cli.commands import existing_db, load_scripts_reporting, open_store
     from assistant.desk import Desk
     from assistant.edges.clock import SystemClock
 
@@ -183,7 +185,7 @@ def cmd_correction(args: argparse.Namespace) -> int:
         if not sep or not name.strip():
             raise _usage(f"--set 的格式应为 字段=值，收到“{item}”。")
         changes[name.strip()] = value
-    _existing_db(args)
+    existing_db(args)
     scripts = load_scripts_reporting(args)
     with open_store(args) as store:
         desk = Desk(store, scripts, SystemClock())

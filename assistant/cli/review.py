@@ -142,7 +142,7 @@ def cmd_lead_pin(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from assistant.cli.commands import load_scripts_reporting, open_store
+    from assistant.cli.commands import existing_db, load_scripts_reporting, open_store
     from assistant.desk import Desk
     from assistant.edges.clock import SystemClock
     from assistant.hall.config import HallError
@@ -152,6 +152,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     if args.start > args.end:
         raise _usage("--from 不能晚于 --to。")
+    existing_db(args)  # an export reads records: it never creates a database
     if args.unmasked:
         require_pin(args)
     tables = [t.strip() for t in args.tables.split(",") if t.strip()] if args.tables else None
@@ -196,6 +197,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
+    from assistant.cli.commands import existing_db
+
+    existing_db(args)  # before the PIN and the window: the review never creates a database
     from ui.review.window import run_review
 
     return run_review(args)

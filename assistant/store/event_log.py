@@ -10,9 +10,14 @@ Decisions other modules rely on:
   ``sha256(prev_hash + "\\n" + str(id) + "\\n" + at + "\\n" + kind + "\\n" + payload)`` hex; the first
   event's ``prev_hash`` is 64 zeros.
 * Personal data of the people served lives only in ``persons``; events refer to a person by id.
-* A file that is not a usable database of ours is never deleted: it is moved aside to
-  ``<name>.corrupt-<YYYYmmdd-HHMMSS>`` (companions ``-wal``/``-shm``/``-journal`` follow with the same
-  new name) and a notice in Chinese is appended to ``EventStore.notices``.
+* Opening for recording (``EventStore.open``) never deletes a file. A damaged database that was ours (SQLite,
+  our application id) is moved aside to ``<name>.corrupt-<YYYYmmdd-HHMMSS>`` (companions
+  ``-wal``/``-shm``/``-journal`` follow with the same new name) and a notice in Chinese is appended to
+  ``EventStore.notices``. Anything else is refused (StoreError) and left as it is: a file that never was ours,
+  a directory, FIFO or device, and a database of a newer version (请使用新版本).
+* ``EventStore.open_readonly`` (verify-log, status) changes nothing: no migration, no projection sync, no file
+  created, renamed or deleted; a file that is not a readable database of ours raises StoreUnreadable.
+* Files and folders the store creates are private to the user (0600 / 0700 on POSIX).
 """
 
 from __future__ import annotations
@@ -21,8 +26,9 @@ import hashlib
 import json
 import os
 import sqlite3
+import stat
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -72,6 +78,14 @@ class Event:
 
 class StoreError(Exception):
     """str() is a Chinese message naming the path and what is wrong."""
+
+
+class StoreMissing(StoreError):
+    """The database file does not exist (and the caller may not create it)."""
+
+
+class StoreUnreadable(StoreError):
+    """The file is not a readable database of ours (random bytes, cut short, another program's)."""
 
 
 class HeadMoved(StoreError):
@@ -361,10 +375,11 @@ def _projections_lag(conn: sqlite3.Connection) -> bool:
 class _Unusable(Exception):
     """The file is not a usable database of ours; args[0] says why (Chinese)."""
 
-    def __init__(self, reason: str, newer: bool = False) -> None:
+    def __init__(self, reason: str, newer: bool = False, ours: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.newer = newer
+        self.ours = ours  # the file carries our application id: damaged, not foreign (may be set aside)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -450,10 +465,12 @@ def _classify(conn: sqlite3.Connection, path: Path, header: bytes | None) -> Non
     """Raise _Unusable unless conn is a fresh database or one of ours we can migrate (header: _read_header's)."""
     if header is None:
         header = b""
+    ours = _ours_by_header(header)
     if header and not header.startswith(_SQLITE_MAGIC):
         raise _Unusable("不是 SQLite 数据库文件")
     if 0 < len(header) < 100:
-        raise _Unusable("文件被截断，连文件头都不完整")
+        raise _Unusable("文件被截断，连文件头都不完整", ours=ours)
+    app_id = None
     try:
         names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master")]
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
@@ -468,9 +485,12 @@ def _classify(conn: sqlite3.Connection, path: Path, header: bytes | None) -> Non
     except sqlite3.DatabaseError as exc:
         if _is_environmental(exc):
             raise StoreError(f"无法打开数据文件 {path}（文件被占用、只读或磁盘出错）：{exc}") from exc
-        raise _Unusable(f"数据库无法读取（{exc}）") from exc
+        raise _Unusable(f"数据库无法读取（{exc}）", ours=ours or app_id == APPLICATION_ID) from exc
     if check != ["ok"]:
-        raise _Unusable("完整性检查未通过（" + "；".join(str(c) for c in check[:3]) + "）")
+        raise _Unusable(
+            "完整性检查未通过（" + "；".join(str(c) for c in check[:3]) + "）",
+            ours=ours or app_id == APPLICATION_ID,
+        )
     if app_id == 0:
         if names:
             raise _Unusable("是其他程序的数据库（没有本程序的标记，却已有数据表）")
@@ -483,6 +503,61 @@ def _classify(conn: sqlite3.Connection, path: Path, header: bytes | None) -> Non
         raise _Unusable(
             f"来自更新版本的程序（数据库版本 {version}，本程序只支持到 {SCHEMA_VERSION}）", newer=True
         )
+
+
+def _ours_by_header(header: bytes) -> bool:
+    """The header names our application id (bytes 68–71): the file was ours, whatever happened to it since."""
+    return (
+        header.startswith(_SQLITE_MAGIC)
+        and len(header) >= 72
+        and int.from_bytes(header[68:72], "big") == APPLICATION_ID
+    )
+
+
+def _kind_of(path: Path) -> str | None:
+    """None when path is a regular file or nothing; else what it is (Chinese), never opening it."""
+    try:
+        st = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):  # nothing there (making the folder will say why not)
+        return None
+    except OSError as exc:  # a name too long, a folder we may not enter…
+        raise StoreError(f"无法访问数据文件 {path}：{exc.strerror or exc}") from exc
+    if stat.S_ISREG(st.st_mode):
+        return None
+    if stat.S_ISDIR(st.st_mode):
+        return "文件夹"
+    if stat.S_ISFIFO(st.st_mode):
+        return "管道（FIFO）"
+    if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+        return "设备"
+    return "特殊文件"
+
+
+def check_path(path: Path) -> bool:
+    """True when a regular file is at path, False when nothing is; StoreError for anything else."""
+    kind = _kind_of(path)
+    if kind is not None:
+        raise StoreError(
+            f"数据文件路径 {path} 是一个{kind}，不是普通文件，不能用作数据库文件（未作任何改动）"
+        )
+    return path.exists()
+
+
+def _create_private(path: Path) -> None:
+    """Create path empty with mode 0600 (SQLite gives its -wal/-shm/-journal the database file's mode).
+
+    Only while no connection of this process is on it: there is no file yet, so there is none."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise StoreError(f"无法创建数据文件 {path}：{exc.strerror or exc}") from exc
+    os.close(fd)
+
+
+def _newer_message(path: Path, reason: str) -> str:
+    return f"数据文件 {path} {reason}，本版本无法打开；请使用新版本的窗口服务助手打开它（文件未作任何改动）。"
 
 
 def _aside_name(path: Path) -> Path:
@@ -548,6 +623,8 @@ def _sync_projections(conn: sqlite3.Connection) -> None:
 def _configure(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
+    # What is deleted or overwritten (a purged name or phone) is zeroed in the page, not left in free space.
+    conn.execute("PRAGMA secure_delete=ON")
     conn.execute("PRAGMA foreign_keys=ON")
 
 
@@ -683,38 +760,86 @@ class EventStore:
         # re-appends when the file lost them. A day of one terminal is a few thousand small events.
         self._session: list[tuple[Event, dict | None]] = []
         self._detached: str | None = None
+        self._immutable = False  # open_readonly without locks (see still_current)
 
     @classmethod
-    def open(cls, path: Path) -> Self:
-        """Open (or create) the store at path; unusable files are moved aside, never deleted."""
+    def open(cls, path: Path, *, create: bool = True) -> Self:
+        """Open the store at path for recording; create it (private to the user) when `create`, else
+        StoreMissing. A damaged database of ours is moved aside, never deleted; anything else that is not a
+        usable database of ours (another program's file, a folder, FIFO or device, a newer version) is
+        refused with StoreError and left untouched."""
         path = Path(path)
         parent = path.parent
-        try:
-            parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"无法创建数据文件夹 {parent}：{exc}") from exc
-        if not parent.is_dir():
-            raise StoreError(f"无法创建数据文件夹 {parent}：该路径已存在，但不是文件夹")
-        if path.is_dir():
-            raise StoreError(f"数据文件路径 {path} 是一个文件夹，不能用作数据库文件")
+        exists = check_path(path)
+        if not exists and not create:
+            raise StoreMissing(f"数据文件 {path} 不存在（没有可处理的记录）；请用 --db 指定数据文件。")
+        if not exists:
+            try:
+                parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"无法创建数据文件夹 {parent}：{exc.strerror or exc}") from exc
+            if not parent.is_dir():
+                raise StoreError(f"无法创建数据文件夹 {parent}：该路径已存在，但不是文件夹")
+            _create_private(path)
         notices: list[str] = []
         conn = cls._open_checked(path)
         if isinstance(conn, _Unusable):
-            moved = _move_aside(path)
             if conn.newer:
-                notices.append(
-                    f"数据文件 {path} {conn.reason}，无法在本版本中打开。原文件已原样移到 {moved}，"
-                    f"请用新版本程序打开它；已新建空的数据文件。"
+                raise StoreError(_newer_message(path, conn.reason))
+            if not conn.ours:
+                raise StoreError(
+                    f"数据文件 {path} {conn.reason}，不是本助手的数据文件；未作任何改动。"
+                    f"请用 --db 指定本助手的数据文件。"
                 )
-            else:
-                notices.append(
-                    f"数据文件 {path} 无法使用：{conn.reason}。原文件已原样移到 {moved}（未删除）；"
-                    f"已新建空的数据文件。"
-                )
+            moved = _move_aside(path)
+            notices.append(
+                f"数据文件 {path} 无法使用：{conn.reason}。原文件已原样移到 {moved}（未删除）；"
+                f"已新建空的数据文件。"
+            )
+            _create_private(path)
             conn = cls._open_checked(path)
             if isinstance(conn, _Unusable):
                 raise StoreError(f"无法在 {path} 新建数据文件：{conn.reason}")
         return cls(path, conn, notices)
+
+    @classmethod
+    def open_readonly(cls, path: Path) -> Self:
+        """Open the log at path only to read it: no migration, no projection sync, nothing created, renamed or
+        deleted. StoreMissing when there is no file; StoreUnreadable when it is not a readable database of
+        ours; StoreError for a newer version or a path that is not a regular file."""
+        path = Path(path)
+        if not check_path(path):
+            raise StoreMissing(f"数据文件 {path} 不存在（没有可检查的记录）；请用 --db 指定数据文件。")
+        header = _read_header(path)
+        # A read-only connection to a WAL database creates the -wal and -shm when they are missing (and leaves
+        # them): without a -wal nobody is writing, so the file is read as it is (immutable, no locks).
+        immutable = not Path(str(path) + "-wal").exists()
+        uri = "file:" + _uri_path(path) + "?mode=ro" + ("&immutable=1" if immutable else "")
+        try:
+            conn = sqlite3.connect(uri, uri=True, timeout=_BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"无法打开数据文件 {path}：{exc}") from exc
+        try:
+            conn.execute("PRAGMA query_only = ON")
+            _classify(conn, path, header)
+            if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+                raise _Unusable("是空文件，不是本助手的数据文件" if not header else "不是本助手的数据文件")
+        except _Unusable as unusable:
+            conn.close()
+            if unusable.newer:
+                raise StoreError(_newer_message(path, unusable.reason)) from None
+            raise StoreUnreadable(f"数据文件 {path} {unusable.reason}。") from None
+        except BaseException:
+            conn.close()
+            raise
+        store = cls(path, conn, [])
+        store._immutable = immutable
+        return store
+
+    def still_current(self) -> bool:
+        """False when this read-only store read the file without locks and a writer has started since (its
+        reads may be stale: read again)."""
+        return not self._immutable or not Path(str(self.path) + "-wal").exists()
 
     @staticmethod
     def _open_checked(path: Path) -> sqlite3.Connection | _Unusable:
@@ -870,6 +995,7 @@ class EventStore:
         *,
         expected_last_id: int | None = None,
         persons: Sequence[dict | None] | None = None,
+        prepare: Callable[[sqlite3.Connection], Mapping[str, Any]] | None = None,
     ) -> list[Event]:
         """Append events in one BEGIN IMMEDIATE transaction; all share the time `at`.
 
@@ -877,7 +1003,9 @@ class EventStore:
         since, nothing is written and HeadMoved is raised (decide again on the fresh state).
         persons: for each event, the personal data (name/phone/address) it refers to, or None; each distinct
         dict becomes one `persons` row in the same transaction, and its id goes into the payload as
-        ``person_id``. Raises StoreDetached when the commit went into files no longer at our path."""
+        ``person_id``. prepare: run first inside the transaction (a purge of personal data); the fields it
+        returns are merged into every event's payload, so the change and its record commit together.
+        Raises StoreDetached when the commit went into files no longer at our path."""
         if persons is not None and len(persons) != len(events):
             raise ValueError("persons must have one entry per event")
         stamp = format_at(at)
@@ -890,7 +1018,7 @@ class EventStore:
                 raise StoreError(f"数据文件 {self.path}：事件类型必须是非空字符串，收到 {kind!r}")
         if self._detached is not None:
             raise StoreDetached(self._detached)
-        out = self._write(items, expected_last_id)
+        out = self._write(items, expected_last_id, prepare)
         self._session.extend(zip(out, (person for *_, person in items)))
         why = self.check_files()
         if why is not None:
@@ -898,7 +1026,10 @@ class EventStore:
         return out
 
     def _write(
-        self, items: Sequence[tuple[str, dict, str, dict | None]], expected_last_id: int | None
+        self,
+        items: Sequence[tuple[str, dict, str, dict | None]],
+        expected_last_id: int | None,
+        prepare: Callable[[sqlite3.Connection], Mapping[str, Any]] | None = None,
     ) -> list[Event]:
         """Insert (kind, payload, at, person) rows at the end of the chain, in one transaction."""
         conn = self.conn
@@ -910,6 +1041,11 @@ class EventStore:
             last_id, prev = (row[0], row[1]) if row else (0, GENESIS_HASH)
             if expected_last_id is not None and last_id != expected_last_id:
                 raise HeadMoved(self.path, expected_last_id, last_id)
+            if prepare is not None:
+                extra = dict(prepare(conn))
+                items = [
+                    (kind, {**payload, **extra}, stamp, person) for kind, payload, stamp, person in items
+                ]
             # The projections follow the log in this same transaction: from the context cached after our own
             # last write when nobody wrote since, else from the persisted one (caught up if it lags).
             ctx = self._proj
@@ -1076,22 +1212,38 @@ class EventStore:
         return dict(zip(keys, row))
 
     def purge_personal(self, before: datetime) -> int:
-        """Blank name/phone/address of persons added before `before`; returns how many were blanked."""
-        limit = datetime.fromisoformat(format_at(before))
-        now = format_at(datetime.now().astimezone())
+        """Blank name/phone/address of persons added before `before` (own transaction, then `scrub`); returns
+        how many were blanked. The lead's command records its event in the same transaction instead:
+        ``Desk.execute("purge_personal", …, prepare=…)`` with :func:`purge_rows`."""
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            rows = conn.execute("SELECT id, added_at FROM persons WHERE purged_at IS NULL").fetchall()
-            # Compare as datetimes, not text: stored times may carry different UTC offsets.
-            ids = [pid for pid, added in rows if datetime.fromisoformat(added) < limit]
-            for pid in ids:
-                conn.execute(
-                    "UPDATE persons SET name = '', phone = '', address = '', purged_at = ? WHERE id = ?",
-                    (now, pid),
-                )
+            count = purge_rows(conn, before)
             conn.execute("COMMIT")
         except BaseException:
             _rollback(conn)
             raise
-        return len(ids)
+        self.scrub()
+        return count
+
+    def scrub(self) -> bool:
+        """Leave no copy of overwritten data in the files: fold the -wal into the database and truncate it
+        (old page images of a purged row live in the -wal until then; secure_delete zeroed the pages).
+        A reader in the middle of a read (a sidebar's review) makes SQLite wait up to the busy timeout;
+        False when the -wal could still not be truncated."""
+        busy, _, _ = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return not busy
+
+
+def purge_rows(conn: sqlite3.Connection, before: datetime) -> int:
+    """Blank the personal data of persons added before `before`, inside the caller's transaction."""
+    limit = datetime.fromisoformat(format_at(before))
+    now = format_at(datetime.now().astimezone())
+    rows = conn.execute("SELECT id, added_at FROM persons WHERE purged_at IS NULL").fetchall()
+    # Compare as datetimes, not text: stored times may carry different UTC offsets.
+    ids = [pid for pid, added in rows if datetime.fromisoformat(added) < limit]
+    conn.executemany(
+        "UPDATE persons SET name = '', phone = '', address = '', purged_at = ? WHERE id = ?",
+        [(now, pid) for pid in ids],
+    )
+    return len(ids)

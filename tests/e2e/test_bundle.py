@@ -155,8 +155,8 @@ def test_pinyin_search_works_in_the_bundle(bundle, tmp_path):
 
 def test_verify_log_demo_data_and_xlsx_export(bundle, tmp_path):
     db = str(tmp_path / "hall.db")
-    empty = run(bundle, tmp_path, "--db", db, "verify-log")
-    assert empty.returncode == 0 and "哈希链校验通过" in empty.stdout, empty.stderr
+    missing = run(bundle, tmp_path, "--db", db, "verify-log")
+    assert missing.returncode == 2 and "不存在" in missing.stderr, missing.stderr
     made = run(
         bundle, tmp_path, "--db", db, "demo-data", "--days", "1", "--windows", "1", "--end", "2026-11-20"
     )

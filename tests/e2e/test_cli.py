@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -59,9 +60,10 @@ def test_render_fills_fields_and_names_what_is_missing():
 
 def test_global_options_before_the_subcommand_are_kept(tmp_path):
     db = tmp_path / "given.db"
+    made = run("replay", "-", stdin='{"at": "2026-11-26T08:40:00", "cmd": "sign_in", "clerk": "A"}\n', db=db)
+    assert made.returncode == 0, made.stderr
     result = run("verify-log", db=db)
-    assert result.returncode == 0 and "完整" in result.stdout
-    assert db.exists()
+    assert result.returncode == 0 and "完整：1 条事件" in result.stdout
 
 
 def test_replay_then_verify_then_tamper(tmp_path):
@@ -132,18 +134,166 @@ def test_bad_replay_line_names_the_line(tmp_path):
 def test_db_whose_folder_cannot_be_created(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    result = run("verify-log", db=blocker / "sub" / "a.db")
+    result = run(
+        "replay",
+        "-",
+        stdin='{"at": "2026-11-26T08:40:00", "cmd": "sign_in", "clerk": "A"}\n',
+        db=blocker / "sub" / "a.db",
+    )
     assert result.returncode == 2 and "无法创建" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_corrupt_database_is_moved_aside_and_a_new_one_used(tmp_path):
+def _listing(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def _ours_cut_short(db: Path) -> None:
+    made = run(
+        "replay",
+        "-",
+        db=db,
+        stdin="\n".join(
+            json.dumps({"at": f"2026-11-26T09:{m:02d}:00", "cmd": "phrase_used", "phrase": "greet.wait"})
+            for m in range(60)
+        ),
+    )
+    assert made.returncode == 0, made.stderr
+    data = db.read_bytes()
+    db.write_bytes(data[: len(data) // 2])
+
+
+def test_verify_log_names_a_file_that_is_not_an_intact_log_of_ours_and_changes_nothing(tmp_path):
+    """Was: verify-log moved random bytes aside and said "完整：0 条事件", exit 0."""
+    db = tmp_path / "assistant.db"
+    foreign = tmp_path / "other.db"
+    with closing(sqlite3.connect(foreign)) as conn:
+        conn.execute("CREATE TABLE customers (name)")
+        conn.commit()
+    for content, words in (
+        (b"this is not sqlite at all" * 100, "不是 SQLite"),
+        (None, "无法使用|截断|读取|完整性"),
+        (foreign.read_bytes(), "其他程序"),
+    ):
+        if content is None:
+            db.unlink()
+            _ours_cut_short(db)
+        else:
+            db.write_bytes(content)
+        before = _listing(tmp_path)
+        result = run("verify-log", db=db)
+        assert result.returncode == 1 and str(db) in result.stderr, result.stderr
+        assert any(w in result.stderr for w in words.split("|")) and "Traceback" not in result.stderr
+        assert "完整：" not in result.stdout
+        status = run("status", db=db)
+        assert status.returncode == 2 and str(db) in status.stderr
+        assert _listing(tmp_path) == before  # nothing created, renamed or deleted
+
+
+def test_only_a_recording_command_sets_a_damaged_database_of_ours_aside(tmp_path):
+    db = tmp_path / "assistant.db"
+    _ours_cut_short(db)
+    damaged = db.read_bytes()
+    result = run(
+        "replay", "-", stdin='{"at": "2026-11-26T08:40:00", "cmd": "sign_in", "clerk": "A"}\n', db=db
+    )
+    assert result.returncode == 0, result.stderr
+    aside = list(tmp_path.glob("assistant.db.corrupt-*"))
+    assert len(aside) == 1 and aside[0].read_bytes() == damaged and str(aside[0]) in result.stderr
+
+
+def test_a_recording_command_refuses_a_file_that_never_was_ours(tmp_path):
     db = tmp_path / "assistant.db"
     db.write_bytes(b"this is not sqlite at all" * 100)
-    result = run("verify-log", db=db)
-    assert result.returncode == 0
-    aside = list(tmp_path.glob("assistant.db.corrupt-*"))
-    assert len(aside) == 1 and aside[0].read_bytes().startswith(b"this is not sqlite")
-    assert str(aside[0]) in result.stderr
+    before = _listing(tmp_path)
+    result = run(
+        "replay", "-", stdin='{"at": "2026-11-26T08:40:00", "cmd": "sign_in", "clerk": "A"}\n', db=db
+    )
+    assert (
+        result.returncode == 2
+        and "不是本助手的数据文件" in result.stderr
+        and "Traceback" not in result.stderr
+    )
+    assert _listing(tmp_path) == before
+
+
+def test_a_newer_database_is_refused_by_every_command(tmp_path):
+    db = tmp_path / "assistant.db"
+    made = run("replay", "-", stdin='{"at": "2026-11-26T08:40:00", "cmd": "sign_in", "clerk": "A"}\n', db=db)
+    assert made.returncode == 0, made.stderr
+    with closing(sqlite3.connect(db)) as conn:
+        conn.execute("PRAGMA user_version = 99")
+        conn.commit()
+    before = _listing(tmp_path)
+    for args in (["verify-log"], ["status"], ["correction", "1", "--reason", "错了"], ["replay", "-"]):
+        result = run(*args, db=db, stdin='{"at": "2026-11-26T08:50:00", "cmd": "sign_out"}\n')
+        assert result.returncode == 2 and "请使用新版本" in result.stderr, (args, result.stderr)
+        assert _listing(tmp_path) == before
+
+
+@pytest.mark.skipif(os.name != "posix", reason="FIFOs")
+def test_a_folder_or_fifo_as_the_database_is_refused(tmp_path):
+    fifo = tmp_path / "fifo.db"
+    os.mkfifo(fifo)
+    for db, words in ((tmp_path, "文件夹"), (fifo, "管道")):
+        for args in (["verify-log"], ["status"], ["replay", "-"]):
+            result = run(*args, db=db, stdin="")
+            assert result.returncode == 2 and words in result.stderr and "Traceback" not in result.stderr
+    assert fifo.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["fifo.db"]
+
+
+def test_a_missing_database_is_exit_2_except_where_one_may_be_made(tmp_path):
+    db = tmp_path / "none" / "assistant.db"
+    for args in (
+        ["verify-log"],
+        ["status"],
+        ["status", "--json"],
+        ["correction", "1", "--reason", "x"],
+        ["purge-personal"],
+        [
+            "export",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-02",
+            "--format",
+            "csv",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        ["review"],
+    ):
+        result = run(*args, db=db)
+        assert result.returncode == 2, (args, result.stdout, result.stderr)
+        assert "数据文件" in result.stderr and "不存在" in result.stderr and "Traceback" not in result.stderr
+        assert not (tmp_path / "none").exists() and not (tmp_path / "out").exists()
+    # the default database (no --db) too
+    env = {**os.environ, "WA_NO_VENV": "1", "WA_DATA_DIR": str(tmp_path / "data")}
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "verify-log"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2 and "不存在" in result.stderr and not (tmp_path / "data").exists()
+
+
+def test_commands_that_need_no_records_never_open_the_database(tmp_path):
+    """say, lint, render, phrases, privacy-notice: a database that is a FIFO would hang or fail any opener."""
+    db = tmp_path / "assistant.db"
+    db.write_bytes(b"not ours")
+    before = _listing(tmp_path)
+    for args in (
+        ["lint", "您好"],
+        ["render", "greet.refer", "--set", "窗口=社保"],
+        ["phrases", "--search", "qsh"],
+        ["privacy-notice"],
+        ["say", "您好", "--out", str(tmp_path / "x" / "a.wav")],
+    ):
+        result = run(*args, db=db)
+        assert "数据文件" not in result.stderr, (args, result.stderr)
+    assert {k: v for k, v in _listing(tmp_path).items()} == before
 
 
 def test_hall_scripts_folder_with_broken_file_warns_and_goes_on(tmp_path):
@@ -159,3 +309,66 @@ def test_help_for_every_subcommand():
     for sub in ("phrases", "render", "verify-log", "replay", "status"):
         result = run(sub, "--help")
         assert result.returncode == 0 and "usage" in result.stdout.lower()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
+def test_what_the_program_creates_is_private_to_the_user(tmp_path):
+    """The database and its companions, the PIN files and exports 0600, folders 0700, whatever the umask."""
+    import stat
+
+    data = tmp_path / "data"
+    db = data / "records" / "assistant.db"
+    env = {**os.environ, "WA_NO_VENV": "1", "WA_DATA_DIR": str(data), "WA_LEAD_PIN": "2468"}
+
+    def main(*args: str, stdin: str = "") -> None:
+        result = subprocess.run(
+            ["sh", "-c", 'umask 022 && exec "$@"', "sh", sys.executable, str(ROOT / "main.py"), *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+
+    main(
+        "--db",
+        str(db),
+        "replay",
+        "-",
+        stdin='{"at": "2026-11-26T08:40:00", "cmd": "sign_in", "clerk": "A"}\n',
+    )
+    main("lead-pin", "set")
+    main(
+        "--db",
+        str(db),
+        "export",
+        "--from",
+        "2026-11-26",
+        "--to",
+        "2026-11-26",
+        "--format",
+        "csv",
+        "--out",
+        str(tmp_path / "out" / "csv"),
+    )
+    main(
+        "--db",
+        str(db),
+        "export",
+        "--from",
+        "2026-11-26",
+        "--to",
+        "2026-11-26",
+        "--format",
+        "xlsx",
+        "--out",
+        str(tmp_path / "out" / "r.xlsx"),
+    )
+    made = [p for p in tmp_path.rglob("*")]
+    modes = {str(p.relative_to(tmp_path)): stat.S_IMODE(p.stat().st_mode) for p in made}
+    assert {k for k, m in modes.items() if m != (0o700 if Path(tmp_path / k).is_dir() else 0o600)} == set(), (
+        modes
+    )
+    assert any(k.endswith("assistant.db") for k in modes) and any("pin" in k for k in modes)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from tests.conftest import ROOT
 
@@ -108,3 +109,108 @@ def test_demo_refuses_a_real_database_and_bad_dates(tmp_path):
         tmp_path, "export", "--from", "2026-13-01", "--to", "2026-11-01", "--format", "csv", "--out", "x"
     )
     assert bad.returncode == 2
+
+
+# --- issue 12 §4: a full disk or a kill midway never destroys the earlier export, never reports success ---
+
+
+@pytest.fixture(scope="module")
+def ten_days(tmp_path_factory) -> Path:
+    """Ten days of four windows: exports big enough to be caught in the middle of writing."""
+    folder = tmp_path_factory.mktemp("ten_days")
+    db = folder / "demo.db"
+    result = run(
+        folder, "--db", str(db), "demo-data", "--days", "10", "--windows", "4", "--end", "2026-11-27"
+    )
+    assert result.returncode == 0, result.stderr
+    return db
+
+
+def _export(tmp_path: Path, fmt: str, out: Path, limit: int | None = None) -> subprocess.Popen:
+    """The export as a child process; with `limit`, every file it writes is capped at that many bytes
+    (RLIMIT_FSIZE; Python ignores SIGXFSZ, so a write past it fails with EFBIG as on a full disk)."""
+    import resource
+
+    def cap() -> None:
+        if limit is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    env = {**os.environ, "WA_NO_VENV": "1", "WA_DATA_DIR": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
+    return subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "main.py"),
+            "--db",
+            str(tmp_path / "demo.db"),
+            "export",
+            "--from",
+            "2026-11-18",
+            "--to",
+            "2026-11-27",
+            "--format",
+            fmt,
+            "--out",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        preexec_fn=cap,
+    )
+
+
+def _export_events(db: Path) -> int:
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        return conn.execute("SELECT COUNT(*) FROM events WHERE kind = 'export'").fetchone()[0]
+
+
+def _earlier_export(tmp_path: Path, ten_days: Path, fmt: str) -> tuple[Path, dict[str, bytes]]:
+    import shutil
+
+    shutil.copy(ten_days, tmp_path / "demo.db")
+    out = tmp_path / ("report" if fmt == "csv" else f"report.{fmt}")
+    first = _export(tmp_path, fmt, out)
+    assert first.wait(timeout=120) == 0, first.stderr.read()
+    first.stdout.close(), first.stderr.close()
+    return out, _contents(out)
+
+
+def _contents(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in (sorted(out.iterdir()) if out.is_dir() else [out])}
+
+
+@pytest.mark.skipif(os.name != "posix", reason="RLIMIT_FSIZE")
+@pytest.mark.parametrize("fmt", ["pdf", "xlsx", "csv"])
+def test_a_full_disk_never_reports_success_and_leaves_the_earlier_export(tmp_path, ten_days, fmt):
+    """Was: on a full disk the pdf export said "已导出 112 行", exit 0, and left a truncated file."""
+    out, before = _earlier_export(tmp_path, ten_days, fmt)
+    recorded = _export_events(tmp_path / "demo.db")
+    child = _export(tmp_path, fmt, out, limit=max(64 * 1024, max(len(b) for b in before.values()) // 2))
+    stdout, stderr = child.communicate(timeout=120)
+    assert child.returncode == 2 and "已导出" not in stdout and "Traceback" not in stderr, stderr
+    assert "原有文件未改动" in stderr or "不完整" in stderr, stderr
+    assert _contents(out) == before  # the earlier export, byte for byte, under its name
+    assert not [p for p in tmp_path.iterdir() if ".part" in p.name]  # a failure cleans up after itself
+    assert _export_events(tmp_path / "demo.db") == recorded  # an export not in place is not recorded
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
+@pytest.mark.parametrize("fmt", ["pdf", "xlsx", "csv"])
+def test_an_export_killed_midway_leaves_the_earlier_export(tmp_path, ten_days, fmt):
+    import signal
+    import time
+
+    out, before = _earlier_export(tmp_path, ten_days, fmt)
+    child = _export(tmp_path, fmt, out)
+    deadline = time.monotonic() + 60
+    while not [p for p in tmp_path.iterdir() if ".part" in p.name]:  # writing has begun
+        assert child.poll() is None and time.monotonic() < deadline, "the export ended before it was caught"
+    child.send_signal(signal.SIGKILL)
+    child.communicate(timeout=60)
+    assert child.returncode == -signal.SIGKILL
+    assert _contents(out) == before  # nothing partial under the final name

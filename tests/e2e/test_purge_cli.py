@@ -229,3 +229,113 @@ def test_no_code_path_updates_or_deletes_events():
                     continue
                 hits.append(f"{path.name}: {line.strip()}")
     assert hits == []
+
+
+# --- issue 12 §5: the purge and its record are one; nothing purged stays in any file ------------------
+
+_SIDEBAR = """
+import sys
+from assistant.config.scripts import load_scripts
+from assistant.desk import Desk
+from assistant.edges.clock import SystemClock
+from assistant.store.event_log import EventStore
+
+store = EventStore.open(sys.argv[1], create=False)
+desk = Desk(store, load_scripts(), SystemClock())
+print("ready", flush=True)
+sys.stdin.readline()
+assert desk.execute("phrase_used", {"phrase": "greet.wait", "mode": "copy"}).accepted
+print("recorded", flush=True)
+sys.stdin.readline()
+store.close()
+"""
+
+
+# An address long enough to spill into overflow pages, which a purge frees: free pages keep their bytes unless
+# secure_delete zeroes them.
+LONG_ADDRESS = "幸福路" + "".join(f"{i}号楼" for i in range(1500)) + "钱七收"
+
+
+def _purged_values() -> list[bytes]:
+    return [v.encode() for name in ("张三", "李四") for v in (name, PEOPLE[name])] + ["钱七收".encode()]
+
+
+def test_no_purged_value_is_left_in_any_file_while_a_sidebar_has_the_database_open(tmp_path):
+    """Was: the blanked rows stayed in free space and in the -wal until some later checkpoint."""
+    db = _served_db(tmp_path / "hall.db")
+    with EventStore.open(db) as store:
+        store.add_person(name="钱七", phone="13500135000", address=LONG_ADDRESS, at=_day(300))
+    assert run(tmp_path, "lead-pin", "set", pin="2468").returncode == 0
+    sidebar = subprocess.Popen(
+        [sys.executable, "-c", _SIDEBAR, str(db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        assert sidebar.stdout.readline().strip() == "ready"
+        files = lambda: [p for p in tmp_path.iterdir() if p.name.startswith("hall.db")]  # noqa: E731
+        assert any(v in p.read_bytes() for p in files() for v in _purged_values())  # there before
+        before = (date.today() - timedelta(days=150)).isoformat()
+        done = run(tmp_path, "--db", str(db), "purge-personal", "--before", before, pin="2468")
+        assert done.returncode == 0 and "3 人" in done.stdout, done.stderr
+        names = {p.name for p in files()}
+        assert {"hall.db", "hall.db-wal", "hall.db-shm"} <= names  # the sidebar still has it open
+        left = [(p.name, v.decode()) for p in files() for v in _purged_values() if v in p.read_bytes()]
+        assert left == []
+        sidebar.stdin.write("go\n")
+        sidebar.stdin.flush()
+        assert sidebar.stdout.readline().strip() == "recorded"  # the sidebar records on, nothing comes back
+        left = [(p.name, v.decode()) for p in files() for v in _purged_values() if v in p.read_bytes()]
+        assert left == []
+    finally:
+        sidebar.stdin.close()
+        sidebar.wait(timeout=30)
+        sidebar.stdout.close()
+    assert _rows(db, "SELECT COUNT(*) FROM persons WHERE name IN ('王五', '赵六')") == [
+        (2,)
+    ]  # the others stay
+
+
+def test_a_purge_killed_at_any_moment_is_all_or_nothing(tmp_path):
+    """Was: 8 of 17 kills purged the persons without recording the purge_personal event."""
+    import random
+    import signal
+    import time as clock
+
+    template = _served_db(tmp_path / "template.db")
+    assert run(tmp_path, "lead-pin", "set", pin="2468").returncode == 0
+    before = (date.today() - timedelta(days=150)).isoformat()
+    env = {**os.environ, "WA_NO_VENV": "1", "WA_DATA_DIR": str(tmp_path), "WA_LEAD_PIN": "2468"}
+    start = clock.monotonic()
+    assert (
+        run(
+            tmp_path, "--db", str(template), "purge-personal", "--before", "1990-01-01", pin="2468"
+        ).returncode
+        == 0
+    )
+    span = clock.monotonic() - start  # how long one purge takes from start to exit
+    rng = random.Random(12)
+    outcomes = set()
+    for i in range(12):
+        db = tmp_path / f"kill{i}.db"
+        db.write_bytes(template.read_bytes())
+        child = subprocess.Popen(
+            [sys.executable, str(ROOT / "main.py"), "--db", str(db), "purge-personal", "--before", before],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+        )
+        try:
+            child.wait(timeout=rng.uniform(0.4, 1.0) * span)
+        except subprocess.TimeoutExpired:
+            child.send_signal(signal.SIGKILL)
+            child.wait(timeout=30)
+        purged = _rows(db, "SELECT COUNT(*) FROM persons WHERE purged_at IS NOT NULL")[0][0]
+        events = _rows(db, "SELECT payload FROM events WHERE kind = 'purge_personal'")
+        recorded = [json.loads(p)["count"] for (p,) in events if json.loads(p)["before"] == before]
+        assert (purged, recorded) in ((0, []), (2, [2])), (i, purged, recorded)
+        outcomes.add(purged)
+    assert outcomes  # (which moments were hit varies; every one of them was all or nothing)

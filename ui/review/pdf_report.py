@@ -150,6 +150,7 @@ def write_pdf(report: Report, path: Path, masked: bool, generated: datetime) -> 
         doc.addResource(_TD.ResourceType.ImageResource.value, QUrl(f"chart-{key}"), image)
     doc.setHtml(body)
     doc.print_(writer)
+    del writer  # the file is complete and closed only once the writer is gone
     if not path.exists():
         raise OSError(f"PDF 未能写入 {path}")
     return [path]

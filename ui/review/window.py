@@ -503,7 +503,7 @@ def run_review(args: argparse.Namespace) -> int:
     if not ask_lead_pin(None, LeadPin(paths.data_dir(), args.scripts)):
         return 1
     try:
-        store = EventStore.open(args.db or paths.default_db_path())
+        store = EventStore.open(args.db or paths.default_db_path(), create=False)
     except StoreError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
