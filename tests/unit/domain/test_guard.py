@@ -286,10 +286,11 @@ def test_speed_under_one_millisecond_per_200_characters(guard, labelled):
     guard.check(sentences[0])
     best = float("inf")
     for _ in range(5):
-        t0 = time.perf_counter()
+        # CPU time of this process: other work on a shared machine does not count against the guard
+        t0 = time.process_time()
         for s in sentences:
             guard.check(s)
-        best = min(best, (time.perf_counter() - t0) * 1000 / len(sentences))
+        best = min(best, (time.process_time() - t0) * 1000 / len(sentences))
     assert best <= 1.0, f"{best:.3f} ms"
 
 
