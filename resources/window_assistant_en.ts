@@ -16,6 +16,10 @@
         <translation>Shift checklist</translation>
     </message>
     <message>
+        <source>不合格</source>
+        <translation>Falls short</translation>
+    </message>
+    <message>
         <source>正常</source>
         <translation>OK</translation>
     </message>
@@ -24,20 +28,32 @@
         <translation>{0}: OK</translation>
     </message>
     <message>
+        <source>{0}：{1}</source>
+        <translation>{0}: {1}</translation>
+    </message>
+    <message>
+        <source>不适用</source>
+        <translation>Not applicable</translation>
+    </message>
+    <message>
+        <source>{0}：不适用</source>
+        <translation>{0}: not applicable</translation>
+    </message>
+    <message>
+        <source>{0}：{1}说明</source>
+        <translation>{0}: {1} note</translation>
+    </message>
+    <message>
+        <source>{0}说明（必填）</source>
+        <translation>{0} note (required)</translation>
+    </message>
+    <message>
+        <source>请填写{0}说明，填写后按回车记录。</source>
+        <translation>Write the {0} note, then press Enter to record it.</translation>
+    </message>
+    <message>
         <source>故障</source>
         <translation>Fault</translation>
-    </message>
-    <message>
-        <source>{0}：故障</source>
-        <translation>{0}: fault</translation>
-    </message>
-    <message>
-        <source>{0}：故障说明</source>
-        <translation>{0}: fault note</translation>
-    </message>
-    <message>
-        <source>故障说明（必填）</source>
-        <translation>Fault note (required)</translation>
     </message>
     <message>
         <source>检查项</source>
@@ -50,10 +66,6 @@
     <message>
         <source>提交班前检查</source>
         <translation>Submit the shift checklist</translation>
-    </message>
-    <message>
-        <source>请填写故障说明，填写后按回车记录。</source>
-        <translation>Describe the fault, then press Enter to record it.</translation>
     </message>
     <message>
         <source>已检查 {0} / {1} 项</source>
@@ -78,17 +90,6 @@
     <message>
         <source>——已超过 {0} 分钟</source>
         <translation> — {0} min late</translation>
-    </message>
-</context>
-<context>
-    <name>FileDialogs</name>
-    <message>
-        <source>文件</source>
-        <translation>File</translation>
-    </message>
-    <message>
-        <source>文件夹</source>
-        <translation>Folder</translation>
     </message>
 </context>
 <context>
@@ -218,6 +219,17 @@
     <message>
         <source>点击，用这句规范用语替换划线的文字</source>
         <translation>Click to replace the underlined text with this standard phrase</translation>
+    </message>
+</context>
+<context>
+    <name>FileDialogs</name>
+    <message>
+        <source>文件</source>
+        <translation>File</translation>
+    </message>
+    <message>
+        <source>文件夹</source>
+        <translation>Folder</translation>
     </message>
 </context>
 <context>
@@ -491,6 +503,10 @@
     <message>
         <source>数据来源</source>
         <translation>Data source</translation>
+    </message>
+    <message>
+        <source>节假日文件提醒</source>
+        <translation>Holiday calendar notice</translation>
     </message>
     <message>
         <source>审阅表格</source>
@@ -875,6 +891,14 @@ w</translation>
         <translation>Fill in phrase</translation>
     </message>
     <message>
+        <source>提前签退</source>
+        <translation>Signing out early</translation>
+    </message>
+    <message>
+        <source>确需提前离岗时请选择原因，值班长审阅时会看到。</source>
+        <translation> If you really must leave early, choose a reason; the shift lead will see it in the review.</translation>
+    </message>
+    <message>
         <source>暂停原因</source>
         <translation>Pause reason</translation>
     </message>
@@ -895,6 +919,14 @@ w</translation>
         <translation>Document problems</translation>
     </message>
     <message>
+        <source>其他问题</source>
+        <translation>Other problem</translation>
+    </message>
+    <message>
+        <source>选了“其他……”时填写</source>
+        <translation>Fill in when “Other…” is ticked</translation>
+    </message>
+    <message>
         <source>选择资料存在的问题（第 22 条）。</source>
         <translation>Choose what is wrong with the documents (Art. 22).</translation>
     </message>
@@ -905,6 +937,18 @@ w</translation>
     <message>
         <source>为服务对象提供准确的窗口、电话和地址（第 10 条）。</source>
         <translation>Give the visitor the exact window, phone and address (Art. 10).</translation>
+    </message>
+    <message>
+        <source>超过 5 声才接听，先致歉（第 29 条）</source>
+        <translation>Answered after more than 5 rings: apologise first (rule 29)</translation>
+    </message>
+    <message>
+        <source>，已超过 5 声，接听后先致歉</source>
+        <translation>, more than 5 rings: apologise when you answer</translation>
+    </message>
+    <message>
+        <source>，已超过 5 秒，请马上接听</source>
+        <translation>, over 5 seconds: answer now</translation>
     </message>
     <message>
         <source>原因</source>
@@ -927,14 +971,6 @@ w</translation>
         <translation>Take contact details; check and reply on time (Art. 18, 30).</translation>
     </message>
     <message>
-        <source>资料不全（第 56 条）</source>
-        <translation>Incomplete documents (Art. 56)</translation>
-    </message>
-    <message>
-        <source>退回：</source>
-        <translation>Return: </translation>
-    </message>
-    <message>
         <source>接手人</source>
         <translation>Taken over by</translation>
     </message>
@@ -945,6 +981,10 @@ w</translation>
     <message>
         <source>办理事项</source>
         <translation>Matter</translation>
+    </message>
+    <message>
+        <source>上门期限</source>
+        <translation>Home visit due by</translation>
     </message>
     <message>
         <source>姓名</source>
@@ -971,16 +1011,20 @@ w</translation>
         <translation>Repeat the key points to confirm; let the caller hang up first (Art. 33).</translation>
     </message>
     <message>
-        <source>超过 3 声/5 秒才接听，先致歉（第 29 条）</source>
-        <translation>Answered after 3 rings/5 s: apologise first (Art. 29)</translation>
-    </message>
-    <message>
         <source>电话问候（第 29 条）</source>
         <translation>Phone greeting (Art. 29)</translation>
     </message>
     <message>
         <source>复述确认（第 29、33 条）</source>
         <translation>Repeat to confirm (Art. 29, 33)</translation>
+    </message>
+    <message>
+        <source>打错电话：礼貌说明（第 32 条）</source>
+        <translation>Wrong number: explain politely (rule 32)</translation>
+    </message>
+    <message>
+        <source>骚扰电话：严正指出，不用脏话（第 32 条）</source>
+        <translation>Harassing call: say so firmly, never rudely (rule 32)</translation>
     </message>
     <message>
         <source>故障情况</source>
@@ -1045,10 +1089,6 @@ w</translation>
     <message>
         <source>答复情况</source>
         <translation>Reply given</translation>
-    </message>
-    <message>
-        <source>已记录：</source>
-        <translation>Recorded: </translation>
     </message>
     <message>
         <source>未签到</source>
@@ -1149,10 +1189,6 @@ w</translation>
     <message>
         <source>铃响 {0} 秒</source>
         <translation>Ringing {0} s</translation>
-    </message>
-    <message>
-        <source>，已超过 5 秒，接听后先致歉</source>
-        <translation>, over 5 s: apologise when you answer</translation>
     </message>
     <message>
         <source>，请在 5 秒内接听</source>

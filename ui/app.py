@@ -20,6 +20,7 @@ from assistant.config.settings import Settings, load_settings
 from assistant.desk import Desk
 from assistant.config.scripts import load_scripts
 from assistant.store.event_log import EventStore, StoreError
+from assistant.domain.hours import calendar_notice
 
 from PySide6.QtCore import QEvent, QLibraryInfo, QObject, QTranslator
 from PySide6.QtGui import QFont
@@ -213,6 +214,9 @@ def run_gui(args: argparse.Namespace) -> int:
     for line in [str(p) for p in scripts.problems] + notices:
         print(f"注意：{line}", file=sys.stderr)
     clock = SystemClock()
+    # the holiday calendar running out is also told to a console that starts the sidebar
+    if calendar := calendar_notice(scripts.hours, clock.now().date()):
+        print(f"注意：{calendar}", file=sys.stderr)
     settings = load_settings(args.scripts)
     desk = Desk(
         store, scripts, clock, watch=ClockWatch(clock, tolerance_seconds=settings.drift_tolerance_seconds)

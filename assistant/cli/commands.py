@@ -457,6 +457,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
         "overtime": shift.overtime_records(events),
         "late_arrivals": shift.late_arrivals(events),
         "equipment_faults": shift.equipment_faults(events),
+        "early_departures": shift.early_departures(events),
+        "pauses": shift.pauses(events),
     }
     if args.json:
         print(json.dumps({"results": results, "records": records}, ensure_ascii=False, indent=2))
@@ -470,6 +472,13 @@ def cmd_replay(args: argparse.Namespace) -> int:
         print(f"延时服务：{record['start']} 至 {record['end']}，服务 {record['served']} 人")
     for arrival in records["late_arrivals"]:
         print(f"迟到：{arrival['clerk']} {arrival['signed_in_at']} 签到，迟 {arrival['late_minutes']} 分钟")
+    for leaving in records["early_departures"]:
+        print(
+            f"提前签退：{leaving['clerk']} {leaving['at']}（{leaving['reason']}），未到下班时间 {leaving['closing']}"
+        )
+    for pause in records["pauses"]:
+        if pause["overtime"]:
+            print(f"延时服务中暂停：{pause['at']}（{pause['reason']}），仍有 {pause['waiting']} 人等候")
     return EXIT_OK
 
 

@@ -209,7 +209,23 @@ def _taboo_issues(data: dict, ctx: _Context) -> Iterator[_Issue]:
             yield _Issue(at + ("item",), f"项号应从 1 开始，实际是 {taboo['item']}")
         yield from _not_blank(taboo, ("seed",), at)
         yield from _phrase_refs(taboo["instead"], at + ("instead",), ctx)
+        yield from _lexicon_issues(taboo, at)
     yield from _unique(data["taboo"], "item", "taboo")
+
+
+def _lexicon_issues(taboo: dict, at: _DataPath) -> Iterator[_Issue]:
+    """The words of an item: not blank, not repeated; each harmless word contains one of them."""
+    words = taboo.get("words", [])
+    seen: set[str] = set()
+    for k, word in enumerate(words):
+        if not word.strip():
+            yield _Issue(at + ("words", k), "词语不能为空")
+        elif word in seen:
+            yield _Issue(at + ("words", k), f"词语 “{word}” 重复")
+        seen.add(word)
+    for k, word in enumerate(taboo.get("harmless", [])):
+        if not any(w.strip() and w in word for w in words):
+            yield _Issue(at + ("harmless", k), f"无害词语 “{word}” 不含 words 中的任何词语，写了也不起作用")
 
 
 def _checklist_issues(data: dict, ctx: _Context) -> Iterator[_Issue]:
@@ -224,7 +240,7 @@ def _checklist_issues(data: dict, ctx: _Context) -> Iterator[_Issue]:
 
 def _directory_issues(data: dict, ctx: _Context) -> Iterator[_Issue]:
     for i, entry in enumerate(data["entry"]):
-        yield from _not_blank(entry, ("id", "department", "window", "phone"), ("entry", i))
+        yield from _not_blank(entry, ("id", "department", "window", "phone", "contact"), ("entry", i))
     yield from _unique(data["entry"], "id", "entry")
 
 
@@ -266,11 +282,21 @@ def _hours_issues(data: dict, ctx: _Context) -> Iterator[_Issue]:
         yield from _period_issues(season["period"], ("season", i, "period"))
     yield from _unique(seasons, "name", "season")
     names = {s["name"] for s in seasons}
+    first: dict[tuple[str, str], int] = {}
     for i, window in enumerate(data.get("window", [])):
         yield from _not_blank(window, ("window",), ("window", i))
         if window.get("season") and window["season"] not in names:
             yield _Issue(("window", i, "season"), f"作息 “{window['season']}” 不存在（[[season]] 中的 name）")
         yield from _period_issues(window["period"], ("window", i, "period"))
+        key = (window["window"].strip(), window.get("season", "").strip())
+        if key in first:  # the same window and season twice: one of them could never apply
+            when = f"“{key[1]}”期间" if key[1] else "全年"
+            yield _Issue(
+                ("window", i, "window"),
+                f"窗口 “{key[0]}” {when}的时段与第 {first[key] + 1} 个 [[window]] "
+                "重复，这一个永远不会生效（同一窗口、同一作息只能写一个）",
+            )
+        first.setdefault(key, i)
     for name, value in data.get("thresholds", {}).items():
         if value <= 0:
             yield _Issue(("thresholds", name), f"{name} 应为正整数，实际是 {value}")

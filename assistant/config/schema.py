@@ -104,6 +104,8 @@ class Taboo:
     seed: str
     instead: tuple[str, ...]
     advice: str = ""
+    words: tuple[str, ...] = ()  # the item's lexicon: flagged wherever they occur (item 11's insults)
+    harmless: tuple[str, ...] = ()  # words that contain one of them innocently ("滚动")
 
     @property
     def rule(self) -> str:
@@ -120,6 +122,7 @@ class ChecklistItem:
     text: str
     rule: int
     seed: str
+    may_not_apply: bool = False  # 不适用 is a choice (党员徽章 for a non-member, 西装 when none is worn)
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,12 @@ class DirectoryEntry:
     phone: str
     address: str
     matters: tuple[str, ...] = ()
+    contact: str = ""  # 联系人 (rule 10: the contact person, phone and address)
+
+    def card(self) -> str:
+        """What the person referred is given: "市医疗保障局 联系人：王老师 电话：… 地址：…" (rule 10)."""
+        contact = f" 联系人：{self.contact}" if self.contact else ""
+        return f"{self.department}{contact} 电话：{self.phone} 地址：{self.address}"
 
 
 @dataclass(frozen=True)
@@ -272,6 +281,8 @@ _TABLES: dict[str, tuple[_Key, ...]] = {
         _Key("seed", "str"),
         _Key("instead", "str[]"),
         _Key("advice", "str", required=False),
+        _Key("words", "str[]", required=False),
+        _Key("harmless", "str[]", required=False),
     ),
     "item": (
         _Key("id", "str"),
@@ -279,6 +290,7 @@ _TABLES: dict[str, tuple[_Key, ...]] = {
         _Key("text", "str"),
         _Key("rule", "int"),
         _Key("seed", "str"),
+        _Key("may_not_apply", "bool", required=False),
     ),
     "entry": (
         _Key("id", "str"),
@@ -287,6 +299,7 @@ _TABLES: dict[str, tuple[_Key, ...]] = {
         _Key("phone", "str"),
         _Key("address", "str"),
         _Key("matters", "str[]", required=False),
+        _Key("contact", "str", required=False),
     ),
     "period": (_Key("days", "int[]"), _Key("start", "str"), _Key("end", "str")),
     "season": (
@@ -306,6 +319,8 @@ _TABLES: dict[str, tuple[_Key, ...]] = {
             "checklist_lead_minutes",
             "ring_count",
             "ring_seconds",
+            "apology_rings",
+            "apology_seconds",
             "call_while_serving_minutes",
             "long_wait_minutes",
             "reminder_minutes",

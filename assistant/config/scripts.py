@@ -109,7 +109,14 @@ def _build_flow(data: dict) -> Flow:
 
 def _build_taboo(data: dict) -> tuple[Taboo, ...]:
     return tuple(
-        Taboo(item=t["item"], seed=t["seed"], instead=tuple(t["instead"]), advice=t.get("advice", ""))
+        Taboo(
+            item=t["item"],
+            seed=t["seed"],
+            instead=tuple(t["instead"]),
+            advice=t.get("advice", ""),
+            words=tuple(t.get("words", ())),
+            harmless=tuple(t.get("harmless", ())),
+        )
         for t in data["taboo"]
     )
 

@@ -66,8 +66,16 @@ def render(phrase: Phrase, values: Mapping[str, str]) -> str:
             raw = values.get(name, "")
             if not str(raw).strip():
                 raise RenderError(phrase, name, f"未填写（{field.label or field.type}）")
-            text = text.replace("{" + name + "}", _format(phrase, field, str(raw)))
+            text = _fill(text, name, _format(phrase, field, str(raw)))
     raise RenderError(phrase, fields_in(text)[0], "嵌套过深")
+
+
+def _fill(text: str, name: str, value: str) -> str:
+    """*text* with {name} replaced by *value*; a value ending in 窗口 takes the place of a following "窗口" or
+    "办事窗口": "这里是{窗口}办事窗口" with 社保3号窗口 reads "这里是社保3号窗口" (rule 29), not "…窗口办事窗口"."""
+    if value.endswith("窗口"):
+        text = re.sub(r"\{" + re.escape(name) + r"\}(?:办事)?窗口", lambda _: value, text)
+    return text.replace("{" + name + "}", value)
 
 
 def _chosen_options(phrase: Phrase, field: Field, raw: str) -> list[str]:

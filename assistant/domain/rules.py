@@ -83,6 +83,7 @@ class Call:
     started_at: str
     late: bool
     serving: bool
+    apology: bool = False  # answered after more than 5 rings: apologise first (rule 29)
 
 
 @dataclass(frozen=True)
@@ -104,13 +105,14 @@ class State:
     clerk: str | None = None
     role: str | None = None
     window: str | None = None
-    checklist: Mapping[str, bool] = field(default_factory=dict)
+    checklist: Mapping[str, bool | None] = field(default_factory=dict)  # None: 不适用
     checklist_submitted_at: str | None = None
     interaction: Interaction | None = None
     interactions_started: int = 0
     waiting: int = 0
     pause: Pause | None = None
     closed_at: str | None = None
+    overtime_until: str | None = None  # when the last overtime record was written (rule 28)
     # start of shift and closing time (issue 5)
     opening: str | None = None  # the opening this shift's checklist is measured against (rule 19)
     checklist_notes: Mapping[str, str] = field(default_factory=dict)
@@ -125,6 +127,7 @@ class State:
     fault: Pause | None = None
     complaints: tuple[Complaint, ...] = ()
     internal: Pause | None = None
+    home_services_made: int = 0  # home-service requests registered (rule 25), for their numbers
     last_served: tuple[str, str] | None = None
     last_event_id: int = 0
 
@@ -153,19 +156,40 @@ CHECKLIST_PENDING = Refusal("checklist_pending", "请先完成并提交班前检
 CHECKLIST_DONE = Refusal("checklist_submitted", "本班的班前检查已提交，不能再修改（第 19 条）。")
 
 
-def _closing_refusal(state: State, now: datetime, scripts: Scripts, leaving: str) -> Refusal | None:
+SIGN_OUT_REASONS = ("交接班", "签到有误", "请假", "公务外出")  # leaving before closing time, told to the lead
+
+
+def _early(state: State, now: datetime, scripts: Scripts) -> datetime | None:
+    """The closing time not yet reached when *now* is before the day's first opening or inside a period (rule 8).
+
+    Between two periods (the noon break) and after the last one, leaving is not early."""
+    openings = scripts.hours.openings(now.date(), state.window, now.tzinfo)
+    for start, end in openings:
+        if start <= now < end or (now < start and (start, end) == openings[0]):
+            return end
+    return None
+
+
+def _closing_refusal(
+    state: State,
+    now: datetime,
+    scripts: Scripts,
+    leaving: str,
+    early_ok: bool = False,
+    waiting_ok: bool = False,
+) -> Refusal | None:
     """Rule 8 (no leaving before closing time) and rule 28 (finish what is in hand, refuse nobody waiting)."""
-    current = shift.open_period(scripts.hours, now, state.window)
-    if current is not None:
+    closing = _early(state, now, scripts)
+    if closing is not None and not early_ok:
         return Refusal(
-            "before_closing_time", f"未到下班时间 {current[1]:%H:%M}，不能{leaving}，不早退（第 8 条）。"
+            "before_closing_time", f"未到下班时间 {closing:%H:%M}，不能{leaving}，不早退（第 8 条）。"
         )
     if state.interaction is not None:
         return Refusal(
             "interaction_open",
             f"第 {state.interaction.number} 位服务对象正在办理，应照常办理完毕后方可{leaving}（第 28 条）。",
         )
-    if state.waiting > 0:
+    if state.waiting > 0 and not waiting_ok:
         return Refusal(
             "people_waiting",
             f"仍有 {state.waiting} 人等候，不可拒绝，应延时服务完毕后方可{leaving}（第 28 条）。",
@@ -174,16 +198,19 @@ def _closing_refusal(state: State, now: datetime, scripts: Scripts, leaving: str
 
 
 def _overtime_events(state: State, now: datetime, scripts: Scripts) -> list[NewEvent]:
-    """The overtime record of the period that closed last, if it had one and was not closed yet (rule 28)."""
-    closing = shift.last_closing(scripts.hours, now, state.window)
-    if closing is None:
+    """The overtime record of the last closing time, when there is service outside the periods not yet recorded
+    (rule 28): written with the command that ends that service, whether or not anyone presses 下班."""
+    if state.clerk is None:
         return []
-    if state.closed_at is not None and datetime.fromisoformat(state.closed_at) >= closing:
-        return []
-    record = shift.overtime(closing, now, state.served, state.waiting_log)
+    record = shift.overtime_due(state, now, scripts.hours)
     if record is None:
         return []
     return [NewEvent("overtime", {**record, "clerk": state.clerk, "window": state.window or ""})]
+
+
+def _provisional(now: datetime, scripts: Scripts) -> dict[str, bool]:
+    """{"provisional": True} on a day no calendar file covers: its opening hours rest on computed holidays."""
+    return {"provisional": True} if scripts.hours.provisional(now.date()) else {}
 
 
 def _sign_in(state: State, data: Mapping[str, Any], now: datetime, scripts: Scripts) -> Decision:
@@ -206,6 +233,7 @@ def _sign_in(state: State, data: Mapping[str, Any], now: datetime, scripts: Scri
         "opening": shift.iso(timing.opening) if timing.opening else None,
         "late": timing.late,
         "late_minutes": timing.late_minutes,
+        **_provisional(now, scripts),
     }
     events = [NewEvent("sign_in", payload)]
     if timing.late:
@@ -218,6 +246,7 @@ def _sign_in(state: State, data: Mapping[str, Any], now: datetime, scripts: Scri
                     "opening": payload["opening"],
                     "deadline": shift.iso(timing.deadline),
                     "late_minutes": timing.late_minutes,
+                    **_provisional(now, scripts),
                 },
             )
         )
@@ -226,14 +255,38 @@ def _sign_in(state: State, data: Mapping[str, Any], now: datetime, scripts: Scri
 
 def _sign_out(state: State, data: Mapping[str, Any], now: datetime, scripts: Scripts) -> Decision:
     # The same rule as close_request (rules 8, 28); an unsubmitted checklist does not keep anyone at the desk.
+    # With a reason (SIGN_OUT_REASONS) a clerk may leave before closing time, recorded for the lead as leaving
+    # early; the person in hand is still finished, and only a hand-over (交接班) leaves people waiting.
     if state.clerk is None:
         return NOT_SIGNED_IN
     if state.pause is not None:
         return Refusal("paused", PAUSED_REASON.format(state.pause.reason))
-    refusal = _closing_refusal(state, now, scripts, "签退")
+    reason = str(data.get("reason") or "").strip()
+    if reason and reason not in SIGN_OUT_REASONS:
+        return Refusal(
+            "bad_value", f"签退原因“{reason}”无效，可选：{'、'.join(SIGN_OUT_REASONS)}（第 8 条）。"
+        )
+    refusal = _closing_refusal(
+        state, now, scripts, "签退", early_ok=bool(reason), waiting_ok=reason == "交接班"
+    )
     if refusal is not None:
         return refusal
-    return [*_overtime_events(state, now, scripts), NewEvent("sign_out", {"clerk": state.clerk})]
+    events = _overtime_events(state, now, scripts)
+    closing = _early(state, now, scripts)
+    if closing is not None:  # like late_arrival beside sign_in: its own record for the lead's review
+        events.append(
+            NewEvent(
+                "early_departure",
+                {
+                    "clerk": state.clerk,
+                    "window": state.window or "",
+                    "reason": reason,
+                    "closing": shift.iso(closing),
+                    "waiting": state.waiting,
+                },
+            )
+        )
+    return [*events, NewEvent("sign_out", {"clerk": state.clerk, **({"reason": reason} if reason else {})})]
 
 
 def _checklist_item(state: State, data: Mapping[str, Any], now: datetime, scripts: Scripts) -> Decision:
@@ -242,8 +295,13 @@ def _checklist_item(state: State, data: Mapping[str, Any], now: datetime, script
     if state.checklist_submitted_at is not None:
         return CHECKLIST_DONE
     item = str(data.get("item", ""))
-    if item not in {i.id for i in scripts.checklist.items}:
+    known = {i.id: i for i in scripts.checklist.items}
+    if item not in known:
         return Refusal("unknown_item", f"检查项“{item}”不在 checklist.toml 中。")
+    if data.get("na") is True:  # 不适用: only where checklist.toml allows it (党员徽章, 西装, 男士/女士条款)
+        if not known[item].may_not_apply:
+            return Refusal("not_optional", f"“{known[item].text}”不能选“不适用”（第 19、41–47 条）。")
+        return [NewEvent("checklist_item", {"item": item, "ok": None, "na": True, "note": ""})]
     ok = data.get("ok")
     if not isinstance(ok, bool):
         return Refusal("bad_value", "检查项需要选择“正常”或“故障”。")
@@ -269,6 +327,9 @@ def _checklist_submit(state: State, data: Mapping[str, Any], now: datetime, scri
     if unknown:
         return Refusal("unknown_item", f"检查项“{'、'.join(unknown)}”不在 checklist.toml 中。")
     failed = [i for i in items if i in listed or state.checklist.get(i) is False]
+    not_applicable = [
+        i for i in items if i not in failed and i in state.checklist and state.checklist[i] is None
+    ]
     notes = {i: str(notes_in.get(i) or state.checklist_notes.get(i) or "").strip() for i in failed}
     missing = [i for i in failed if not notes[i]]
     if missing:
@@ -286,13 +347,16 @@ def _checklist_submit(state: State, data: Mapping[str, Any], now: datetime, scri
         "failed": failed,
         "notes": notes,
         "implicit": [i for i in items if i not in state.checklist and i not in failed],
+        "not_applicable": not_applicable,
         "opening": state.opening,
         "deadline": shift.iso(timing.deadline) if timing.deadline else None,
         "late": timing.late,
         "late_minutes": timing.late_minutes,
         "seconds": round(seconds, 1),
         "fast": shift.is_fast(not failed, seconds, limits.fast_run_seconds),
+        **_provisional(now, scripts),
     }
+    # equipment that fails is a fault to repair (rule 19); appearance that falls short is a note (rules 41–47)
     faults = [
         NewEvent(
             "equipment_fault",
@@ -302,6 +366,18 @@ def _checklist_submit(state: State, data: Mapping[str, Any], now: datetime, scri
                 "text": items[i].text,
                 "note": notes[i],
                 "status": "待修复",
+                "clerk": state.clerk,
+                "window": state.window or "",
+            },
+        )
+        if items[i].section == "equipment"
+        else NewEvent(
+            "appearance_note",
+            {
+                "item": i,
+                "rule": items[i].rule,
+                "text": items[i].text,
+                "note": notes[i],
                 "clerk": state.clerk,
                 "window": state.window or "",
             },
@@ -373,14 +449,21 @@ def _matter(state: State, data: Mapping[str, Any], now: datetime, scripts: Scrip
 def _interaction_end(state: State, data: Mapping[str, Any], now: datetime, scripts: Scripts) -> Decision:
     if state.interaction is None:
         return Refusal("no_interaction", "当前没有正在接待的服务对象。")
-    return [NewEvent("interaction_end", {"interaction": state.interaction.number})]
+    events = [NewEvent("interaction_end", {"interaction": state.interaction.number})]
+    if state.waiting == 0:  # nobody left: the overtime, if any, ends here (rule 28)
+        ended = tuple((n, s, e or shift.iso(now)) for n, s, e in state.served)  # this one ends now
+        events += _overtime_events(replace(state, served=ended), now, scripts)
+    return events
 
 
 def _waiting_set(state: State, data: Mapping[str, Any], now: datetime, scripts: Scripts) -> Decision:
     count = data.get("count")
     if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= 999:
         return Refusal("bad_value", f"等候人数“{count}”无效，应为 0 到 999 的整数。")
-    return [NewEvent("waiting_set", {"count": count})]
+    events = [NewEvent("waiting_set", {"count": count})]
+    if count == 0 and state.interaction is None:  # the last one served: the overtime, if any, ends here
+        events += _overtime_events(state, now, scripts)
+    return events
 
 
 def _pause(state: State, data: Mapping[str, Any], now: datetime, scripts: Scripts) -> Decision:
@@ -393,7 +476,14 @@ def _pause(state: State, data: Mapping[str, Any], now: datetime, scripts: Script
     reason = str(data.get("reason", "")).strip()
     if not reason:
         return Refusal("reason_required", "暂停服务需要填写原因（第 40 条）。")
-    return [NewEvent("pause", {"reason": reason})]
+    # Accepted in overtime with people waiting too (a fault, an urgent errand), but the lead is told so.
+    status = shift.closing_status(state, now, scripts.hours)
+    return [
+        NewEvent(
+            "pause",
+            {"reason": reason, "overtime": bool(status and status.overtime), "waiting": state.waiting},
+        )
+    ]
 
 
 def _resume(state: State, data: Mapping[str, Any], now: datetime, scripts: Scripts) -> Decision:
@@ -435,6 +525,7 @@ def _close_request(state: State, data: Mapping[str, Any], now: datetime, scripts
 
 FOLLOW_UP_SOURCES = ("consult", "matter", "fault", "call")
 COMPLAINT_STATUSES = ("已转交", "处理中", "已答复", "已办结")  # rule 31
+HOME_SERVICE_STATUSES = ("待上门", "已上门", "已办结", "已取消")  # rule 25
 PERSONAL_KEYS = ("name", "phone", "address")
 
 
@@ -510,18 +601,19 @@ def _call_start(state: State, data: Mapping[str, Any], now: datetime, scripts: S
         return Refusal("call_open", "正在通话中，请先结束当前通话。")
     limits = scripts.hours.thresholds
     payload: dict[str, Any] = {"serving": state.interaction is not None}
-    late = False
+    late = apology = False
     if state.call_ring_at is not None:
         waited = _since(state.call_ring_at, now)
         payload["ring_seconds"] = round(waited, 1)
-        late = waited > limits.ring_seconds
+        late, apology = waited > limits.ring_seconds, waited > limits.apology_seconds
     rings = data.get("rings")
     if rings is not None:
         if not isinstance(rings, int) or isinstance(rings, bool) or rings < 0:
             return Refusal("bad_value", f"铃声次数“{rings}”无效。")
         payload["rings"] = rings
-        late = late or rings > limits.ring_count
-    payload["late"] = late  # rule 29: answered later than 3 rings / 5 s — apologise first
+        late, apology = late or rings > limits.ring_count, apology or rings > limits.apology_rings
+    payload["late"] = late  # rule 29: answered later than 3 rings / 5 s
+    payload["apology"] = apology  # rule 29: more than 5 rings — apologise first
     if state.interaction is not None:
         payload["interaction"] = state.interaction.number
     return [NewEvent("call_start", payload)]
@@ -554,11 +646,8 @@ def _fault_start(state: State, data: Mapping[str, Any], now: datetime, scripts: 
 def _fault_end(state: State, data: Mapping[str, Any], now: datetime, scripts: Scripts) -> Decision:
     if state.fault is None:
         return Refusal("no_fault", "当前没有故障记录。")
-    return [
-        NewEvent(
-            "fault_end", {"fault": state.fault.reason, "minutes": int(_since(state.fault.since, now) // 60)}
-        )
-    ]
+    minutes = shift.minutes_shown(_since(state.fault.since, now))
+    return [NewEvent("fault_end", {"fault": state.fault.reason, "minutes": minutes})]
 
 
 def _complaint(state: State, data: Mapping[str, Any], now: datetime, scripts: Scripts) -> Decision:
@@ -623,10 +712,32 @@ def _home_service(state: State, data: Mapping[str, Any], now: datetime, scripts:
     need = str(data.get("need", "")).strip()
     if not need:
         return Refusal("need_required", "请填写需要上门办理的事项（第 25 条）。")
-    payload: dict[str, Any] = {"need": need}
+    due = _date_field(data, "due")
+    if due is None:
+        return Refusal("due_required", "请填写上门服务的期限（日期，第 25 条）。")
+    if due < now.date().isoformat():
+        return Refusal("due_past", f"上门期限 {due} 已过，请选择今天或以后的日期。")
+    payload: dict[str, Any] = {
+        "home_service": state.home_services_made + 1,
+        "need": need,
+        "due": due,
+        "status": HOME_SERVICE_STATUSES[0],
+    }
     if state.interaction is not None:
         payload["interaction"] = state.interaction.number
     return [NewEvent("home_service", payload)]
+
+
+def _home_service_update(state: State, data: Mapping[str, Any], now: datetime, scripts: Scripts) -> Decision:
+    number = data.get("home_service")
+    if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= state.home_services_made:
+        return Refusal("unknown_home_service", f"没有编号为 {number} 的上门服务登记。")
+    status = str(data.get("status", ""))
+    if status not in HOME_SERVICE_STATUSES:
+        return Refusal(
+            "bad_value", f"状态“{status}”无效，可选：{'、'.join(HOME_SERVICE_STATUSES)}（第 25 条）。"
+        )
+    return [NewEvent("home_service_update", {"home_service": number, "status": status})]
 
 
 def _internal_start(state: State, data: Mapping[str, Any], now: datetime, scripts: Scripts) -> Decision:
@@ -680,7 +791,12 @@ def _evolve_service(state: State, kind: str, payload: Mapping[str, Any], at: str
     if kind == "call_start":
         return replace(
             state,
-            call=Call(started_at=at, late=payload["late"], serving=payload["serving"]),
+            call=Call(
+                started_at=at,
+                late=payload["late"],
+                serving=payload["serving"],
+                apology=payload.get("apology", False),
+            ),
             call_ring_at=None,
         )
     if kind == "call_end":
@@ -705,6 +821,8 @@ def _evolve_service(state: State, kind: str, payload: Mapping[str, Any], at: str
             for c in state.complaints
         )
         return replace(state, complaints=complaints)
+    if kind == "home_service":  # requests before rule 25's numbers had none: count them all the same
+        return replace(state, home_services_made=payload.get("home_service", state.home_services_made + 1))
     if kind == "internal_start":
         return replace(state, internal=Pause(reason=payload["task"], since=at))
     if kind == "internal_end":
@@ -725,6 +843,7 @@ SERVICE_KINDS = frozenset(
         "complaint_update",
         "internal_start",
         "internal_end",
+        "home_service",
     }
 )
 
@@ -755,6 +874,7 @@ RULES: dict[str, Rule] = {
     "complaint_update": _complaint_update,
     "escalate": _escalate,
     "home_service": _home_service,
+    "home_service_update": _home_service_update,
     "internal_start": _internal_start,
     "internal_end": _internal_end,
 }
@@ -1003,6 +1123,8 @@ def evolve(state: State, kind: str, payload: Mapping[str, Any], at: str, event_i
             interactions_started=number,
             served=(*state.served, (number, at, None)),
             waiting=payload.get("waiting", state.waiting),
+            # the count called down is logged like any other: overtime asks who waited at a closing time
+            waiting_log=(*state.waiting_log, (at, payload["waiting"])) if "waiting" in payload else state.waiting_log,
         )
     if kind == "step" and state.interaction is not None:
         return replace(state, interaction=replace(state.interaction, step=payload["step"], step_at=at))
@@ -1024,6 +1146,10 @@ def evolve(state: State, kind: str, payload: Mapping[str, Any], at: str, event_i
         return replace(state, pause=Pause(reason=payload["reason"], since=at))
     if kind == "resume":
         return replace(state, pause=None)
+    if kind == "overtime":
+        return replace(
+            state, overtime_until=at, served=_still_open(state), waiting_log=((at, state.waiting),)
+        )
     if kind in ("close_request", "close"):  # "close": the name used by databases before issue 5
         return replace(state, closed_at=at, served=_still_open(state), waiting_log=((at, state.waiting),))
     return state

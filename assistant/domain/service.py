@@ -33,13 +33,15 @@ APOLOGY_INTERNAL = (
     "greet.wait"  # rule 23: 先外后内 — "请稍候，我们马上为您办理！" when work cannot be dropped
 )
 APOLOGY_LONG_WAIT = "accept.sorry_wait"  # rule 26: "很抱歉，让您久等了。"
-APOLOGY_LATE_CALL = "accept.sorry_wait"  # rule 29: answered after 3 rings / 5 s — apologise first
+APOLOGY_LATE_CALL = "accept.sorry_wait"  # rule 29: answered after more than 5 rings — apologise first
 APOLOGY_MISTAKE = "reception.apology"  # rule 17
 SECOND_PERSON = "greet.wait"  # rule 14
 FAULT_PHRASE = "handle.fault"  # rule 24 with the phrase of rule 55
 COMPLAINT_THANKS = "reception.thanks_opinion"  # rule 31
 PHONE_GREETING = "phone.greeting"  # rule 29
 PHONE_CONFIRM = "phone.confirm"  # rule 29/33
+PHONE_WRONG_NUMBER = "phone.wrong_number"  # rule 32: a wrong number, explained politely
+PHONE_HARASSING = "phone.harassing"  # rule 32: a harassing call, told firmly, never rudely
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,12 @@ def ring_late(state: State, now: datetime, scripts: Scripts) -> bool:
     """Whether answering now is later than rule 29's 5 seconds."""
     waited = ring_seconds(state, now)
     return waited is not None and waited > scripts.hours.thresholds.ring_seconds
+
+
+def ring_apology(state: State, now: datetime, scripts: Scripts) -> bool:
+    """Whether answering now comes after more than 5 rings, so that the clerk apologises first (rule 29)."""
+    waited = ring_seconds(state, now)
+    return waited is not None and waited > scripts.hours.thresholds.apology_seconds
 
 
 def call_warning(state: State, now: datetime, scripts: Scripts) -> str | None:
@@ -162,6 +170,7 @@ EVENT_WORDS = {
     "checklist_item": "检查项",
     "checklist_submit": "班前检查提交",
     "equipment_fault": "设备故障",
+    "appearance_note": "仪容备注",
     "interaction_start": "开始接待",
     "step": "环节",
     "matter": "办理事项",
@@ -183,6 +192,8 @@ EVENT_WORDS = {
     "complaint_update": "投诉处理",
     "escalate": "专人接手",
     "home_service": "上门服务",
+    "home_service_update": "上门服务进展",
+    "early_departure": "提前签退",
     "internal_start": "内部工作",
     "internal_end": "内部工作结束",
     "guard_alert": "忌语提醒",
@@ -199,6 +210,7 @@ def recorded_words(kinds: list[str]) -> str:
 
 
 INCOMPLETE = "资料不全"  # rule 56's first 退回 phrase; the others are the options of return.faults
+OTHER = "其他……"  # the open "……" at the end of return.faults' seed: a fault the clerk types (rule 22)
 
 
 def return_fault_choices(scripts: Scripts) -> dict[str, str]:
@@ -208,16 +220,32 @@ def return_fault_choices(scripts: Scripts) -> dict[str, str]:
     ticked and the sentence said afterwards are one and the same."""
     field_ = scripts.phrase("return.faults").field("问题")
     options = field_.options if field_ is not None else ()
-    return {FIELD_RE.sub("……", o): o for o in options} | {INCOMPLETE: INCOMPLETE}
+    # an option that is only a blank ("{其他问题}") is the seed's open "……": a fault the clerk types
+    return {(OTHER if FIELD_RE.fullmatch(o) else FIELD_RE.sub("……", o)): o for o in options} | {
+        INCOMPLETE: INCOMPLETE
+    }
 
 
-def return_offer(chosen: list[str]) -> Offer:
-    """The 退回 phrase of rule 56 for the options chosen, with them filled in."""
+def returned(scripts: Scripts, labels: list[str], other: str = "") -> tuple[list[str], Offer] | str:
+    """A 退回 with the faults ticked (labels of return_fault_choices) and the one typed for 其他……: the faults
+    to record and the phrase to offer, or what is missing (rule 22)."""
+    choices = return_fault_choices(scripts)
+    chosen = [choices[label] for label in labels if label in choices]
+    other = other.strip()
+    if OTHER in labels and not other:
+        return "选了“其他……”，请填写是什么问题（第 22 条）。"
+    faults = [other if label == OTHER else label.replace("……", "") for label in labels if label in choices]
+    blanks = {FIELD_RE.fullmatch(o).group(1): other for o in chosen if FIELD_RE.fullmatch(o)}
+    return faults, return_offer(chosen, blanks)
+
+
+def return_offer(chosen: list[str], values: dict[str, str] | None = None) -> Offer:
+    """The 退回 phrase of rule 56 for the options chosen, with them (and any typed blank) filled in."""
     faults = [o for o in chosen if o != INCOMPLETE]
     if not faults:
         return Offer("return.incomplete", "资料不全（第 56 条）")
-    return Offer(
-        "return.faults",
-        "退回：" + "、".join(FIELD_RE.sub("", o) for o in faults),
-        {"问题": "、".join(faults)},
-    )
+    shown = [
+        values.get(m.group(1), "") if (m := FIELD_RE.fullmatch(o)) and values else FIELD_RE.sub("", o)
+        for o in faults
+    ]
+    return Offer("return.faults", "退回：" + "、".join(shown), {"问题": "、".join(faults), **(values or {})})

@@ -5,9 +5,12 @@
   the whole minutes past it, rounded up (one second late is one minute late).
 * The shift's opening is that of the first period of the day (at the clerk's window) not yet closed when the
   clerk signs in: 09:00 for a sign-in at 08:40 or 09:10, 13:00 for one after the lunch break.
-* Overtime (rule 28): for the closing time ``C`` of a period, if at ``C`` an interaction was open or anyone
-  was waiting, or someone was served after ``C`` before the close was accepted, there is one record:
-  start ``C``, end = the accepted close, served = the interactions open at ``C`` plus those started after.
+* Overtime (rule 28), at every closing time ``C`` of a period, whether or not anyone presses 下班: if at ``C``
+  an interaction was open or anyone was waiting, or someone was served after ``C`` (outside any period), there
+  is one record: start ``C``, end = the command that ended that service (``interaction_end`` with nobody waiting,
+  ``waiting_set 0``, or the accepted close), served = the interactions open at ``C`` plus those started after.
+  Once that record is written or a close accepted ("settled"), service started later outside the periods is a
+  record of its own, from the start of its first interaction.
 
 The rules (``assistant.domain.rules``) call these when a command is decided and record the results in the events;
 ``checklist_runs`` and ``overtime_records`` read them back from the events for reports and ``replay``.
@@ -88,6 +91,12 @@ def timing(at: datetime, opening: datetime | None, lead_minutes: int) -> Timing:
     return Timing(opening, deadline, True, math.ceil((at - deadline) / timedelta(minutes=1)))
 
 
+def minutes_shown(seconds: float) -> int:
+    """A duration as people see it (pauses, internal work, faults, overtime): to the nearest minute, half up —
+    1 min 10 s is 1 minute, 1 min 30 s is 2. Lateness alone is rounded up (timing())."""
+    return max(0, math.floor(seconds / 60 + 0.5))
+
+
 def run_seconds(first_tick: str | None, submitted: datetime) -> float:
     """How long the run took, from the first tick to the submit (0 when nothing was ticked one by one)."""
     if first_tick is None:
@@ -112,24 +121,41 @@ def waiting_at(log: WaitingLog, moment: datetime) -> int:
     return count
 
 
-def served_since(log: ServedLog, closing: datetime) -> set[int]:
-    """Interactions open at *closing* (started at or before it, not ended by it) or started after it."""
-    served = set()
-    for number, started, ended in log:
-        start = datetime.fromisoformat(started)
-        if start > closing or ended is None or datetime.fromisoformat(ended) > closing:
-            served.add(number)
-    return served
+def _outside(hours: Hours, at: datetime, window: str | None) -> bool:
+    return open_period(hours, at, window) is None
 
 
-def overtime(
-    closing: datetime, until: datetime, served: ServedLog, waiting: WaitingLog
-) -> dict[str, Any] | None:
-    """The overtime record of the period closing at *closing*, if it has one, as of *until*."""
-    numbers = served_since(served, closing)
-    if not numbers and waiting_at(waiting, closing) == 0:
+def overtime_due(state: Any, now: datetime, hours: Hours) -> dict[str, Any] | None:
+    """The overtime record of the last closing time not yet recorded, as of *now* (None when there is none).
+
+    *state* is an ``assistant.rules.State`` (served, waiting_log, closed_at, overtime_until, window).
+    """
+    window = getattr(state, "window", None)
+    closing = last_closing(hours, now, window)
+    if closing is None:
         return None
-    return {"start": iso(closing), "end": iso(until), "served": len(numbers)}
+    settled = max(
+        (datetime.fromisoformat(t) for t in (state.closed_at, state.overtime_until) if t), default=None
+    )
+    starts: list[datetime] = []
+    for _, started, ended in state.served:
+        start = datetime.fromisoformat(started)
+        if settled is not None and settled >= closing:
+            counted = start > settled and _outside(hours, start, window)
+        else:  # open at the closing time, or started after it outside the periods
+            ends_after = ended is None or datetime.fromisoformat(ended) > closing
+            counted = (start > closing and _outside(hours, start, window)) or (
+                start <= closing and ends_after
+            )
+        if counted:
+            starts.append(start)
+    unsettled = settled is None or settled < closing
+    if not starts and not (unsettled and waiting_at(state.waiting_log, closing) > 0):
+        return None
+    begin = closing if unsettled else min(starts)
+    current = open_period(hours, now, window)  # service that ran into the next period ends at its opening
+    end = current[0] if current is not None and current[0] > begin else now
+    return {"start": iso(begin), "end": iso(end), "served": len(starts), "closing": iso(closing)}
 
 
 @dataclass(frozen=True)
@@ -157,9 +183,7 @@ def closing_status(state: Any, now: datetime, hours: Hours) -> ClosingStatus | N
     closing = last_closing(hours, now, window)
     if closing is None or state.clerk is None:
         return None
-    if state.closed_at is not None and datetime.fromisoformat(state.closed_at) >= closing:
-        return None
-    record = overtime(closing, now, state.served, state.waiting_log)
+    record = overtime_due(state, now, hours)
     if record is None and state.interaction is None and state.waiting == 0:
         return None
     return ClosingStatus(closing, state.waiting, True, record["served"] if record else 0)
@@ -213,7 +237,7 @@ def checklist_runs(events: Iterable[Any]) -> list[dict[str, Any]]:
 
 
 def overtime_records(events: Iterable[Any]) -> list[dict[str, Any]]:
-    """One record per period served overtime (rule 28)."""
+    """One record per stretch of service outside the periods (rule 28)."""
     return [
         {
             "clerk": e.payload.get("clerk"),
@@ -253,4 +277,32 @@ def equipment_faults(events: Iterable[Any]) -> list[dict[str, Any]]:
         }
         for e in events
         if e.kind == "equipment_fault"
+    ]
+
+
+def early_departures(events: Iterable[Any]) -> list[dict[str, Any]]:
+    """Sign-outs before closing time with a reason (交接班, 签到有误, 请假, 公务外出), shown to the lead (rule 8)."""
+    return [
+        {
+            "clerk": e.payload.get("clerk"),
+            "at": local_iso(e.at),
+            "reason": e.payload.get("reason"),
+            "closing": local_iso(e.payload.get("closing")),
+        }
+        for e in events
+        if e.kind == "early_departure"
+    ]
+
+
+def pauses(events: Iterable[Any]) -> list[dict[str, Any]]:
+    """Every 暂停服务 (rule 40), with whether it came during overtime and how many were waiting then."""
+    return [
+        {
+            "at": local_iso(e.at),
+            "reason": e.payload.get("reason"),
+            "overtime": bool(e.payload.get("overtime")),
+            "waiting": e.payload.get("waiting", 0),
+        }
+        for e in events
+        if e.kind == "pause"
     ]

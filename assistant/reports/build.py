@@ -16,11 +16,13 @@ from assistant.reports.oracle import (
     _clock,
     _corrections,
     _Ctx,
+    _departures,
     _event_targets,
     _faults,
     _follow_up_recs,
     _follow_ups,
     _guard,
+    _home_services,
     _interactions,
     _notes_and_exports,
     _overtime,
@@ -120,6 +122,8 @@ def build_report(
         out["faults"] = _faults(ctx)
         out["pauses"] = _pauses(ctx)
         out["overtime"] = _overtime(ctx)
+        out["departures"] = _departures(ctx)
+        out["home_services"] = _home_services(ctx)
         out["interactions"] = _interactions(ctx)
         out["follow_ups"] = _follow_ups(ctx, _follow_up_recs(store))
         out["phrases"] = _phrases(ctx)

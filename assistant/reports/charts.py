@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from assistant.reports.model import YES, Table
+from assistant.reports.model import FAULT_WORDS, YES, Table
 
 # ─── charts ───────────────────────────────────────────────────────────────────────────────────────
 
@@ -20,15 +20,21 @@ def _charts(tables: Mapping[str, Table]) -> dict[str, list[tuple[str, float]]]:
     """Series for the four charts: (label, value) pairs in display order."""
     by_day: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     table = tables["checklist"]
-    day, on_time = _column(table, "date"), _column(table, "on_time")
+    day, on_time, provisional = (
+        _column(table, "date"),
+        _column(table, "on_time"),
+        _column(table, "provisional"),
+    )
     for row in table.rows:
+        if provisional(row) == YES:  # lateness on a day no calendar file covers yet is not counted
+            continue
         by_day[day(row)][0] += on_time(row) == YES
         by_day[day(row)][1] += 1
     failures: dict[str, int] = defaultdict(int)
     table = tables["checklist_items"]
     ok, text = _column(table, "ok"), _column(table, "text")
     for row in table.rows:
-        if ok(row) != "正常":
+        if ok(row) in FAULT_WORDS.values():
             failures[text(row)] += 1
     overtime: dict[str, int] = defaultdict(int)
     table = tables["overtime"]

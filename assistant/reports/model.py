@@ -15,11 +15,16 @@ them. Kinds the review does not know are ignored, so new kinds slot in by adding
 
 Tables (key → sheet/file title):
 
-* ``checklist`` 班前检查 — one row per submitted run: on time / late with minutes, fast runs, late arrival.
+* ``checklist`` 班前检查 — one row per submitted run: on time / late with minutes, fast runs, late arrival, and
+  whether the day is provisional (no calendar file covers it: its lateness is shown but not counted in the chart),
+  appearance notes (rules 41–47: not equipment faults) and the items that did not apply.
 * ``checklist_items`` 检查项明细 — every tick of every run.
 * ``faults`` 设备故障 — failed checklist items (equipment faults) and faults reported while serving.
 * ``pauses`` 暂停服务 — 暂停服务 and internal work, with reason and duration.
-* ``overtime`` 延时服务 — one row per period served overtime (rule 28): start, end, served.
+* ``overtime`` 延时服务 — one row per stretch served overtime (rule 28): start, end, served.
+* ``home_services`` 上门服务 — home-service requests registered in the range (rule 25): need, due date, working
+  days left, overdue, status (its updates within the range), phone from ``persons``.
+* ``departures`` 提前签退 — sign-outs before closing time with a reason (交接班, 签到有误, 请假, 公务外出; rule 8).
 * ``interactions`` 服务记录 — one row per person served: step durations, outcomes, referrals.
 * ``follow_ups`` 投诉与待答复 — follow-ups and complaints, due in working days, overdue first.
 * ``phrases`` 用语使用 — phrase usage per clerk and phrase, by mode.
@@ -47,7 +52,6 @@ Personal data stays in ``persons``; the ``phone`` columns read it from there (ma
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -270,6 +274,9 @@ SPECS: dict[str, tuple[str, tuple[Column, ...]]] = {
             "explanation|本人说明",
             "clock_jump|时钟跳变",
             "correction|更正",
+            "provisional|暂定（节假日未定）",
+            "appearance_notes|仪容仪表备注",
+            "not_applicable|不适用项",
         ),
     ),
     "checklist_items": (
@@ -321,6 +328,8 @@ SPECS: dict[str, tuple[str, tuple[Column, ...]]] = {
             "minutes|时长（分钟）",
             "clock_jump|时钟跳变",
             "correction|更正",
+            "overtime|延时服务中",
+            "waiting|当时等候人数",
         ),
     ),
     "overtime": (
@@ -335,6 +344,43 @@ SPECS: dict[str, tuple[str, tuple[Column, ...]]] = {
             "minutes|延时分钟",
             "served|延时服务人数",
             "lead_comment|值班长批注",
+            "clock_jump|时钟跳变",
+            "correction|更正",
+        ),
+    ),
+    "home_services": (
+        "上门服务",
+        _cols(
+            "event_id|记录号",
+            "number|编号",
+            "clerk|工作证编号",
+            "window|窗口",
+            "opened_at|登记时间",
+            "need|办理事项",
+            "due|上门期限",
+            "working_days_left|剩余工作日",
+            "overdue|逾期",
+            "status|状态",
+            "updated_at|状态更新时间",
+            "phone|联系电话",
+            "lead_comment|值班长批注",
+            "clock_jump|时钟跳变",
+            "correction|更正",
+        ),
+    ),
+    "departures": (
+        "提前签退",
+        _cols(
+            "event_id|记录号",
+            "date|日期",
+            "at|签退时间",
+            "clerk|工作证编号",
+            "window|窗口",
+            "reason|原因",
+            "closing|应下班时间",
+            "waiting|当时等候人数",
+            "lead_comment|值班长批注",
+            "explanation|本人说明",
             "clock_jump|时钟跳变",
             "correction|更正",
         ),
@@ -502,7 +548,19 @@ def hm(at: datetime | str | None) -> str:
 
 
 def _minutes(a: datetime, b: datetime) -> int:
-    return max(0, math.ceil((b - a).total_seconds() / 60))
+    from assistant.domain.shift import minutes_shown
+
+    return minutes_shown((b - a).total_seconds())
+
+
+FAULT_WORDS = {"equipment": "故障", "appearance": "不合格"}
+
+
+def _tick_word(payload: Mapping[str, Any], section: str | None) -> str:
+    """正常, 不适用, or how this section fails: equipment is 故障, appearance 不合格."""
+    if payload.get("na"):
+        return "不适用"
+    return "正常" if payload.get("ok") else FAULT_WORDS.get(section or "", "故障")
 
 
 def _dt(text: Any) -> datetime | None:

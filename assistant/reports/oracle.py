@@ -27,6 +27,7 @@ from assistant.reports.model import (
     _bool,
     _dt,
     _minutes,
+    _tick_word,
     hm,
     new_table,
 )
@@ -138,6 +139,7 @@ def _checklist(ctx: _Ctx, runs_only: bool = False) -> tuple[Table, Table]:
     runs, ticks_table = new_table("checklist"), new_table("checklist_items")
     hours = ctx.scripts.hours
     texts = {i.id: i.text for i in ctx.scripts.checklist.items}
+    sections = {i.id: i.section for i in ctx.scripts.checklist.items}
     signed_in: datetime | None = None
     ticks: list[Rec] = []
     recorded_late = False  # issue 5 records a `late_arrival` event after a late sign-in
@@ -158,7 +160,7 @@ def _checklist(ctx: _Ctx, runs_only: bool = False) -> tuple[Table, Table]:
                         "window": rec.window,
                         "item": p.get("item", ""),
                         "text": texts.get(p.get("item"), p.get("item", "")),
-                        "ok": "正常" if p.get("ok") else "故障",
+                        "ok": _tick_word(p, sections.get(p.get("item"))),
                         "note": p.get("note", ""),
                         "lead_comment": ctx.ack(rec.id),
                         "clock_jump": p.get("clock_jump", ""),
@@ -177,6 +179,12 @@ def _checklist(ctx: _Ctx, runs_only: bool = False) -> tuple[Table, Table]:
                     t = shift.timing(rec.at, opening, hours.thresholds.checklist_lead_minutes)
                     opening, deadline, late, late_minutes = t.opening, t.deadline, t.late, t.late_minutes
                 failed = list(p.get("failed", ()))
+                notes = p.get("notes", {})
+                short = [
+                    f"{texts.get(f, f)}：{notes.get(f, '')}"
+                    for f in failed
+                    if sections.get(f) == "appearance"
+                ]
                 first = ticks[0].at.isoformat() if ticks else None
                 seconds = p.get("seconds", shift.run_seconds(first, rec.at))
                 fast = p.get(
@@ -205,6 +213,9 @@ def _checklist(ctx: _Ctx, runs_only: bool = False) -> tuple[Table, Table]:
                         "explanation": ctx.explain(rec.id),
                         "clock_jump": p.get("clock_jump", ""),
                         "correction": ctx.correct(rec.id),
+                        "provisional": _bool(hours.provisional(rec.at.date())),
+                        "appearance_notes": "；".join(short),
+                        "not_applicable": "、".join(texts.get(i, i) for i in p.get("not_applicable", ())),
                     },
                     rec.id,
                 )
@@ -219,9 +230,16 @@ def _faults(ctx: _Ctx) -> Table:
     rows: list[tuple[dict, int, Rec]] = []
     open_fault: dict[str, dict] = {}
     has_equipment_events = any(r.kind == "equipment_fault" for r in ctx.recs)
+    equipment = {i.id for i in ctx.scripts.checklist.items if i.section == "equipment"}
     for rec in ctx.recs:
         p = rec.payload
-        failed_tick = rec.kind == "checklist_item" and not p.get("ok") and not has_equipment_events
+        # appearance that falls short is a note on the run, not a fault to repair (rules 41–47)
+        failed_tick = (
+            rec.kind == "checklist_item"
+            and p.get("ok") is False
+            and p.get("item") in equipment
+            and not has_equipment_events
+        )
         if failed_tick or rec.kind == "equipment_fault":
             if rec.kind == "equipment_fault" and p.get("status") in (STATUS_FIXED, "fixed", "已修复"):
                 row = open_items.pop((rec.window, str(p.get("item"))), None)
@@ -312,6 +330,8 @@ def _pauses(ctx: _Ctx) -> Table:
                 "minutes": "",
                 "clock_jump": rec.payload.get("clock_jump", ""),
                 "correction": ctx.correct(rec.id),
+                "overtime": _bool(rec.payload["overtime"]) if "overtime" in rec.payload else "",
+                "waiting": rec.payload.get("waiting", ""),
             }
             open_[(rec.window, rec.kind)] = (rec, row)
             rows.append((rec, row))
@@ -344,6 +364,73 @@ def _overtime(ctx: _Ctx) -> Table:
                     "minutes": _minutes(start, end) if start and end else "",
                     "served": p.get("served", 0),
                     "lead_comment": ctx.ack(rec.id),
+                    "clock_jump": p.get("clock_jump", ""),
+                    "correction": ctx.correct(rec.id),
+                },
+                rec.id,
+            )
+    return table
+
+
+def _home_services(ctx: _Ctx) -> Table:
+    table = new_table("home_services")
+    hours = ctx.scripts.hours
+    today = ctx.flt.today or min(ctx.flt.end, date.today())
+    rows: dict[int, tuple[Rec, dict]] = {}
+    for rec in ctx.recs:
+        p = rec.payload
+        if rec.kind == "home_service" and ctx.wanted(rec):
+            number = p.get("home_service", len(rows) + 1)
+            due = _dt(p.get("due"))
+            left = _working_days_between(hours, today, due.date()) if due else ""
+            rows[number] = (
+                rec,
+                {
+                    "event_id": rec.id,
+                    "number": number,
+                    "clerk": rec.clerk,
+                    "window": rec.window,
+                    "opened_at": hm(rec.at),
+                    "need": p.get("need", ""),
+                    "due": p.get("due", ""),
+                    "working_days_left": left,
+                    "status": p.get("status", "待上门"),
+                    "updated_at": "",
+                    "phone": ctx.phone(p.get("person_id")),
+                    "lead_comment": ctx.ack(rec.id),
+                    "clock_jump": p.get("clock_jump", ""),
+                    "correction": ctx.correct(rec.id),
+                },
+            )
+        elif rec.kind == "home_service_update" and p.get("home_service") in rows:
+            rows[p["home_service"]][1].update(status=p.get("status", ""), updated_at=hm(rec.at))
+    for rec, row in rows.values():
+        done = row["status"] in ("已办结", "已取消")
+        due = _dt(row["due"])
+        row["overdue"] = _bool(bool(due and not done and today > due.date()))
+        if done:
+            row["working_days_left"] = ""
+        table.add(row, rec.id)
+    return table
+
+
+def _departures(ctx: _Ctx) -> Table:
+    table = new_table("departures")
+    for rec in ctx.recs:
+        if rec.kind == "early_departure" and ctx.wanted(rec):
+            p = rec.payload
+            table.add(
+                {
+                    "event_id": rec.id,
+                    "date": rec.at.date().isoformat(),
+                    "at": hm(rec.at),
+                    "clerk": rec.clerk,
+                    "window": rec.window,
+                    "reason": p.get("reason", ""),
+                    "closing": hm(p.get("closing")),
+                    "waiting": p.get("waiting", 0),
+                    "lead_comment": ctx.ack(rec.id),
+                    "explanation": ctx.explain(rec.id),
                     "clock_jump": p.get("clock_jump", ""),
                     "correction": ctx.correct(rec.id),
                 },

@@ -33,9 +33,11 @@ from assistant.reports.oracle import (
     _clock,
     _corrections,
     _Ctx,
+    _departures,
     _event_targets,
     _faults,
     _guard,
+    _home_services,
     _notes_and_exports,
     _overtime,
     _pauses,
@@ -620,10 +622,18 @@ class _Review:
             ).fetchone()
             is not None
         )
-        ticks = (
+        items = ",".join(
+            "'" + i.id.replace("'", "''") + "'"
+            for i in self.scripts.checklist.items
+            if i.section == "equipment"
+        )
+        ticks = (  # only equipment: appearance that falls short is a note, not a fault (rules 41–47)
             ""
             if equipment
-            else (" OR (p.kind = 'checklist_item' AND NOT COALESCE(json_extract(e.payload, '$.ok'), 0))")
+            else (
+                " OR (p.kind = 'checklist_item' AND json_extract(e.payload, '$.ok') = 0"
+                f" AND json_extract(e.payload, '$.item') IN ({items or 'NULL'}))"
+            )
         )
         return conn.execute(
             "SELECT COUNT(*) FROM proj_events p JOIN events e ON e.id = p.id"
@@ -654,6 +664,10 @@ class _Review:
             on_time_by_day = _charts({**tables, "interactions": new_table("interactions")})["on_time_by_day"]
         else:
             for day, late in lates:
+                if self.scripts.hours.provisional(
+                    date.fromisoformat(day)
+                ):  # not counted until a file covers it
+                    continue
                 by_day[day][0] += not late
                 by_day[day][1] += 1
             on_time_by_day = [(d, round(100 * ok / n, 1)) for d, (ok, n) in sorted(by_day.items())]
@@ -662,7 +676,7 @@ class _Review:
         for item, n, first in conn.execute(
             "SELECT json_extract(e.payload, '$.item') AS item, COUNT(*), MIN(p.id) FROM proj_events p"
             f" JOIN events e ON e.id = p.id WHERE {self.where} AND p.kind = 'checklist_item'"
-            " AND NOT COALESCE(json_extract(e.payload, '$.ok'), 0) GROUP BY item",
+            " AND json_extract(e.payload, '$.ok') = 0 GROUP BY item",
             self.args,
         ):
             text = texts.get(item, "" if item is None else item)
@@ -698,6 +712,11 @@ class _Review:
             "faults": _FoldSource(self.fold(_faults, faults), self.fault_count),
             "pauses": _FoldSource(self.fold(_pauses, pauses), self.counter(("pause", "internal_start"))),
             "overtime": _EventSource(self, _overtime, ("overtime",)),
+            "departures": _EventSource(self, _departures, ("early_departure",)),
+            "home_services": _FoldSource(
+                self.fold(_home_services, ("home_service", "home_service_update")),
+                self.counter(("home_service",)),
+            ),
             "interactions": _InteractionSource(self.store, self.scripts, self.flt, self.corrections),
             "follow_ups": _FollowUpSource(self),
             "phrases": _FoldSource(

@@ -42,7 +42,8 @@ from typing import Any
 
 # 2: also the clock/correction/purge events (issue 8) and the interaction events that carry a ``clock_jump`` key;
 # a context of version 1 is unreadable to this code, so a file projected by version 1 is re-projected from event 1.
-CONTEXT_VERSION = 2
+# 3: also home_service and home_service_update (rule 25's review table) and early_departure (rule 8).
+CONTEXT_VERSION = 3
 
 # Kinds the review folds from the events themselves (small in number: a few dozen per window and day).
 FOLDED_KINDS = frozenset(
@@ -50,6 +51,7 @@ FOLDED_KINDS = frozenset(
         "sign_in",
         "sign_out",
         "late_arrival",
+        "early_departure",
         "checklist_item",
         "checklist_submit",
         "equipment_fault",
@@ -60,6 +62,8 @@ FOLDED_KINDS = frozenset(
         "internal_start",
         "internal_end",
         "overtime",
+        "home_service",
+        "home_service_update",
         "review_ack",
         "explain",
         "export",

@@ -31,6 +31,9 @@ def test_replay_file_gives_the_expected_results_and_records(name):
     ]
     if "late_arrivals" in expected:
         assert len(out["records"]["late_arrivals"]) == expected["late_arrivals"]
+    for key in ("early_departures", "pauses"):  # rules 8 and 40: what the lead is told
+        if key in expected:
+            assert out["records"][key] == expected[key]
     assert all(r["message"] and "第" in r["message"] for r in out["results"] if not r["ok"])
 
 
@@ -68,7 +71,7 @@ def test_plain_output_is_chinese(tmp_path):
     assert result.returncode == 0, result.stderr
     assert (
         "迟 8 分钟" in result.stdout
-        and "延时服务：2026-11-30T17:00:00 至 2026-11-30T17:21:00，服务 3 人" in result.stdout
+        and "延时服务：2026-11-30T17:00:00 至 2026-11-30T17:12:00，服务 2 人" in result.stdout
     )
     assert "被拒绝（people_waiting）" in result.stdout
 

@@ -30,7 +30,7 @@ def test_each_item_is_ticked_on_its_own_and_there_is_no_all_pass(qtbot, desk):
         qtbot.mouseClick(dialog.ok_buttons[item], Qt.LeftButton)
     assert not dialog.submit_button.isEnabled()  # one left
     qtbot.mouseClick(dialog.fault_buttons[items[-1]], Qt.LeftButton)
-    assert dialog.notes[items[-1]].isEnabled() and "故障说明" in dialog.message.text()
+    assert dialog.notes[items[-1]].isEnabled() and "不合格说明" in dialog.message.text()  # an appearance item
     assert items[-1] not in desk.state.checklist  # no note yet: nothing recorded
     dialog.notes[items[-1]].setText("有异味")
     dialog.notes[items[-1]].editingFinished.emit()
@@ -49,8 +49,14 @@ def test_every_control_is_named_for_screen_readers(qtbot, desk):
     qtbot.addWidget(dialog)
     for button in dialog.findChildren(QPushButton):
         assert button.objectName() and button.accessibleName()
-    for note in dialog.notes.values():
-        assert note.objectName() and "故障说明" in note.accessibleName()
+    for item in desk.scripts.checklist.items:
+        failing = (
+            "故障" if item.section == "equipment" else "不合格"
+        )  # a fault to repair, or a note (rules 41–47)
+        assert (
+            dialog.notes[item.id].objectName() and f"{failing}说明" in dialog.notes[item.id].accessibleName()
+        )
+        assert (item.id in dialog.na_buttons) == item.may_not_apply
 
 
 def test_refresh_shows_ticks_recorded_elsewhere_and_lateness(qtbot, desk, clock):
@@ -86,3 +92,12 @@ def test_banner_hidden_then_near_closing_then_overtime(qtbot, desk, clock):
     assert desk.execute("close_request").accepted
     banner.refresh()
     assert banner.isHidden()
+
+
+def test_not_applicable_is_offered_where_it_may_be(qtbot, desk):
+    dialog = ChecklistDialog(signed_in(desk))
+    qtbot.addWidget(dialog)
+    assert set(dialog.na_buttons) >= {"party_badge", "suit", "beard"} and "printer" not in dialog.na_buttons
+    qtbot.mouseClick(dialog.na_buttons["party_badge"], Qt.LeftButton)
+    assert desk.state.checklist["party_badge"] is None and dialog.na_buttons["party_badge"].isChecked()
+    assert "已检查 1 /" in dialog.progress.text()

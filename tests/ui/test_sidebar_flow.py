@@ -119,6 +119,9 @@ def test_whole_flow_by_clicks(qtbot, desk, clock):
     click(qtbot, sidebar, sidebar.outcome_buttons["转办"])
     assert "请您到医疗保险窗口办理此项业务！" in QGuiApplication.clipboard().text()
     assert "0396-0000003" in QGuiApplication.clipboard().text()
+    assert (
+        "联系人：赵老师" in QGuiApplication.clipboard().text()
+    )  # rule 10: contact person, phone and address
     click(qtbot, sidebar, sidebar.outcome_buttons["无法办理"])
     click(qtbot, sidebar, sidebar.outcome_buttons["待答复"])
     # jump straight to 送 — the steps guide, they do not force
@@ -174,7 +177,13 @@ def test_helpers_while_serving(qtbot, desk, clock):
         qtbot,
         desk,
         {"to": "李科长", "reason": "情绪激动"},
-        {"need": "养老认证", "name": "王大爷", "phone": "13900000000", "address": "幸福路1号"},
+        {
+            "need": "养老认证",
+            "due": "2026-11-30",
+            "name": "王大爷",
+            "phone": "13900000000",
+            "address": "幸福路1号",
+        },
         {"content": "排队时间长", "forwarded_to": "办公室", "deadline": "2026-12-01"},
         {"note": "咨询社保卡补办"},
     )
@@ -189,11 +198,16 @@ def test_helpers_while_serving(qtbot, desk, clock):
     click(qtbot, sidebar, sidebar.helper_buttons["call"])
     clock.advance(seconds=7)
     sidebar.tick()
-    assert "超过 5 秒" in sidebar.call_panel.text()
+    assert "超过 5 秒" in sidebar.call_panel.text()  # late (3 rings / 5 s), no apology yet
+    clock.advance(seconds=2)
+    sidebar.tick()
+    assert "超过 5 声，接听后先致歉" in sidebar.call_panel.text()  # 9 s: more than 5 rings (rule 29)
     click(qtbot, sidebar, sidebar.helper_buttons["call"])
     assert [o.phrase for o in sidebar.offers][:2] == ["accept.sorry_wait", "phone.greeting"]
     greeting = [b.text() for b in sidebar.offer_box.findChildren(type(sidebar.start_button))]
-    assert "您好，这里是社保3号窗口办事窗口，请问有什么可以帮助您的？" in greeting
+    assert "您好，这里是社保3号窗口，请问有什么可以帮助您的？" in greeting  # 窗口 not doubled (rule 29)
+    assert "您好，这里是社保3号窗口，您可能拨错号码了，请您核对后再拨，谢谢。" in greeting  # rule 32
+    assert {"phone.wrong_number", "phone.harassing"} <= {o.phrase for o in sidebar.offers}
     clock.advance(minutes=2, seconds=40)
     sidebar.tick()
     assert "即将满 3 分钟" in sidebar.call_panel.text()
@@ -203,6 +217,7 @@ def test_helpers_while_serving(qtbot, desk, clock):
     assert events(desk, "escalate")[-1].payload == {"interaction": 1, "to": "李科长", "reason": "情绪激动"}
     home = events(desk, "home_service")[-1].payload
     assert home["need"] == "养老认证" and desk.store.person(home["person_id"])["address"] == "幸福路1号"
+    assert (home["due"], home["status"]) == ("2026-11-30", "待上门")  # rule 25: a due date and a status
     assert events(desk, "call_start")[-1].payload["late"] is True
     assert events(desk, "call_end")[-1].payload["serving"] is True
     assert events(desk, "complaint")[-1].payload["status"] == "已转交"
@@ -292,3 +307,20 @@ def test_waiting_never_below_zero(qtbot, desk, count):
     sidebar = make(qtbot, desk)
     click(qtbot, sidebar, sidebar.waiting_minus)
     assert desk.state.waiting == count
+
+
+def test_return_with_a_fault_the_clerk_types(qtbot, desk, clock):
+    """Rule 22: 其他…… (the seed's open "……") takes the clerk's words; ticked but left empty, nothing is recorded."""
+    ready_desk(desk)
+    sidebar = make(
+        qtbot,
+        desk,
+        {"title": "社保登记", "faults": "其他……", "other": ""},
+        {"title": "社保登记", "faults": "未填、其他……", "other": "照片不合格"},
+    )
+    click(qtbot, sidebar, sidebar.start_button)
+    qtbot.mouseClick(sidebar.outcome_buttons["退回"], Qt.LeftButton)
+    assert "请填写" in sidebar.message.text() and events(desk, "matter") == []
+    click(qtbot, sidebar, sidebar.outcome_buttons["退回"])
+    assert events(desk, "matter")[-1].payload["faults"] == ["未填", "照片不合格"]
+    assert sidebar.offers[0].values == {"问题": "未填、{其他问题}", "其他问题": "照片不合格"}

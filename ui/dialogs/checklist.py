@@ -64,9 +64,10 @@ class ChecklistDialog(QDialog):
         body = QWidget()
         grid = QGridLayout(body)
         grid.setColumnStretch(0, 1)
-        grid.setColumnMinimumWidth(3, 180)
+        grid.setColumnMinimumWidth(4, 180)
         self.ok_buttons: dict[str, QPushButton] = {}
         self.fault_buttons: dict[str, QPushButton] = {}
+        self.na_buttons: dict[str, QPushButton] = {}  # 不适用, where checklist.toml allows it (rules 41–47)
         self.notes: dict[str, QLineEdit] = {}
         row = 0
         section = None
@@ -78,23 +79,36 @@ class ChecklistDialog(QDialog):
                     self.tr(SECTION_TITLES[section]) if section in SECTION_TITLES else section,
                 )
                 title.setFont(bold)
-                grid.addWidget(title, row, 0, 1, 4)
+                grid.addWidget(title, row, 0, 1, 5)
                 row += 1
             label = self._label(f"item_{item.id}", item.text)
             label.setToolTip(item.seed)
+            # equipment fails (故障, to repair); appearance falls short (不合格, a note on the run)
+            failing = self.tr("故障") if item.section == "equipment" else self.tr("不合格")
             ok = self._button(f"ok_{item.id}", self.tr("正常"), self.tr("{0}：正常").format(item.text))
-            fault = self._button(f"fault_{item.id}", self.tr("故障"), self.tr("{0}：故障").format(item.text))
+            fault = self._button(f"fault_{item.id}", failing, self.tr("{0}：{1}").format(item.text, failing))
             group = QButtonGroup(self)
             group.setExclusive(True)
             ok.setProperty("answer", "ok")
             fault.setProperty("answer", "fault")
-            for button in (ok, fault):
+            buttons = [ok, fault]
+            if item.may_not_apply:
+                na = self._button(
+                    f"na_{item.id}", self.tr("不适用"), self.tr("{0}：不适用").format(item.text)
+                )
+                na.setProperty("answer", "na")
+                na.clicked.connect(
+                    lambda _=False, i=item.id: self._run("checklist_item", {"item": i, "na": True})
+                )
+                self.na_buttons[item.id] = na
+                buttons.append(na)
+            for button in buttons:
                 button.setCheckable(True)
                 group.addButton(button)
             note = QLineEdit()
             note.setObjectName(f"note_{item.id}")
-            note.setAccessibleName(self.tr("{0}：故障说明").format(item.text))
-            note.setPlaceholderText(self.tr("故障说明（必填）"))
+            note.setAccessibleName(self.tr("{0}：{1}说明").format(item.text, failing))
+            note.setPlaceholderText(self.tr("{0}说明（必填）").format(failing))
             note.setEnabled(False)
             ok.clicked.connect(lambda _=False, i=item.id: self.tick(i, True))
             fault.clicked.connect(lambda _=False, i=item.id: self.on_fault_clicked(i))
@@ -102,7 +116,9 @@ class ChecklistDialog(QDialog):
             grid.addWidget(label, row, 0)
             grid.addWidget(ok, row, 1)
             grid.addWidget(fault, row, 2)
-            grid.addWidget(note, row, 3)
+            if item.may_not_apply:
+                grid.addWidget(self.na_buttons[item.id], row, 3)
+            grid.addWidget(note, row, 4)
             self.ok_buttons[item.id], self.fault_buttons[item.id], self.notes[item.id] = ok, fault, note
             row += 1
         scroll = QScrollArea()
@@ -152,7 +168,8 @@ class ChecklistDialog(QDialog):
             self.on_note_done(item)
         else:
             note.setFocus(Qt.OtherFocusReason)
-            self.message.setText(self.tr("请填写故障说明，填写后按回车记录。"))
+            failing = self.fault_buttons[item].text()
+            self.message.setText(self.tr("请填写{0}说明，填写后按回车记录。").format(failing))
 
     def on_note_done(self, item: str) -> None:
         if self.fault_buttons[item].isChecked() and self.notes[item].text().strip():
@@ -185,6 +202,8 @@ class ChecklistDialog(QDialog):
             ticked = state.checklist.get(item)
             if ticked is True:
                 ok_button.setChecked(True)
+            elif ticked is None and item in state.checklist and item in self.na_buttons:
+                self.na_buttons[item].setChecked(True)
             elif ticked is False:
                 self.fault_buttons[item].setChecked(True)
                 self.notes[item].setEnabled(True)

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from assistant.desk import Desk
+from assistant.domain.hours import calendar_notice
 from assistant.domain.rules import ROLES
 from assistant.edges.lead_pin import HOW_TO_SET, LeadPin
 from assistant.hall.review import LocalSource, chain_line
@@ -176,6 +177,14 @@ class ReviewWindow(QWidget):
         self.source_label.setAccessibleName(self.tr("数据来源"))
         bar.addWidget(self.source_label)
         layout.addLayout(bar)
+        # the holiday calendar runs out (or has): the lead is told, and why lateness on provisional days waits
+        notice = calendar_notice(desk.scripts.hours, self.today)
+        self.calendar_label = QLabel(notice or "")
+        self.calendar_label.setObjectName("reviewCalendarNotice")
+        self.calendar_label.setAccessibleName(self.tr("节假日文件提醒"))
+        self.calendar_label.setWordWrap(True)
+        self.calendar_label.setVisible(bool(notice))
+        layout.addWidget(self.calendar_label)
 
         self.tabs = QTabWidget()
         self.tabs.currentChanged.connect(self._first_screen)

@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
 
 from assistant.desk import Desk, Outcome
 from assistant.domain import service
+from assistant.domain.hours import calendar_notice
 from assistant.domain.phrases import RenderError, render, required_fields
-from assistant.domain.rules import COMPLAINT_STATUSES, ROLES, State
+from assistant.domain.rules import COMPLAINT_STATUSES, ROLES, SIGN_OUT_REASONS, State
 from assistant.edges.queue import QueueSource
 from ui.dialogs.checklist import ChecklistDialog
 from ui.dialogs.form import FormField, ask
@@ -375,8 +376,12 @@ class Sidebar(QWidget):
     def set_problems(self, problems: list[str]) -> None:
         """Show the configuration problems (a broken hall scripts file, a store moved elsewhere…) in the banner
         under the header; none hides it. Called again when the hall's scripts folder is reloaded."""
-        self.problems_banner.setText("\n".join(problems))
-        self.problems_banner.setVisible(bool(problems))
+        notice = calendar_notice(
+            self.desk.scripts.hours, self.desk.clock.now().date()
+        )  # the calendar runs out
+        shown = [*problems, notice] if notice else list(problems)
+        self.problems_banner.setText("\n".join(shown))
+        self.problems_banner.setVisible(bool(shown))
 
     def set_phrase_panel(self, widget) -> None:
         """Put the phrase panel (issue 4: PhrasePanel with slot on_state(state)) in place of the simple list."""
@@ -472,7 +477,16 @@ class Sidebar(QWidget):
     def on_signin_clicked(self) -> None:
         state = self.desk.state
         if state.clerk is not None:
-            self.run("sign_out")
+            outcome = self.run("sign_out")
+            if outcome.refusal is not None and outcome.refusal.code == "before_closing_time":
+                # rule 8: leaving early needs a reason, and the lead sees it (交接班 may leave people waiting)
+                answer = self.ask(
+                    self.tr("提前签退"),
+                    [FormField("reason", self.tr("原因"), "choice", SIGN_OUT_REASONS)],
+                    outcome.refusal.reason + self.tr("确需提前离岗时请选择原因，值班长审阅时会看到。"),
+                )
+                if answer is not None:
+                    self.run("sign_out", {"reason": answer["reason"]})
             return
         dialog = self.signin_factory(window=self._setting("window", ""))
         dialog.focus_return.remember()
@@ -519,15 +533,26 @@ class Sidebar(QWidget):
             choices = service.return_fault_choices(self.desk.scripts)
             answer = self.ask(
                 self.tr("退回"),
-                [title_field, FormField("faults", self.tr("资料问题"), "multi", tuple(choices))],
+                [
+                    title_field,
+                    FormField("faults", self.tr("资料问题"), "multi", tuple(choices)),
+                    FormField(
+                        "other", self.tr("其他问题"), required=False, hint=self.tr("选了“其他……”时填写")
+                    ),
+                ],
                 self.tr("选择资料存在的问题（第 22 条）。"),
             )
             if answer is None:
                 return
-            labels = [f for f in answer["faults"].split("、") if f in choices]
-            faults = [label.replace("……", "") for label in labels]
+            result = service.returned(
+                self.desk.scripts, answer["faults"].split("、"), answer.get("other", "")
+            )
+            if isinstance(result, str):
+                self.message.setText(result)
+                return
+            faults, offer = result
             if self.run("matter", {"title": answer["title"], "outcome": outcome, "faults": faults}).accepted:
-                self.set_offers([service.return_offer([choices[label] for label in labels])])
+                self.set_offers([offer])
             return
         if outcome == "转办":
             entries = self.desk.scripts.directory.entries
@@ -545,7 +570,7 @@ class Sidebar(QWidget):
             ).accepted:
                 text = self.use_phrase("greet.refer", {"窗口": entry.window})
                 if text:
-                    full = f"{text}\n{entry.department} 电话：{entry.phone} 地址：{entry.address}"
+                    full = f"{text}\n{entry.card()}"
                     QGuiApplication.clipboard().setText(full)
                     self.message.setText(full)
             return
@@ -598,6 +623,7 @@ class Sidebar(QWidget):
             self.tr("上门服务"),
             [
                 FormField("need", self.tr("办理事项")),
+                FormField("due", self.tr("上门期限"), "date", days_ahead=3),
                 FormField("name", self.tr("姓名"), required=False),
                 FormField("phone", self.tr("联系电话")),
                 FormField("address", self.tr("地址")),
@@ -606,7 +632,7 @@ class Sidebar(QWidget):
         )
         if answer is not None:
             person = {k: answer.pop(k) for k in ("name", "phone", "address")}
-            self.run("home_service", {"need": answer["need"], "person": person})
+            self.run("home_service", {"need": answer["need"], "due": answer["due"], "person": person})
 
     def on_call_clicked(self) -> None:
         state = self.desk.state
@@ -624,14 +650,18 @@ class Sidebar(QWidget):
             return
         if self.run("call_start").accepted:
             offers = []
-            if self.desk.state.call is not None and self.desk.state.call.late:
+            if self.desk.state.call is not None and self.desk.state.call.apology:
                 offers.append(
-                    service.Offer(
-                        service.APOLOGY_LATE_CALL, self.tr("超过 3 声/5 秒才接听，先致歉（第 29 条）")
-                    )
+                    service.Offer(service.APOLOGY_LATE_CALL, self.tr("超过 5 声才接听，先致歉（第 29 条）"))
                 )
             offers.append(service.Offer(service.PHONE_GREETING, self.tr("电话问候（第 29 条）")))
             offers.append(service.Offer(service.PHONE_CONFIRM, self.tr("复述确认（第 29、33 条）")))
+            offers.append(
+                service.Offer(service.PHONE_WRONG_NUMBER, self.tr("打错电话：礼貌说明（第 32 条）"))
+            )
+            offers.append(
+                service.Offer(service.PHONE_HARASSING, self.tr("骚扰电话：严正指出，不用脏话（第 32 条）"))
+            )
             self.set_offers(offers)
 
     def on_fault_clicked(self) -> None:
@@ -751,7 +781,7 @@ class Sidebar(QWidget):
             self.set_offers([o for o in self.offers if o.phrase != phrase_id])
 
     def _known_values(self, phrase_id: str, state: State) -> dict[str, str]:
-        if phrase_id == service.PHONE_GREETING and state.window:
+        if phrase_id in (service.PHONE_GREETING, service.PHONE_WRONG_NUMBER) and state.window:
             return {"窗口": state.window}
         field = self.desk.scripts.phrase(phrase_id).field("故障")
         if (
@@ -883,11 +913,14 @@ class Sidebar(QWidget):
         warning = None
         ringing = service.ring_seconds(state, now)
         if ringing is not None:
+            scripts = self.desk.scripts
             lines.append(
                 self.tr("铃响 {0} 秒").format(int(ringing))
                 + (
-                    self.tr("，已超过 5 秒，接听后先致歉")
-                    if service.ring_late(state, now, self.desk.scripts)
+                    self.tr("，已超过 5 声，接听后先致歉")
+                    if service.ring_apology(state, now, scripts)
+                    else self.tr("，已超过 5 秒，请马上接听")
+                    if service.ring_late(state, now, scripts)
                     else self.tr("，请在 5 秒内接听")
                 )
             )

@@ -102,7 +102,15 @@ def test_template_fields_are_declared_and_used(defaults: Scripts) -> None:
 def test_choice_fields_of_rules_55_56_58(defaults: Scripts) -> None:
     faults = defaults.phrase("return.faults").field("问题")
     assert faults is not None and faults.type == "choice" and faults.multiple
-    assert faults.options == ("未填", "未签章", "缺少{报表}报表", "计算有误", "数据与{对照资料}资料不符")
+    # the seed's last "……" is a fault of the clerk's own words (rule 22)
+    assert faults.options == (
+        "未填",
+        "未签章",
+        "缺少{报表}报表",
+        "计算有误",
+        "数据与{对照资料}资料不符",
+        "{其他问题}",
+    )
     farewell = defaults.phrase("farewell.accepted")
     assert farewell.field("通知方式").options == ("将于{日期}前通知您", "在{天数}个工作日内回复您")
     assert farewell.field("日期").type == "date"
@@ -126,6 +134,11 @@ def test_phone_and_flow_phrases(defaults: Scripts) -> None:
     acks = [p.template for p in defaults.phrases.values() if p.category == "流程" and p.rule == 37]
     assert acks == ["我明白了", "我清楚了", "嗯", "是的", "好"]
     assert [defaults.phrase(i).template for i in ("flow.bye", "flow.slow")] == ["再见", "您慢走"]
+    # rule 32 gives a way, not words: the seed is the rule's sentence, the template our wording of it
+    wrong, harassing = defaults.phrase("phone.wrong_number"), defaults.phrase("phone.harassing")
+    assert (wrong.rule, wrong.seed) == (32, "当服务对象打错电话时,应礼貌地做出说明。")
+    assert (harassing.rule, harassing.seed) == (32, "遇到骚扰电话时,应严正指出其错误行为,但不能使用脏话。")
+    assert "拨错" in wrong.template and "停止拨打" in harassing.template
     with pytest.raises(KeyError):
         defaults.phrase("no.such")
 
@@ -180,6 +193,21 @@ def test_checklist_sections(defaults: Scripts) -> None:
         "nails",
         "mouth",
         "perfume",
+        "men_hair",
+        "beard",
+        "sideburns",
+        "shaved_head",
+        "women_hair_makeup",
+    }  # rule 45's clauses
+    optional = {i.id for i in defaults.checklist.items if i.may_not_apply}
+    assert optional == {
+        "party_badge",
+        "suit",
+        "men_hair",
+        "beard",
+        "sideburns",
+        "shaved_head",
+        "women_hair_makeup",
     }
     assert defaults.checklist.section("nothing") == ()
 
@@ -188,6 +216,9 @@ def test_directory_is_a_fictitious_sample(defaults: Scripts) -> None:
     assert defaults.directory.sample is True
     assert 6 <= len(defaults.directory.entries) <= 8
     assert all(re.fullmatch(r"0396-000000\d", e.phone) for e in defaults.directory.entries)
+    assert all(e.contact for e in defaults.directory.entries)  # rule 10: 联系人
+    card = defaults.directory.entries[0].card()
+    assert card == "市不动产登记中心 联系人：王老师 电话：0396-0000001 地址：市民服务中心一楼A区1–6号窗口"
     assert len({e.id for e in defaults.directory.entries}) == len(defaults.directory.entries)
 
 
@@ -365,9 +396,9 @@ def break_unknown_key(hall: Path) -> tuple[str, int, str]:
 def break_duplicate_id(hall: Path) -> tuple[str, int, str]:
     text = edit(hall / "phrases.toml", 'id = "flow.slow"', 'id = "flow.bye"')
     index = text[: text.index('id = "flow.bye"', text.index('id = "flow.bye"') + 1)].count("[[phrase]]")
-    assert index == 29
+    assert index == 31
     last = [n for n, ln in enumerate(text.splitlines(), 1) if ln == 'id = "flow.bye"'][-1]
-    return "phrases.toml", last, "phrase[29].id"
+    return "phrases.toml", last, "phrase[31].id"
 
 
 def break_undeclared_field(hall: Path) -> tuple[str, int, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import itertools
 import json
@@ -47,16 +48,28 @@ def heldout() -> list[dict]:
     return _load("taboo_heldout.jsonl")
 
 
+@pytest.fixture(scope="module")
+def unseen() -> list[dict]:
+    """The second held-out set, written before the guard's second pass and never tuned on."""
+    return _load("taboo_unseen.jsonl")
+
+
 # ── the labelled sets ────────────────────────────────────────────────────────────────────────────────
 
 
-@pytest.mark.parametrize("name", ["taboo_labelled.jsonl", "taboo_heldout.jsonl"])
+KINDS = {"traditional", "homophone", "politeness", "colloquial", "word-order", "insult"}
+CLEAN_KINDS = {"compliant", "referral", "polite-colloquial", "traditional"}
+
+
+@pytest.mark.parametrize("name", ["taboo_labelled.jsonl", "taboo_heldout.jsonl", "taboo_unseen.jsonl"])
 def test_labelled_files_are_well_formed(name):
     records = _load(name)
     texts = [r["text"] for r in records]
     assert len(texts) == len(set(texts)), "重复的句子"
     for r in records:
-        assert set(r) == {"text", "item"}
+        assert set(r) in ({"text", "item"}, {"text", "item", "kind"})
+        if "kind" in r:
+            assert r["kind"] in (CLEAN_KINDS if r["item"] is None else KINDS), r
         assert isinstance(r["text"], str) and r["text"].strip()
         assert r["item"] is None or r["item"] in range(1, 12)
 
@@ -75,11 +88,18 @@ def test_heldout_is_separate_from_the_labelled_set(labelled, heldout):
     assert not {r["text"] for r in labelled} & {r["text"] for r in heldout}
 
 
+def test_unseen_set_covers_every_item_and_kind_and_is_separate(labelled, heldout, unseen):
+    assert {r["item"] for r in unseen} == set(range(1, 12)) | {None}
+    assert {r["kind"] for r in unseen if r["item"] is not None} == KINDS
+    assert sum(1 for r in unseen if r["kind"] == "referral") >= 10  # rule 10's referrals must pass
+    assert not {r["text"] for r in labelled + heldout} & {r["text"] for r in unseen}
+
+
 def test_labelled_set_floors(guard, labelled):
     s = evaluate(guard, labelled)
-    assert s.recall >= 0.95, s.misses
-    assert s.false_alarm_rate <= 0.05, s.false_alarms
-    assert s.item_accuracy >= 0.95, s.wrong_item
+    assert s.recall >= 0.97, s.misses
+    assert s.false_alarm_rate <= 0.03, s.false_alarms
+    assert s.item_accuracy >= 0.97, s.wrong_item
 
 
 def test_heldout_floors(guard, heldout):
@@ -87,6 +107,14 @@ def test_heldout_floors(guard, heldout):
     assert s.recall >= 0.85, s.misses
     assert s.false_alarm_rate <= 0.10, s.false_alarms
     assert s.item_accuracy >= 0.85, s.wrong_item
+
+
+def test_unseen_floors(guard, unseen):
+    """Floors a little under what the guard reached (README): a regression on unseen wording fails here."""
+    s = evaluate(guard, unseen)
+    assert s.recall >= 0.78, len(s.misses)
+    assert s.false_alarm_rate <= 0.03, len(s.false_alarms)
+    assert s.item_accuracy >= 0.95, len(s.wrong_item)
 
 
 def test_evaluate_counts_what_it_sees(guard):
@@ -238,7 +266,7 @@ def test_lint_record_shape(guard):
 
 def test_skipping_rules_never_changes_a_result(guard, labelled, heldout):
     """The per-rule string prefilter is only a shortcut: without it the hits are identical."""
-    slow = Guard(guard.suggestions)
+    slow = copy.copy(guard)
     slow._rules = tuple(dataclasses.replace(r, needs=None) for r in guard._rules)
     assert all(r.needs is not None for r in guard._rules[:10])  # the shortcut is really in use
     for r in labelled + heldout:
@@ -258,14 +286,156 @@ def test_speed_under_one_millisecond_per_200_characters(guard, labelled):
     guard.check(sentences[0])
     best = float("inf")
     for _ in range(5):
-        t0 = time.perf_counter()
+        # CPU time of this process: other work on a shared machine does not count against the guard
+        t0 = time.process_time()
         for s in sentences:
             guard.check(s)
-        best = min(best, (time.perf_counter() - t0) * 1000 / len(sentences))
+        best = min(best, (time.process_time() - t0) * 1000 / len(sentences))
     assert best <= 1.0, f"{best:.3f} ms"
 
 
 def test_guard_does_not_import_qt():
     code = "import sys, assistant.domain.guard; print(any(m.startswith('PySide6') for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# ── unseen wording: traditional characters, pinyin typos, politeness, referrals, the lexicon ─────────
+
+
+def test_every_seed_in_traditional_characters_is_caught(guard, scripts):
+    import opencc
+
+    to_traditional = opencc.OpenCC("s2t")
+    for t in scripts.taboo:
+        if t.item <= 10:
+            text = to_traditional.convert(t.seed)
+            assert text != t.seed
+            assert t.item in {h.item for h in guard.check(text)}, text
+
+
+def test_traditional_offsets_slice_the_original(guard):
+    text = "您好，牆上貼著呢，你自己看看"
+    (hit,) = guard.check(text)
+    assert hit.item == 4 and text[hit.start : hit.end].startswith("牆上貼著呢，你自己看")
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("还没上斑，等等，上斑再办", 1),  # 班 → 斑
+        ("有意见，找铃导去", 10),  # 领 → 铃
+        ("不会田，找其他人去", 7),  # 填 → 田
+        ("瞎说什么，没看见我一直在盲吗", 9),
+    ],
+)
+def test_pinyin_typos_are_caught_by_sound(guard, text, item):
+    assert item in {h.item for h in guard.check(text)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "您的号码已经叫到了，请到3号窗口",
+        "联系人赵主任，电话62001234",  # 赵 is a name, not 找
+        "请您在沙发上稍坐",  # 傻 is matched as written only
+        "您说的情况我都记下了",  # 下了 is not 瞎了
+        "这台设备比较笨重",  # a harmless word of the lexicon
+    ],
+)
+def test_sound_alikes_that_are_not_taboo_stay_clean(guard, text):
+    assert guard.check(text) == []
+
+
+def test_politeness_is_no_alibi_for_a_refusal(guard):
+    for text, item in [
+        ("您要是不会填，就找别人去吧", 7),
+        ("不好意思，这不归我管，您问别人去吧", 5),
+        ("您自己看看墙上吧，都贴着呢", 4),
+        ("请您别问我了，我不知道", 3),
+    ]:
+        assert item in {h.item for h in guard.check(text)}, text
+    # what still defuses is help given
+    assert guard.check("您要是不会填也没关系，我来教您填") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这件事不归我们窗口办，您到二楼12号窗口，电话是88123456",
+        "这个不归我们管，归区民政局，地址是中山路25号，联系人王科长",
+        "这项业务不在我们这边，您去一楼的社保窗口办理",
+    ],
+)
+def test_a_referral_naming_place_phone_or_address_is_not_60_5(guard, text):
+    assert guard.check(text) == []
+
+
+def test_a_bare_brush_off_is_still_60_5(guard):
+    assert {h.item for h in guard.check("这件事不归我们窗口办，您问别人去吧")} == {5}
+
+
+def test_item_3_is_answered_by_a_pending_reply(guard, scripts):
+    """不知道，你别问我 → rule 18: report and answer later (待答复), not a referral."""
+    (t3,) = [t for t in scripts.taboo if t.item == 3]
+    assert t3.instead == ("receive.reply_days",)
+    assert "待答复" in t3.advice and "第18条" in t3.advice
+    (hit,) = guard.check(t3.seed)
+    assert hit.suggestion == scripts.phrase("receive.reply_days").template
+
+
+def test_the_insult_lexicon_comes_from_taboo_toml(guard, scripts):
+    (t11,) = [t for t in scripts.taboo if t.item == 11]
+    assert len(t11.words) >= 100 and "滚动" in t11.harmless
+    for word in t11.words:
+        assert [h.item for h in guard.check(f"你这人，{word}")] != [], word
+    assert [h.item for h in guard.check("滚")] == [11]
+    assert guard.check("滚动屏幕上有叫号信息") == []
+
+
+def test_a_hall_extends_the_lexicon_in_its_taboo_toml(tmp_path):
+    from assistant.config.scripts import default_dir
+
+    text = (default_dir() / "taboo.toml").read_text(encoding="utf-8")
+    assert "瓜娃子" not in text and Guard.from_scripts(load_scripts()).check("你个瓜娃子") == []
+    (tmp_path / "taboo.toml").write_text(text.replace('"笨", ', '"笨", "瓜娃子", ', 1), encoding="utf-8")
+    hall = load_scripts(tmp_path)
+    assert hall.problems == ()
+    assert [h.item for h in Guard.from_scripts(hall).check("你个瓜娃子")] == [11]
+
+
+def test_a_harmless_word_without_its_insult_is_a_load_problem(tmp_path):
+    from assistant.config.scripts import default_dir
+
+    text = (default_dir() / "taboo.toml").read_text(encoding="utf-8")
+    text = text.replace('harmless = ["笨重"', 'harmless = ["好人", "笨重"', 1)
+    (tmp_path / "taboo.toml").write_text(text, encoding="utf-8")
+    (problem,) = load_scripts(tmp_path).problems
+    assert problem.file == str(tmp_path / "taboo.toml") and "好人" in problem.message
+    assert problem.field == "taboo[11].harmless[1]" and problem.line is not None
+
+
+def test_the_shared_guard_knows_the_built_in_lexicon():
+    from assistant.domain.guard import shared_guard
+
+    assert [h.item for h in shared_guard().check("你这个窝囊废")] == [11]
+
+
+def test_the_pinyin_table_is_what_pypinyin_gives_today():
+    """assistant/domain/guard_pinyin.py is generated (tools/build_pinyin_table.py); stale, it fails here."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import build_pinyin_table
+    finally:
+        sys.path.pop(0)
+    assert build_pinyin_table.TARGET.read_text(encoding="utf-8") == build_pinyin_table.render()
+
+
+def test_the_guard_never_imports_pypinyin():
+    """pypinyin costs ~330 ms to import: the guard reads the generated table instead."""
+    code = (
+        "import sys; from assistant.domain.guard import Guard; Guard({}).check('还没上斑'); "
+        "print('pypinyin' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

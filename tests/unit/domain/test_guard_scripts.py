@@ -57,12 +57,7 @@ def test_a_copy_of_the_defaults_as_hall_file_loads_clean(tmp_path: Path):
             "60(5)",
             "template",
         ),
-        (
-            'template = "请稍候，我们马上为您办理！"',
-            'template = "有意见您就找领导去吧，爱办不办。"',
-            "60(11)",
-            "template",
-        ),
+        ('template = "请稍候，我们马上为您办理！"', 'template = "您慢走，爱办不办。"', "60(11)", "template"),
         ('seed = "请稍候,我们马上为您办理!"', 'seed = "不知道,你别问我!"', "60(3)", "seed"),
     ],
 )

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config.scripts import default_dir, load_scripts
+from assistant.domain.hours import calendar_notice
 from tests import builtin_hours
 
 
@@ -202,3 +203,116 @@ def test_broken_hall_calendar_is_reported_and_the_built_in_one_kept(tmp_path):
     (problem,) = loaded.problems
     assert problem.field == "holiday[1].from" and "2026" in problem.message and problem.line == 5
     assert loaded.hours.periods_on(date(2026, 10, 1)) == ()
+
+
+SUMMER = """
+[[season]]
+name = "夏季作息"
+from = "05-01"
+to = "09-30"
+[[season.period]]
+days = [1, 2, 3, 4, 5]
+start = "09:00"
+end = "12:00"
+"""
+ALL_YEAR = """
+[[window]]
+window = "综合受理1号窗口"
+[[window.period]]
+days = [1, 2, 3, 4, 5]
+start = "09:00"
+end = "17:00"
+"""
+SUMMER_ONLY = """
+[[window]]
+window = "综合受理1号窗口"
+season = "夏季作息"
+[[window.period]]
+days = [1, 2, 3, 4, 5]
+start = "08:30"
+end = "18:00"
+"""
+
+
+@pytest.mark.parametrize("order", ["all-year first", "season first"])
+def test_the_most_specific_window_override_wins_whatever_the_order(tmp_path, order):
+    extra = SUMMER + (ALL_YEAR + SUMMER_ONLY if order == "all-year first" else SUMMER_ONLY + ALL_YEAR)
+    scripts = load_scripts(hall_with(tmp_path, extra))
+    assert scripts.problems == ()
+    h = scripts.hours
+    assert spans(h.periods_on(date(2026, 7, 1), "综合受理1号窗口")) == [("08:30", "18:00")]  # the season's
+    assert spans(h.periods_on(date(2026, 11, 26), "综合受理1号窗口")) == [("09:00", "17:00")]  # all year
+
+
+@pytest.mark.parametrize(
+    ("extra", "when"), [(ALL_YEAR + ALL_YEAR, "全年"), (SUMMER_ONLY + SUMMER_ONLY, "夏季作息")]
+)
+def test_a_shadowed_window_override_is_a_load_problem_with_file_and_line(tmp_path, extra, when):
+    hall = hall_with(tmp_path, SUMMER + extra)
+    (problem,) = load_scripts(hall).problems
+    text = (hall / "hours.toml").read_text(encoding="utf-8").splitlines()
+    second = [n for n, line in enumerate(text, start=1) if line.startswith("window = ")][1]
+    assert problem.file == str(hall / "hours.toml") and problem.line == second
+    assert (
+        problem.field == "window[2].window" and when in problem.message and "永远不会生效" in problem.message
+    )
+
+
+# ── past the calendar files: computed statutory holidays, provisional days, the warning ───────────────
+
+
+def test_past_the_calendar_the_statutory_holidays_close_the_hall(scripts):
+    h = scripts.hours
+    new_year = date(2027, 1, 1)
+    assert h.provisional(new_year) and not h.provisional(date(2026, 12, 31))
+    assert h.holiday_on(new_year) == "元旦" and h.periods_on(new_year) == ()  # nobody is late on 元旦
+    assert spans(h.periods_on(date(2027, 1, 4))) == [("09:00", "12:00"), ("13:00", "17:00")]
+    assert h.periods_on(date(2027, 10, 1)) == ()  # 国庆节
+    # 调休 is unknown: a weekend stays a weekend, a computed holiday is not a working day
+    assert not h.is_working_day(date(2027, 1, 2)) and not h.is_working_day(date(2027, 1, 1))
+    assert h.add_working_days(date(2026, 12, 31), 1) == date(2027, 1, 4)
+
+
+def test_a_calendar_file_for_the_year_replaces_the_computation(tmp_path, scripts):
+    hall = tmp_path / "hall"
+    hall.mkdir()
+    (hall / "calendar-2027.toml").write_text(
+        'schema = 1\nyear = 2027\n[[holiday]]\nname = "元旦"\nfrom = "2027-01-01"\nto = "2027-01-03"\n'
+        '[[workday]]\nname = "元旦调休上班"\ndate = "2027-01-09"\n',
+        encoding="utf-8",
+    )
+    h = load_scripts(hall).hours
+    assert not h.provisional(date(2027, 1, 1)) and h.calendar_end() == date(2027, 12, 31)
+    assert h.periods_on(date(2027, 1, 3)) == () and spans(h.periods_on(date(2027, 1, 9)))  # the file's 调休
+    assert calendar_notice(h, date(2026, 12, 20)) is None
+
+
+@pytest.mark.parametrize(
+    ("today", "needle"),
+    [
+        (date(2026, 11, 30), None),  # 31 days before the end: nothing yet
+        (date(2026, 12, 1), "还有 30 天"),
+        (date(2026, 12, 31), "还有 0 天"),
+        (date(2027, 1, 1), "暂定"),
+    ],
+)
+def test_the_calendar_warning_starts_thirty_days_before_it_runs_out(scripts, today, needle):
+    notice = calendar_notice(scripts.hours, today)
+    if needle is None:
+        assert notice is None
+    else:
+        assert needle in notice and "calendar-2027.toml" in notice and "2026-12-31" in notice
+
+
+def test_the_holidays_library_is_not_imported_for_covered_days():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, datetime; from assistant.config.scripts import load_scripts; h = load_scripts().hours; "
+        "h.periods_on(datetime.date(2026, 11, 26)); h.add_working_days(datetime.date(2026, 11, 26), 20); "
+        "print('holidays' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -78,3 +78,13 @@ def test_search_by_text_and_category(scripts):
     ]
     assert all(p.category == "退回" for p in search(scripts.phrases.values(), "", "退回"))
     assert search(scripts.phrases.values(), "不存在的词") == []
+
+
+def test_the_phone_greeting_does_not_double_the_word_window(scripts):
+    greeting = scripts.phrase("phone.greeting")
+    assert render(greeting, {"窗口": "社保3号窗口"}) == "您好，这里是社保3号窗口，请问有什么可以帮助您的？"
+    assert (
+        render(greeting, {"窗口": "市医疗保障局"})
+        == "您好，这里是市医疗保障局办事窗口，请问有什么可以帮助您的？"
+    )
+    assert render(scripts.phrase("greet.refer"), {"窗口": "5号窗口"}) == "请您到5号窗口办理此项业务！"

@@ -54,7 +54,7 @@ def test_call_answered_late_while_serving_warns_before_three_minutes(desk, clock
     assert not service.ring_late(desk.state, clock.now(), scripts)
     clock.advance(seconds=2)
     start = run(desk, "call_start").events[0].payload
-    assert start == {"serving": True, "ring_seconds": 6.0, "late": True, "interaction": 1}
+    assert start == {"serving": True, "ring_seconds": 6.0, "late": True, "apology": False, "interaction": 1}
     assert run(desk, "call_ring").refusal.code == "call_open"
     clock.advance(minutes=2)
     assert service.call_warning(desk.state, clock.now(), scripts) is None
@@ -72,9 +72,13 @@ def test_call_by_ring_count_and_idle_call(desk):
         "serving": False,
         "rings": 2,
         "late": False,
+        "apology": False,
     }
     run(desk, "call_end")
-    assert run(desk, "call_start", {"rings": 4}).events[0].payload["late"] is True
+    four = run(desk, "call_start", {"rings": 4}).events[0].payload
+    assert four["late"] is True and four["apology"] is False  # late, but the apology comes after 5 rings
+    run(desk, "call_end")
+    assert run(desk, "call_start", {"rings": 6}).events[0].payload["apology"] is True
     assert run(desk, "call_end").events[0].payload == {"seconds": 0, "serving": False}
 
 
@@ -121,10 +125,12 @@ def test_home_service_keeps_phone_and_address_out_of_events(desk):
     ready_desk(desk)
     assert run(desk, "home_service", {"need": "认证", "address": "幸福路"}).refusal.code == "personal_data"
     outcome = run(
-        desk, "home_service", {"need": "养老认证", "person": {"phone": "139", "address": "幸福路1号"}}
+        desk,
+        "home_service",
+        {"need": "养老认证", "due": "2026-11-30", "person": {"phone": "139", "address": "幸福路1号"}},
     )
     payload = outcome.events[0].payload
-    assert set(payload) == {"need", "person_id"}
+    assert set(payload) == {"home_service", "need", "due", "status", "person_id"}
     assert desk.store.person(payload["person_id"])["address"] == "幸福路1号"
 
 
@@ -186,3 +192,30 @@ def test_return_faults_are_the_phrase_own_options(scripts):
     offer = service.return_offer(["未签章", "缺少{报表}报表"])
     assert offer.phrase == "return.faults" and offer.values == {"问题": "未签章、缺少{报表}报表"}
     assert "缺少报表" in offer.reason
+
+
+def test_the_other_fault_is_typed_by_the_clerk_and_said_in_the_phrase(scripts):
+    """Rule 22 / 56: the seed ends its list of faults with an open "……" — 其他…… takes the clerk's words."""
+    from assistant.domain import service
+    from assistant.domain.phrases import render
+
+    assert service.return_fault_choices(scripts)["其他……"] == "{其他问题}"
+    assert "请填写" in service.returned(scripts, ["未签章", "其他……"], "  ")
+    faults, offer = service.returned(scripts, ["未签章", "其他……"], "照片不合格")
+    assert faults == ["未签章", "照片不合格"] and "照片不合格" in offer.reason
+    text = render(scripts.phrase(offer.phrase), {**offer.values, "资料": "身份证复印件"})
+    assert text == "您提供的身份证复印件资料未签章、照片不合格，请您复核后重新提供，谢谢。"
+
+
+def test_the_apology_comes_after_more_than_five_rings_in_seconds(desk, clock, scripts):
+    """Rule 29: 3 rings or 5 s to answer; more than 5 rings (≈ 8 s, hours.toml apology_seconds) — apologise."""
+    assert scripts.hours.thresholds.apology_seconds == 8 and scripts.hours.thresholds.apology_rings == 5
+    ready_desk(desk)
+    run(desk, "call_ring")
+    clock.advance(seconds=8)
+    assert service.ring_late(desk.state, clock.now(), scripts)
+    assert not service.ring_apology(desk.state, clock.now(), scripts)
+    clock.advance(seconds=1)
+    assert service.ring_apology(desk.state, clock.now(), scripts)
+    assert run(desk, "call_start").events[0].payload["apology"] is True
+    assert desk.state.call.apology

@@ -173,22 +173,29 @@ def test_close_at_16_59_59_refused_at_17_00_00_accepted_without_record(desk, clo
     assert events(desk, "close_request")[0].payload["closing"].startswith("2026-11-26T17:00:00")
 
 
-def test_overtime_from_closing_to_the_accepted_close(desk, clock):
+def test_overtime_is_written_by_the_command_that_ends_the_service(desk, clock):
+    """Rule 28: from the closing time to the end of the last person, written with interaction_end (nobody
+    waiting) or waiting_set 0, whether or not 下班 is pressed; later service is a record of its own."""
     ready(desk, clock)
     do(desk, clock, "16:50", "interaction_start")
     do(desk, clock, "16:55", "waiting_set", {"count": 1})
     assert do(desk, clock, "17:00", "close_request").refusal.code == "interaction_open"
-    do(desk, clock, "17:05", "interaction_end")
+    assert [e.kind for e in do(desk, clock, "17:05", "interaction_end").events] == ["interaction_end"]
     assert do(desk, clock, "17:05:30", "close_request").refusal.code == "people_waiting"
-    do(desk, clock, "17:06", "waiting_set", {"count": 0})
-    do(desk, clock, "17:06", "interaction_start")
-    do(desk, clock, "17:15", "interaction_end")
-    do(desk, clock, "17:20", "interaction_start")  # after a moment with nobody: the record is not split
-    do(desk, clock, "17:25", "interaction_end")
+    do(desk, clock, "17:06", "interaction_start")  # the one waiting is called: nobody waits now
+    assert [e.kind for e in do(desk, clock, "17:15", "interaction_end").events] == ["interaction_end", "overtime"]
+    do(desk, clock, "17:20", "interaction_start")  # someone came after the overtime was recorded
+    assert [e.kind for e in do(desk, clock, "17:25", "interaction_end").events] == [
+        "interaction_end",
+        "overtime",
+    ]
     assert do(desk, clock, "17:26", "close_request").accepted
     assert [
         {k: r[k] for k in ("start", "end", "served")} for r in shift.overtime_records(desk.store.events())
-    ] == [{"start": "2026-11-26T17:00:00", "end": "2026-11-26T17:26:00", "served": 3}]
+    ] == [
+        {"start": "2026-11-26T17:00:00", "end": "2026-11-26T17:15:00", "served": 2},
+        {"start": "2026-11-26T17:20:00", "end": "2026-11-26T17:25:00", "served": 1},
+    ]
 
 
 def test_only_waiting_at_closing_makes_a_record_with_nobody_served(desk, clock):
@@ -199,7 +206,7 @@ def test_only_waiting_at_closing_makes_a_record_with_nobody_served(desk, clock):
     (record,) = shift.overtime_records(desk.store.events())
     assert (record["start"], record["end"], record["served"]) == (
         "2026-11-26T17:00:00",
-        "2026-11-26T17:04:00",
+        "2026-11-26T17:03:00",
         0,
     )
 
@@ -217,12 +224,12 @@ def test_lunch_closing_and_sign_out_follow_the_same_rule(desk, clock):
     do(desk, clock, "11:55", "interaction_start")
     assert do(desk, clock, "11:00", "sign_out").refusal.code == "before_closing_time"
     assert do(desk, clock, "12:00", "sign_out").refusal.code == "interaction_open"
-    do(desk, clock, "12:10", "interaction_end")
+    do(desk, clock, "12:10", "interaction_end")  # nobody waiting: the noon overtime is recorded now
     assert do(desk, clock, "12:11", "sign_out").accepted
     (record,) = shift.overtime_records(desk.store.events())
     assert (record["start"], record["end"], record["served"]) == (
         "2026-11-26T12:00:00",
-        "2026-11-26T12:11:00",
+        "2026-11-26T12:10:00",
         1,
     )
     assert desk.state.clerk is None
@@ -241,9 +248,13 @@ def test_banner_status_near_closing_and_in_overtime(desk, clock):
     status = shift.closing_status(desk.state, clock.now(), hours)
     assert status.overtime and status.served == 1 and status.closing == at("17:00")
     do(desk, clock, "17:10", "interaction_end")
-    do(desk, clock, "17:10", "waiting_set", {"count": 0})
-    assert shift.closing_status(desk.state, clock.now(), hours).overtime  # lasts until the close is accepted
-    assert do(desk, clock, "17:11", "close_request").accepted
+    assert shift.closing_status(desk.state, clock.now(), hours).overtime  # still 3 waiting
+    do(desk, clock, "17:10", "waiting_set", {"count": 0})  # the overtime is recorded: the banner goes
+    assert shift.closing_status(desk.state, clock.now(), hours) is None
+    do(desk, clock, "17:20", "interaction_start")  # someone after that: overtime again
+    assert shift.closing_status(desk.state, clock.now(), hours).overtime
+    do(desk, clock, "17:30", "interaction_end")
+    assert do(desk, clock, "17:31", "close_request").accepted
     assert shift.closing_status(desk.state, clock.now(), hours) is None
 
 
@@ -263,3 +274,67 @@ def test_timing_arithmetic():
     assert shift.timing(at("08:55"), opening, 5).late is False
     assert shift.timing(at("08:55:00").replace(microsecond=1), opening, 5).late_minutes == 1
     assert shift.timing(at("10:00"), None, 5).late is False
+
+
+def test_durations_are_shown_to_the_nearest_minute_lateness_alone_rounds_up():
+    assert [shift.minutes_shown(s) for s in (0, 29, 30, 70, 89, 90, 150)] == [0, 0, 1, 1, 1, 2, 3]
+    opening = at("09:00")
+    assert shift.timing(at("08:56:10"), opening, 5).late_minutes == 2  # 1 min 10 s late: 2 minutes
+
+
+def test_pause_internal_work_fault_and_overtime_minutes_follow_the_same_rule(desk, clock):
+    from assistant.reports.build import build_report
+    from assistant.reports.model import ReportFilter
+
+    ready(desk, clock)
+    do(desk, clock, "10:00", "pause", {"reason": "培训"})
+    do(desk, clock, "10:01:10", "resume")  # 1 min 10 s
+    do(desk, clock, "10:05", "internal_start", {"task": "整理档案"})
+    do(desk, clock, "10:07:29", "internal_end")  # 2 min 29 s
+    do(desk, clock, "10:10", "fault_start", {"fault": "电脑出现故障"})
+    assert do(desk, clock, "10:11:10", "fault_end").events[0].payload["minutes"] == 1
+    do(desk, clock, "16:59", "interaction_start")
+    do(desk, clock, "17:01:10", "interaction_end")  # overtime 1 min 10 s
+    day = at("10:00").date()
+    report = build_report(desk.store, desk.scripts, ReportFilter(day, day, today=day))
+    assert [r["minutes"] for r in report.tables["pauses"].dicts()] == [1, 2]
+    assert [r["minutes"] for r in report.tables["faults"].dicts() if r["source"] == "服务中"] == [1]
+    assert [r["minutes"] for r in report.tables["overtime"].dicts()] == [1]
+
+
+def test_not_applicable_and_appearance_notes_are_not_equipment_faults(desk, clock):
+    """Rules 41–47: 不适用 where checklist.toml allows it; an appearance that falls short is a note, not a fault."""
+    from assistant.reports.build import build_report
+    from assistant.reports.model import ReportFilter
+
+    signed_in(desk, clock)
+    assert (
+        do(desk, clock, "08:41", "checklist_item", {"item": "printer", "na": True}).refusal.code
+        == "not_optional"
+    )
+    assert do(desk, clock, "08:41", "checklist_item", {"item": "party_badge", "na": True}).accepted
+    assert desk.state.checklist["party_badge"] is None
+    outcome = do(
+        desk,
+        clock,
+        "08:42",
+        "checklist_submit",
+        {"failed": ["printer", "beard"], "notes": {"printer": "卡纸", "beard": "今天没刮"}},
+    )
+    kinds = [e.kind for e in outcome.events]
+    assert kinds == ["checklist_submit", "equipment_fault", "appearance_note"]
+    submit, fault, note = (e.payload for e in outcome.events)
+    assert (
+        submit["not_applicable"] == ["party_badge"]
+        and fault["item"] == "printer"
+        and fault["status"] == "待修复"
+    )
+    assert (note["item"], note["rule"], note["note"]) == ("beard", 45, "今天没刮") and "status" not in note
+    day = at("08:00").date()
+    report = build_report(desk.store, desk.scripts, ReportFilter(day, day, today=day))
+    assert [r["item"] for r in report.tables["faults"].dicts()] == [
+        "检查打印机"
+    ]  # the beard is no equipment fault
+    run = report.tables["checklist"].dicts()[0]
+    assert run["appearance_notes"] == "男士不留胡须：今天没刮" and run["not_applicable"] == "党员佩戴党员徽章"
+    assert {r["item"]: r["ok"] for r in report.tables["checklist_items"].dicts()} == {"party_badge": "不适用"}
