@@ -10,6 +10,7 @@ import json
 from datetime import date
 
 from assistant.config.scripts import load_scripts
+from assistant.store.event_log import EventStore
 from benchmarks.crash_harness import run_harness, scripted_day, to_jsonl
 from tests.e2e.test_cli import run
 
@@ -40,5 +41,11 @@ def test_ack_prints_one_line_per_committed_line_with_its_event_ids(tmp_path):
         for a, line in zip(acks, lines, strict=True)
         if line["cmd"] == "interaction_end" and "outcome" in line and a["ok"]
     ]
-    assert compound and all(len(a["events"]) == 2 for a in compound)  # matter + interaction_end, one commit
+    with EventStore.open(db) as store:
+        kinds = {e.id: e.kind for e in store.events()}
+    # matter + interaction_end in one commit, and the overtime record when that ends a stretch of overtime
+    assert compound and all(
+        [kinds[i] for i in a["events"]] in (["matter", "interaction_end"], ["matter", "interaction_end", "overtime"])
+        for a in compound
+    )
     assert f"{len(ids)} 条事件" in run("verify-log", db=db).stdout

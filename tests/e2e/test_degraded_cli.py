@@ -168,7 +168,8 @@ def test_replay_into_a_read_only_database_says_not_saved_and_changes_nothing(sha
         assert len(list(store.events())) == before and store.verify().ok
 
 
-def test_a_read_only_data_folder_is_exit_2_with_a_chinese_message(shared_dir, clock):
+def test_a_read_only_data_folder_is_read_but_not_written(shared_dir, clock):
+    """Reading commands read it (they never write: issue 12 §3); a recording command is exit 2 in Chinese."""
     folder = shared_dir / "data"
     folder.mkdir()
     db = folder / "assistant.db"
@@ -179,11 +180,12 @@ def test_a_read_only_data_folder_is_exit_2_with_a_chinese_message(shared_dir, cl
     source = shared_dir / "day.jsonl"
     source.write_text(replay_lines(2), encoding="utf-8")
     source.chmod(0o644)
-    for args in (("status",), ("replay", str(source))):
-        result = as_nobody(*args, db=db, data=folder, cwd=shared_dir)
-        assert result.returncode == 2, result.stdout + result.stderr
-        assert result.stderr.startswith("错误：") and str(db) in result.stderr
-        assert "Traceback" not in result.stderr
+    status = as_nobody("status", db=db, data=folder, cwd=shared_dir)
+    assert status.returncode == 0 and "签到：A0123" in status.stdout, status.stderr
+    result = as_nobody("replay", str(source), db=db, data=folder, cwd=shared_dir)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith("错误：") and str(db) in result.stderr
+    assert "Traceback" not in result.stderr
     assert sha256(db) == digest and sorted(p.name for p in folder.iterdir()) == ["assistant.db"]
 
 

@@ -91,28 +91,33 @@ def test_only_sqlite_opens_the_database_while_the_lead_browses_its_folder(tmp_pa
                     ).returncode
                     == 0
                 ),
-                15,
+                60,
                 "the export dialog",
             )
             folder = re.compile(r'openat\(.*"' + re.escape(str(data)) + r'/?", O_RDONLY[^)]*O_DIRECTORY')
             _wait_for(
                 lambda: folder.search(log.read_text(errors="replace")) is not None,
-                15,
+                60,
                 "the dialog listing the data folder",
             )
             time.sleep(1.0)  # let the dialog's file-info thread go over the folder's entries
-            xdo("key", "Escape")
-            xdo("key", "Escape")
-            _wait_for(
-                lambda: (
-                    subprocess.run(
-                        ["xdotool", "search", "--name", "导出到"], env=env, capture_output=True
-                    ).returncode
-                    != 0
-                ),
-                10,
-                "the dialog to close",
-            )
+
+            def dialog_closed() -> bool:
+                found = subprocess.run(
+                    ["xdotool", "search", "--name", "导出到"], env=env, capture_output=True, text=True
+                )
+                if found.returncode != 0:
+                    return True
+                # the lead cancels (the window manager may not have given the dialog the keys yet: again)
+                subprocess.run(
+                    ["xdotool", "windowactivate", "--sync", found.stdout.split()[0], "key", "Escape"],
+                    env=env,
+                    capture_output=True,
+                )
+                time.sleep(0.5)
+                return False
+
+            _wait_for(dialog_closed, 60, "the dialog to close")
         finally:
             proc.terminate()
             proc.wait(timeout=20)
