@@ -25,39 +25,43 @@ def _env(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def test_a_second_sidebar_on_the_same_database_is_refused_and_the_first_shows_itself(tmp_path):
-    (tmp_path / "run").mkdir(mode=0o700)
-    db = tmp_path / "g.db"
-    env = _env(tmp_path)
-    first = subprocess.Popen(
+def _sidebar(env: dict[str, str], db: Path) -> subprocess.Popen:
+    """A sidebar on `db`, once it holds the database (the lock is taken before the file is made)."""
+    sidebar = subprocess.Popen(
         [sys.executable, str(ROOT / "main.py"), "--db", str(db)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
+    deadline = time.monotonic() + 60
+    while not db.exists() and time.monotonic() < deadline:
+        assert sidebar.poll() is None, sidebar.stderr.read()
+        time.sleep(0.05)
+    return sidebar
+
+
+def _start(env: dict[str, str], db: Path) -> subprocess.CompletedProcess:
+    """`python main.py --db DB` as the clerk starts it, ending once its window is on screen."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--db", str(db)],
+        env={**env, "WA_EXIT_AFTER_SHOWN": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_a_second_sidebar_on_the_same_database_is_refused_and_the_first_shows_itself(tmp_path):
+    (tmp_path / "run").mkdir(mode=0o700)
+    db, env = tmp_path / "g.db", _env(tmp_path)
+    first = _sidebar(env, db)
     try:
-        deadline = time.monotonic() + 60
-        while not db.exists() and time.monotonic() < deadline:  # the lock is taken before the file is made
-            assert first.poll() is None, first.stderr.read()
-            time.sleep(0.05)
-        second = subprocess.run(
-            [sys.executable, str(ROOT / "main.py"), "--db", str(db)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        second = _start(env, db)
         assert second.returncode == 3
         assert "已经在使用数据文件" in second.stderr and "已切换到正在运行的助手" in second.stderr
         assert "Traceback" not in second.stderr
-        other = subprocess.run(
-            [sys.executable, str(ROOT / "main.py"), "--db", str(tmp_path / "other.db")],
-            env={**env, "WA_EXIT_AFTER_SHOWN": "1"},
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        other = _start(env, tmp_path / "other.db")
         assert other.returncode == 0, other.stderr  # another database: another sidebar may run
         assert first.poll() is None
     finally:
@@ -68,24 +72,10 @@ def test_a_second_sidebar_on_the_same_database_is_refused_and_the_first_shows_it
 
 def test_a_lock_left_by_a_killed_sidebar_does_not_block_the_next_start(tmp_path):
     (tmp_path / "run").mkdir(mode=0o700)
-    db = tmp_path / "g.db"
-    env = _env(tmp_path)
-    first = subprocess.Popen(
-        [sys.executable, str(ROOT / "main.py"), "--db", str(db)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while not db.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    db, env = tmp_path / "g.db", _env(tmp_path)
+    first = _sidebar(env, db)
     first.kill()
     first.wait(timeout=30)
-    again = subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "--db", str(db)],
-        env={**env, "WA_EXIT_AFTER_SHOWN": "1"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    first.stderr.close()
+    again = _start(env, db)
     assert again.returncode == 0, again.stderr
