@@ -414,6 +414,10 @@
         <translation>Enter insert · ↑↓ select · Esc close</translation>
     </message>
     <message>
+        <source>请先点一下这个窗口，再输入要查找的用语。</source>
+        <translation>Click this window first, then type what to look for.</translation>
+    </message>
+    <message>
         <source>操作提示</source>
         <translation>Key hints</translation>
     </message>

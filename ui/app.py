@@ -211,6 +211,7 @@ def run_gui(args: argparse.Namespace) -> int:
         return 3
     scripts = load_scripts(args.scripts)
     store, notices = open_store_for_gui(wanted)
+    notices = [*getattr(args, "startup_notices", ()), *notices]
     for line in [str(p) for p in scripts.problems] + notices:
         print(f"注意：{line}", file=sys.stderr)
     clock = SystemClock()

@@ -58,6 +58,7 @@ class Shell(QObject):
         """Build what the first window could do without: panel, paste, speech, hotkeys."""
         if self.panel is not None:
             return
+        from assistant.config.settings import load_settings
         from assistant.edges.speech import Speaker
         from ui.panels.phrase_panel import PhrasePanel
         from ui.platform.focus import FocusReturn
@@ -65,10 +66,18 @@ class Shell(QObject):
         from ui.platform.paste import Inserter, choose_sender
 
         sender, reason = self._sender if self._sender is not None else choose_sender()
-        self.inserter = Inserter(sender, reason, parent=self)
+        settings = load_settings(self.scripts_dir)  # a broken [paste] value keeps its default
+        self.focus = FocusReturn()
+        self.inserter = Inserter(
+            sender,
+            reason,
+            parent=self,
+            restore_ms=settings.paste_restore_ms,
+            remote_restore_ms=settings.paste_remote_restore_ms,
+            remote=self.focus.target_is_remote,
+        )
         self.panel = PhrasePanel(self.desk, self.inserter, Speaker())
         self.sidebar.set_phrase_panel(self.panel)
-        self.focus = FocusReturn()
         if self.hotkeys is None:
             self.hotkeys = HotkeyBridge.for_this_desktop(parent=self)
         self.hotkeys.activated.connect(self.on_hotkey)
@@ -219,6 +228,7 @@ def build_shell(
         sidebar.shell.watch_scripts(problems)
     dock = Dock(sidebar, settings)
     sidebar.dock = dock
+    app.aboutToQuit.connect(dock.release)  # Windows: the AppBar's strip goes back to the desktop
     sidebar.collapse_requested.connect(dock.set_collapsed)
     dock.apply()  # before show(): the strut is set on the window id first (DESKTOP.md)
     sidebar.show()

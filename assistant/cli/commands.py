@@ -130,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `python main.py` and of the `window-assistant` console script."""
+    setup_streams()
     argv = list(sys.argv[1:] if argv is None else argv)
     for arg in argv:  # bytes that are not UTF-8 arrive as lone surrogates; they cannot be stored or hashed
         if not _is_utf8(arg):
@@ -142,6 +143,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if os.name == "posix":  # the database, the PIN files, exports and their folders: the user's only
         os.umask(0o077)
     args = build_parser().parse_args(argv)
+    args.startup_notices = []
+    if notice := paths.migrate_legacy_data():  # Windows: %APPDATA% → %LOCALAPPDATA%, once
+        args.startup_notices.append(notice)  # the GUI shows it in the sidebar (and on stderr)
+        if args.command is not None:
+            print(f"注意：{notice}", file=sys.stderr)
     try:
         if args.command is None:
             from ui.app import run_gui  # Qt only when the GUI is asked for
@@ -153,6 +159,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+
+
+def setup_streams() -> None:
+    """UTF-8 on stdout/stderr when they are pipes or files; never a UnicodeEncodeError on a console.
+
+    On Chinese Windows a redirected stream is cp936 (GBK) with strict errors, and a rare character such as
+    䶮 would end the command with a traceback. A console is left in its encoding (Python writes to the Windows
+    console in UTF-16 anyway) but replaces what it cannot show instead of failing.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is None:  # None in a windowed program, or replaced by a test harness: leave it alone
+            continue
+        try:
+            console = stream.isatty()
+        except (OSError, ValueError):
+            console = False
+        if console:
+            reconfigure(errors="replace")
+        else:
+            reconfigure(encoding="utf-8", errors="replace")
 
 
 def _is_utf8(text: str) -> bool:

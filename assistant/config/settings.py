@@ -1,4 +1,5 @@
-"""The hall's settings file, ``settings.toml``: the lead's PIN hash, retention of personal data, clock drift.
+"""The hall's settings file, ``settings.toml``: the lead's PIN hash, retention of personal data, clock drift,
+how long a pasted phrase stays on the clipboard.
 
 The same ``settings.toml`` holds the hall's other settings (issue 8); the built-in copy
 ``scripts_zh/settings.toml`` gives the defaults, the hall's copy overrides them key by key::
@@ -12,6 +13,9 @@ The same ``settings.toml`` holds the hall's other settings (issue 8); the built-
     drift_tolerance_seconds = 120    # a forward jump of the PC clock beyond this is recorded (5–86400)
     [hall]
     url = "postgresql://…"           # optional: the hall server (read by assistant.hall)
+    [paste]
+    restore_ms = 300                 # after Ctrl+V, the clerk's own clipboard comes back after this long (50–10000)
+    remote_restore_ms = 1500         # … when the target is a remote desktop (RDP, Citrix), which reads late (50–30000)
 
 :func:`load_settings` checks every key: a broken one is a :class:`~assistant.config.schema.ScriptProblem` (file,
 line, field, Chinese message) and that key keeps its default, the others still come from the hall's file.
@@ -46,6 +50,8 @@ _SETTINGS = (
     _Setting("privacy", "retention_days", "int", 1, 3650),
     _Setting("clock", "drift_tolerance_seconds", "int", 5, 86400),
     _Setting("hall", "url", "str"),  # the hall server (assistant.hall)
+    _Setting("paste", "restore_ms", "int", 50, 10000),  # ui/platform/paste.py
+    _Setting("paste", "remote_restore_ms", "int", 50, 30000),
 )
 SETTINGS_SCHEMA_VERSION = 1
 
@@ -58,6 +64,8 @@ class Settings:
     retention_days: int = 180
     drift_tolerance_seconds: int = 120
     hall_url: str | None = None
+    paste_restore_ms: int = 300
+    paste_remote_restore_ms: int = 1500
     problems: tuple[ScriptProblem, ...] = field(default=())
 
 
@@ -143,7 +151,10 @@ def _read_settings(path: Path, builtin: bool, problems: list[ScriptProblem]) -> 
 def _default_of(spec: _Setting) -> str:
     if spec.kind == "pin_hash":
         return "数据文件夹中的 PIN（如已设置）"
-    return str(getattr(Settings(), spec.key))
+    for name in (spec.key, f"{spec.table}_{spec.key}"):  # retention_days; hall_url, paste_restore_ms
+        if hasattr(Settings, name):
+            return str(getattr(Settings(), name) or "（无）")
+    return "（无）"
 
 
 def load_settings(hall_dir: Path | None = None) -> Settings:
@@ -161,5 +172,7 @@ def load_settings(hall_dir: Path | None = None) -> Settings:
         retention_days=values.get("privacy.retention_days", Settings.retention_days),
         drift_tolerance_seconds=values.get("clock.drift_tolerance_seconds", Settings.drift_tolerance_seconds),
         hall_url=(values.get("hall.url") or "").strip() or None,
+        paste_restore_ms=values.get("paste.restore_ms", Settings.paste_restore_ms),
+        paste_remote_restore_ms=values.get("paste.remote_restore_ms", Settings.paste_remote_restore_ms),
         problems=tuple(problems),
     )

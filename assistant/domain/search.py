@@ -360,7 +360,7 @@ class PhraseIndex:
                         old.unlink(missing_ok=True)
                 tmp = path.with_suffix(".tmp")
                 tmp.write_text(payload, encoding="utf-8")
-                os.replace(tmp, path)
+                paths.replace_file(tmp, path)
                 return path
             except OSError:
                 continue

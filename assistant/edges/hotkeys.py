@@ -5,9 +5,15 @@
   for the plain combination and with CapsLock/NumLock on, a combination another program holds is reported
   (BadAccess), and we act on KeyRelease: while the grabbed keys are still held, a Ctrl+V we send would
   reach the target as Ctrl+Alt+V (see DESKTOP.md).
-* Windows: the `keyboard` library (low-level hook, no admin rights needed); its callbacks run on its own
-  thread and only hand the action name on (the Qt bridge turns that into a queued signal). Not tested on
-  this platform; Windows' RegisterHotKey would report conflicts, the hook cannot.
+* Windows: `RegisterHotKey` with no window (hWnd NULL), so WM_HOTKEY is posted to the GUI thread's queue and
+  reaches us through Qt's native event filter (ui/platform/native_messages.py); a combination another program holds
+  is reported (ERROR_HOTKEY_ALREADY_REGISTERED). No low-level hook: the `keyboard` library's
+  `add_hotkey(..., trigger_on_release=True)` never fires in 0.13.5 (keyboard issues #178, #291, #340).
+  WM_HOTKEY comes on the key press; the paste path lets go of the held modifiers before Ctrl+V (ui/platform/paste.py).
+  A thread message is lost while Windows runs a modal loop of its own (the clerk dragging one of our windows,
+  a native menu open): that press does nothing, the next one works. A window-bound hotkey would survive that
+  but die with the window, which Qt re-creates when the sidebar floats or docks.
+  The user32 calls sit behind `Win32Hotkeys`; tests pass a fake that follows the documentation.
 * Wayland, macOS, Linux without X: no global hotkeys; the app keeps its in-window shortcuts and says why.
 """
 
@@ -16,6 +22,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping
+from typing import Protocol
 
 Callback = Callable[[str], None]
 
@@ -69,6 +76,13 @@ class HotkeyBackend:
 
     def dispatch(self) -> None:
         """Handle what is pending (for fd-based backends)."""
+
+    # Windows: the backend reads the GUI thread's messages (WM_HOTKEY) through the Qt bridge's native filter.
+    native_messages = False
+
+    def native_message(self, message: int, wparam: int) -> bool:
+        """A Windows message from the GUI thread's queue; True when it was one of our hotkeys (then handled)."""
+        return False
 
     def close(self) -> None:
         self.unregister_all()
@@ -172,34 +186,115 @@ class X11Backend(HotkeyBackend):
             self.display.close()
 
 
-class KeyboardBackend(HotkeyBackend):
-    """The `keyboard` library's low-level hook (Windows). Not tested on this platform."""
+# ─── Windows ─────────────────────────────────────────────────────────────────────────────────────
+# https://learn.microsoft.com/en-us/windows/win32/api/winuser/nf-winuser-registerhotkey
+# https://learn.microsoft.com/en-us/windows/win32/inputdev/wm-hotkey
+WM_HOTKEY = 0x0312
+MOD_ALT, MOD_CONTROL, MOD_SHIFT, MOD_WIN, MOD_NOREPEAT = 0x0001, 0x0002, 0x0004, 0x0008, 0x4000
+ERROR_HOTKEY_ALREADY_REGISTERED = 1409
+_MOD_FLAGS = {"alt": MOD_ALT, "ctrl": MOD_CONTROL, "shift": MOD_SHIFT, "super": MOD_WIN}
+_NAMED_KEYS = {
+    "space": 0x20,
+    "enter": 0x0D,
+    "return": 0x0D,
+    "esc": 0x1B,
+    "escape": 0x1B,
+    "tab": 0x09,
+    "insert": 0x2D,
+    "delete": 0x2E,
+    "home": 0x24,
+    "end": 0x23,
+    "pageup": 0x21,
+    "pagedown": 0x22,
+}
 
-    name = "keyboard"
+
+def virtual_key(key: str) -> int | None:
+    """The Windows virtual-key code of a key name of parse_combo() ("1", "a", "f5", "space"); None if unknown."""
+    if len(key) == 1 and (key.isdigit() or "a" <= key <= "z"):
+        return ord(key.upper())  # VK_0…VK_9 and VK_A…VK_Z are the ASCII codes
+    if key[:1] == "f" and key[1:].isdigit() and 1 <= int(key[1:]) <= 24:
+        return 0x70 + int(key[1:]) - 1  # VK_F1…VK_F24
+    return _NAMED_KEYS.get(key)
+
+
+class Win32Hotkeys(Protocol):
+    """The user32 calls the Windows backend uses (hwnd 0: the calling thread's queue)."""
+
+    def register_hotkey(self, hwnd: int, ident: int, modifiers: int, vk: int) -> bool: ...
+
+    def unregister_hotkey(self, hwnd: int, ident: int) -> bool: ...
+
+    def last_error(self) -> int: ...
+
+
+class User32Hotkeys:
+    """Win32Hotkeys through ctypes (Windows only)."""
 
     def __init__(self) -> None:
-        import keyboard  # lazy
+        import ctypes
+        from ctypes import wintypes
 
-        self._kb = keyboard
-        self._handles: list[object] = []
+        self._ctypes = ctypes
+        user32 = ctypes.WinDLL("user32", use_last_error=True)
+        self._register = user32.RegisterHotKey
+        self._register.argtypes = (wintypes.HWND, ctypes.c_int, wintypes.UINT, wintypes.UINT)
+        self._register.restype = wintypes.BOOL
+        self._unregister = user32.UnregisterHotKey
+        self._unregister.argtypes = (wintypes.HWND, ctypes.c_int)
+        self._unregister.restype = wintypes.BOOL
+
+    def register_hotkey(self, hwnd: int, ident: int, modifiers: int, vk: int) -> bool:
+        return bool(self._register(hwnd or None, ident, modifiers, vk))
+
+    def unregister_hotkey(self, hwnd: int, ident: int) -> bool:
+        return bool(self._unregister(hwnd or None, ident))
+
+    def last_error(self) -> int:
+        return self._ctypes.get_last_error()
+
+
+class WindowsBackend(HotkeyBackend):
+    """RegisterHotKey on the GUI thread (create it there); WM_HOTKEY arrives through `native_message`."""
+
+    name = "win32"
+    native_messages = True
+
+    def __init__(self, api: Win32Hotkeys | None = None) -> None:
+        self.api = api if api is not None else User32Hotkeys()
+        self._hotkeys: dict[int, tuple[str, Callback]] = {}  # id (wParam of WM_HOTKEY) → action
 
     def register(self, combo: str, action: str, callback: Callback) -> str | None:
-        try:
-            handle = self._kb.add_hotkey(
-                combo, lambda: callback(action), suppress=False, trigger_on_release=True
-            )
-        except (ValueError, ImportError, OSError) as exc:
-            return f"热键 {combo} 无法注册：{exc}"
-        self._handles.append(handle)
+        mods, key = parse_combo(combo)
+        vk = virtual_key(key)
+        if vk is None:
+            return f"热键 {combo}：Windows 不支持“{key}”键作为热键。"
+        flags = MOD_NOREPEAT  # holding the keys must not insert the phrase again and again
+        for m in mods:
+            flags |= _MOD_FLAGS[m]
+        ident = len(self._hotkeys) + 1  # 0x0000–0xBFFF for an application
+        while ident in self._hotkeys:
+            ident += 1
+        if not self.api.register_hotkey(0, ident, flags, vk):
+            error = self.api.last_error()
+            if error == ERROR_HOTKEY_ALREADY_REGISTERED:
+                return f"热键 {combo} 已被其他程序占用，未能注册。"
+            return f"热键 {combo} 无法注册（Windows 错误 {error}）。"
+        self._hotkeys[ident] = (action, callback)
         return None
 
     def unregister_all(self) -> None:
-        for handle in self._handles:
-            try:
-                self._kb.remove_hotkey(handle)
-            except (KeyError, ValueError):
-                pass
-        self._handles.clear()
+        for ident in self._hotkeys:
+            self.api.unregister_hotkey(0, ident)
+        self._hotkeys.clear()
+
+    def native_message(self, message: int, wparam: int) -> bool:
+        found = self._hotkeys.get(wparam) if message == WM_HOTKEY else None
+        if found is None:
+            return False
+        action, callback = found
+        callback(action)
+        return True
 
 
 def choose_backend(
@@ -223,7 +318,7 @@ def choose_backend(
             return None, f"无法连接 X 显示服务器（{exc}），全局热键不可用。"
     if platform == "win32":
         try:
-            return KeyboardBackend(), ""
-        except ImportError:
-            return None, "缺少 keyboard 组件，全局热键不可用，请使用窗口内快捷键。"
+            return WindowsBackend(), ""
+        except (OSError, AttributeError) as exc:  # no user32 (Wine without it, a stripped server core)
+            return None, f"无法使用 Windows 热键接口（{exc}），请使用窗口内快捷键。"
     return None, f"此系统（{platform}）暂不支持全局热键，请使用窗口内快捷键。"

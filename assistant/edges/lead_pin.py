@@ -17,16 +17,18 @@ The hash is read through :func:`assistant.config.settings.load_settings`.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.config import paths
+from assistant.config.paths import FileInUseError
 from assistant.config.settings import HALL_SETTINGS, load_settings
 
 N, R, P = 2**14, 8, 1
@@ -122,11 +124,17 @@ class LeadPin:
             return {"failures": 0, "last": 0.0}
 
     def _write_json(self, name: str, data: dict) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        """Write one of our files whole; PinError (Chinese) when it cannot be saved, e.g. held by antivirus."""
         path = self.data_dir / name
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+            paths.replace_file(tmp, path)
+        except FileInUseError as exc:
+            raise PinError(str(exc)) from exc
+        except OSError as exc:
+            raise PinError(f"无法保存 {path}：{exc.strerror or exc}") from exc
 
     def wait_seconds(self) -> float:
         """How long before the next try is allowed (0 = now)."""
@@ -144,10 +152,14 @@ class LeadPin:
             return CheckResult(False, wait, f"PIN 错误次数过多，请在 {int(wait + 0.999)} 秒后再试。")
         if check_hash(pin, stored):
             if self._attempts()["failures"]:
-                self._write_json(ATTEMPTS_FILE, {"failures": 0, "last": 0.0})
+                with contextlib.suppress(PinError):  # the right PIN counts even if the count stays for now
+                    self._write_json(ATTEMPTS_FILE, {"failures": 0, "last": 0.0})
             return CheckResult(True)
         failures = self._attempts()["failures"] + 1
-        self._write_json(ATTEMPTS_FILE, {"failures": failures, "last": self.clock()})
+        try:
+            self._write_json(ATTEMPTS_FILE, {"failures": failures, "last": self.clock()})
+        except PinError as exc:  # a failure that cannot be counted must not be retried at once
+            return CheckResult(False, float(delay_after(failures)), str(exc))
         return CheckResult(
             False,
             float(delay_after(failures)),

@@ -5,7 +5,12 @@ Every utterance runs in a fresh `python -m assistant.edges.speech` process that 
 * a crash or hang of the engine cannot take the app down (save() has a timeout);
 * pyttsx3 2.99's SAPI5 bug (only the first utterance of an engine is spoken, pyttsx3 issue #402) cannot
   bite: no engine ever speaks twice.
-Voices: espeak-ng's Mandarin `cmn` on Linux; on Windows a SAPI5 Chinese voice (Huihui, Yaoyao, Kangkang…).
+* a worker that fails (no Chinese voice, a broken engine) is reported through `Speaker.on_failure` with its
+  Chinese reason, so the sidebar never says "正在朗读…" over silence.
+Voices: espeak-ng's Mandarin `cmn` on Linux. On Windows a SAPI5 Chinese voice, Huihui (zh-CN) first: the
+voices are listed from the SAPI tokens directly, because pyttsx3 2.99 parses each token's Language attribute
+with int(value, 16) and fails on lists such as "409;9" (pyttsx3 issue #429), which silenced all speech. The
+voices SAPI5 can see are listed in docs/packaging.md (Yaoyao and Kangkang are usually OneCore-only).
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import wave
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 SAVE_ATTEMPTS = 2
@@ -57,11 +64,18 @@ def _env() -> dict[str, str]:
 
 
 class Speaker:
-    """Speaks one phrase at a time; a new one interrupts the current one."""
+    """Speaks one phrase at a time; a new one interrupts the current one.
 
-    def __init__(self) -> None:
+    `on_failure(reason)` is called (from a waiting thread) when an utterance's worker fails; an utterance
+    interrupted by `stop()` or a new one is not a failure.
+    """
+
+    def __init__(self, on_failure: Callable[[str], None] | None = None) -> None:
         self.care = False
+        self.on_failure = on_failure
         self._proc: subprocess.Popen | None = None
+        self.watcher: threading.Thread | None = None  # waits for the current worker, reports its failure
+        self._stopped: set[int] = set()  # pids of workers we ended ourselves
         self._ok, self._reason = available()
 
     def available(self) -> tuple[bool, str]:
@@ -82,12 +96,22 @@ class Speaker:
                 cwd=_ROOT,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
             )
         except OSError:
             self._proc = None
             return False
+        self.watcher = threading.Thread(
+            target=self._watch, args=(self._proc,), daemon=True, name="speech-worker"
+        )
+        self.watcher.start()
         return True
+
+    def _watch(self, proc: subprocess.Popen) -> None:
+        _out, err = proc.communicate()
+        if proc.returncode == 0 or proc.pid in self._stopped or self.on_failure is None:
+            return
+        self.on_failure(failure_reason(err or b"", proc.returncode))
 
     def speaking(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
@@ -96,12 +120,22 @@ class Speaker:
         """Interrupt the current utterance (terminate its worker)."""
         proc, self._proc = self._proc, None
         if proc is not None and proc.poll() is None:
+            self._stopped.add(proc.pid)
             proc.terminate()
             try:
                 proc.wait(timeout=1)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def failure_reason(stderr: bytes, returncode: int) -> str:
+    """The Chinese line to show for a failed worker: its own last line when that is Chinese."""
+    lines = stderr.decode("utf-8", "replace").strip().splitlines()
+    last = lines[-1].strip() if lines else ""
+    if any("\u4e00" <= ch <= "\u9fff" for ch in last):
+        return last
+    return f"朗读失败：{last}" if last else f"朗读失败（语音进程退出码 {returncode}）。"
 
 
 def speak(text: str, care: bool = False) -> Speaker:
@@ -161,8 +195,36 @@ def _save_once(text: str, out: Path, care: bool, timeout: float) -> tuple[bool, 
 
 # ─── the worker process ────────────────────────────────────────────────────────────────────────
 
+# SAPI token attribute "Language": LCIDs in hex, ";"-separated ("804", "409;9"). Chinese: zh-CN 804 first,
+# then zh-TW 404, zh-HK C04, zh-SG 1004, zh-MO 1404.
+_CHINESE_LCIDS = ("804", "404", "c04", "1004", "1404")
+
+
+def sapi_chinese_voice(tokens: Iterable[tuple[str, str, str]]) -> str | None:
+    """The id of the SAPI5 voice to use from (id, description, Language attribute) triples: a Chinese one,
+    zh-CN before the others and Huihui before the other zh-CN voices; None when there is none."""
+    best: tuple[int, int, str] | None = None
+    for vid, description, language in tokens:
+        codes = [code.strip().lower().lstrip("0") for code in (language or "").split(";")]
+        ranks = [_CHINESE_LCIDS.index(code) for code in codes if code in _CHINESE_LCIDS]
+        if not ranks:
+            continue
+        key = (min(ranks), 0 if "huihui" in (description or "").lower() else 1, vid)
+        best = key if best is None or key < best else best
+    return best[2] if best else None
+
+
+def _sapi_tokens() -> list[tuple[str, str, str]]:  # pragma: no cover - only on Windows
+    """Every voice SAPI5 lists, read from the tokens themselves (not through pyttsx3's voice list)."""
+    import comtypes.client
+
+    voices = comtypes.client.CreateObject("SAPI.SpVoice").GetVoices()
+    return [(token.Id, token.GetDescription(), token.GetAttribute("Language") or "") for token in voices]
+
 
 def _choose_voice(engine) -> str | None:
+    if sys.platform == "win32":
+        return sapi_chinese_voice(_sapi_tokens())
     voices = engine.getProperty("voices") or []
     preferred = "cmn" if sys.platform.startswith("linux") else ""
     for voice in voices:
@@ -219,5 +281,13 @@ def _wait_until_written(path: Path, limit: float = 10.0) -> None:
         time.sleep(0.05)
 
 
+def _main(argv: list[str]) -> int:
+    try:
+        return _work(json.loads(argv[1]))
+    except Exception as exc:  # noqa: BLE001 - the parent shows this line to the clerk instead of a traceback
+        print(f"语音引擎出错（{type(exc).__name__}：{exc}），朗读不可用。", file=sys.stderr)
+        return 3
+
+
 if __name__ == "__main__":
-    raise SystemExit(_work(json.loads(sys.argv[1])))
+    raise SystemExit(_main(sys.argv))

@@ -39,6 +39,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from assistant.config import paths
 from assistant.reports.build import build_report
 from assistant.reports.model import SPECS, Report, ReportFilter, Table
 
@@ -400,7 +401,7 @@ def export(
                 os.rename(out, backup)
             else:
                 os.link(out, backup)  # out itself is replaced in one step below
-        os.replace(temp, out)
+        paths.replace_file(temp, out)  # retried while Excel or a scanner holds `out` (Windows)
         placed = True
         temp = None
         if os.name == "posix":  # the rename itself on disk (Windows cannot open a folder to flush it)

@@ -372,3 +372,25 @@ def test_what_the_program_creates_is_private_to_the_user(tmp_path):
         modes
     )
     assert any(k.endswith("assistant.db") for k in modes) and any("pin" in k for k in modes)
+
+
+def test_a_gbk_pipe_gets_utf8_and_never_a_traceback():
+    """Chinese Windows: a redirected stdout is cp936 with strict errors (simulated with PYTHONIOENCODING=gbk);
+    䶮 is not in GBK. Piped output is written as UTF-8 instead."""
+    env = {**os.environ, "WA_NO_VENV": "1", "WA_DATA_DIR": str(ROOT / ".no-data"), "PYTHONIOENCODING": "gbk"}
+    for args, stdin in (
+        (("render", "greet.refer", "--set", "窗口=䶮"), None),
+        (("lint", "--jsonl"), "䶮办理\n"),
+    ):
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "main.py"), *args],
+            input=stdin.encode() if stdin else None,
+            capture_output=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 0 and b"Traceback" not in result.stderr, result.stderr.decode(
+            "utf-8", "replace"
+        )
+        assert "䶮" in result.stdout.decode("utf-8")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -19,7 +18,7 @@ import pytest
 from assistant.config.scripts import load_scripts
 from assistant.desk import Desk
 from assistant.store.event_log import EventStore
-from tests.conftest import ROOT, RUNUSER, nobody_python, ready_desk, sha256
+from tests.conftest import ROOT, RUNUSER, nobody_python, posix_only, ready_desk, sha256
 
 
 def run(
@@ -109,6 +108,7 @@ def test_a_missing_scripts_folder_replays_on_the_defaults(tmp_path):
 # ─── the disk fills up while writing ────────────────────────────────────────────────────────────
 
 
+@posix_only
 def test_replay_when_the_disk_fills_up_refuses_cleanly_and_keeps_every_acknowledged_event(tmp_path, clock):
     db = tmp_path / "assistant.db"
     before = make_day(db, clock)
@@ -117,6 +117,8 @@ def test_replay_when_the_disk_fills_up_refuses_cleanly_and_keeps_every_acknowled
     limit = db.stat().st_size + 96 * 1024  # room for a few dozen commits in the write-ahead log
 
     def file_size_limit():
+        import resource  # POSIX only
+
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
     result = run("replay", str(source), db=db, data=tmp_path / "data", preexec=file_size_limit)

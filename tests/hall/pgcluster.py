@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import glob
 import os
-import pwd
 import shutil
 import socket
 import subprocess
@@ -41,8 +40,10 @@ def free_port() -> int:
 
 def _run_as() -> tuple[list[str], str | None]:
     """The command prefix that drops root, and the user who will own the cluster's files."""
-    if os.geteuid() != 0:
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
         return [], None
+    import pwd  # POSIX only; this module is imported by the hall tests' conftest on every system
+
     try:
         pwd.getpwnam("postgres")
         return ["runuser", "-u", "postgres", "--"], "postgres"

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QApplication, QLabel
 from assistant.config.scripts import load_scripts
 from assistant.desk import Desk
 from assistant.store.event_log import EventStore
-from tests.conftest import ready_desk, sha256
+from tests.conftest import RUNNING_AS_ROOT, ready_desk, sha256
 from tests.fakes.hotkeys import FakeBackend
 from tests.fakes.paste import FakeSender
 from ui.platform.hotkey_bridge import HotkeyBridge
@@ -262,8 +262,8 @@ GUI_CHILD = textwrap.dedent("""
 
 
 def run_gui_as_nobody(shared: Path, wanted: Path, probe: Path, tmpdir: Path) -> dict:
-    if os.geteuid() != 0:
-        pytest.skip("becoming the user nobody needs root")
+    if not RUNNING_AS_ROOT:
+        pytest.skip("becoming the user nobody needs root (and POSIX)")
     home = shared / "home"
     home.mkdir(exist_ok=True)
     os.chown(home, NOBODY_UID, NOBODY_GID)

@@ -180,3 +180,15 @@ def test_quick_search_popup_stays_on_screen(qtbot, desk):
     area = QGuiApplication.primaryScreen().availableGeometry()
     popup.popup(QPoint(area.right() - 5, area.bottom() - 5))
     assert popup.geometry().right() <= area.right() and popup.geometry().bottom() <= area.bottom()
+
+
+def test_a_speech_failure_replaces_speaking_on_the_panel(qtbot, desk):
+    """The speaker reports from its waiting thread; the panel shows the reason on the GUI thread."""
+    import threading
+
+    speaker = FakeSpeaker()
+    panel, _ = make_panel(qtbot, desk, speaker)
+    qtbot.mouseClick(panel.rows["greet.wait"].buttons["speak"], Qt.LeftButton)
+    assert panel.message.text() == "正在朗读…"
+    threading.Thread(target=speaker.on_failure, args=("语音引擎出错（ValueError：…），朗读不可用。",)).start()
+    qtbot.waitUntil(lambda: panel.message.text().startswith("语音引擎出错"), timeout=5000)

@@ -138,3 +138,19 @@ def test_a_folder_that_appears_later_is_loaded(qtbot, tmp_path):
         (folder / "hours.toml").write_text("schema = 1\n", encoding="utf-8")
     qtbot.waitUntil(lambda: str(folder / "hours.toml") in watcher.watched(), timeout=5000)
     assert reloaded.args[0] in ([], ["hours.toml"])
+
+
+def test_a_file_replaced_with_the_same_size_and_time_is_reloaded(qtbot, hall):
+    """Windows reports st_ino 0 and robocopy keeps times: only the contents tell the change."""
+    path = hall / "phrases.toml"
+    before = path.stat()
+    text = path.read_text(encoding="utf-8")
+    changed = text.replace("请稍候", "请稍等", 1)
+    assert changed != text and len(changed.encode()) == len(text.encode())
+    loaded = []
+    watcher = ScriptsWatcher(hall, loader=lambda folder: loaded.append(folder) or load_scripts(folder))
+    path.write_text(changed, encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
+    assert watcher.reload_if_changed() and loaded == [hall]
+    assert not watcher.reload_if_changed()

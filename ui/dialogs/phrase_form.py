@@ -25,6 +25,7 @@ from assistant.config import paths
 from assistant.config.schema import Field, Phrase, Scripts
 from assistant.domain.hours import Hours
 from assistant.domain.phrases import RenderError, render, required_fields
+from ui.platform.focus import FocusReturn
 
 RECENT_KEEP = 8
 
@@ -78,6 +79,7 @@ class PhraseForm(QDialog):
     ) -> None:
         super().__init__(parent)
         self.phrase, self.scripts, self.today, self.recent = phrase, scripts, today, recent
+        self.focus_return = FocusReturn()  # remember() before showing; done() gives the focus back
         self.setObjectName("phrase_form")
         self.setWindowTitle(self.tr("填写用语"))
         self.setAccessibleName(self.tr("填写用语：") + phrase.template)
@@ -239,3 +241,9 @@ class PhraseForm(QDialog):
             self.recent.remember(name, value)
         self.recent.save()
         super().accept()
+
+    def done(self, result: int) -> None:
+        """Closed either way: the focus goes back to the program the clerk was typing in, which the phrase is
+        pasted into a moment later (ui/platform/paste.py waits before Ctrl+V)."""
+        super().done(result)
+        self.focus_return.restore()

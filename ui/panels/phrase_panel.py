@@ -126,6 +126,7 @@ class PhrasePanel(QWidget):
     """The phrase library; `on_state(state)` highlights the phrases of the current step."""
 
     used = Signal(str, str)  # phrase id, mode
+    speech_failed = Signal(str)  # from the speaker's waiting thread: queued onto the GUI thread
 
     def __init__(
         self,
@@ -173,6 +174,9 @@ class PhrasePanel(QWidget):
         self.message.setAccessibleName(self.tr("用语操作结果"))
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
+        self.speech_failed.connect(self.message.setText)
+        if speaker is not None:  # "正在朗读…" is replaced by the reason nothing is heard
+            speaker.on_failure = self.speech_failed.emit
 
         ok, reason = (
             speaker.available() if speaker is not None else (False, self.tr("没有语音引擎，朗读不可用。"))
@@ -268,6 +272,7 @@ class PhrasePanel(QWidget):
             self.form.close()
         self.form = PhraseForm(phrase, self.desk.scripts, self.desk.clock.now().date(), self.recent, self)
         self.form.accepted.connect(lambda f=self.form, p=phrase, m=mode: self.perform(p, f.text(), m))
+        self.form.focus_return.remember()
         self.form.open()
         self.form.activateWindow()
 

@@ -1,7 +1,9 @@
 """The quick search popup: opened by a hotkey at the mouse cursor, type Chinese, pinyin or initials, Enter.
 
 Enter inserts the selected phrase; Enter while an input method is still composing (pinyin typed into the
-IME, not yet committed) belongs to the IME and does nothing here.
+IME, not yet committed) belongs to the IME and does nothing here. The popup remembers the window the clerk
+was typing in and gives the focus back to it before the phrase is pasted (ui/platform/focus.py); when the
+system does not let the popup take the foreground (Windows' rules), the hint line asks the clerk to click it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from PySide6.QtGui import QCursor, QGuiApplication, QInputMethodEvent, QKeyEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from assistant.domain.search import PhraseIndex
+from ui.platform.focus import FocusReturn
 
 RESULTS = 12
 
@@ -60,9 +63,11 @@ class QuickSearch(QWidget):
         phrases: Mapping,
         use: Callable[[str, str], None] | None = None,
         parent: QWidget | None = None,
+        focus: FocusReturn | None = None,
     ) -> None:
         super().__init__(parent)
         self.index, self.phrases, self._use = index, phrases, use
+        self.focus = focus if focus is not None else FocusReturn()
         self.setObjectName("quick_search")
         self.setWindowTitle(self.tr("快速查找用语"))
         self.setAccessibleName(self.tr("快速查找用语"))
@@ -88,14 +93,14 @@ class QuickSearch(QWidget):
         self.results.itemActivated.connect(lambda _item: self.submit())
         self.results.itemDoubleClicked.connect(lambda _item: self.submit())
         layout.addWidget(self.results)
-        self.hint = QLabel(self.tr("Enter 插入 · ↑↓ 选择 · Esc 关闭"))
+        self.hint = QLabel(self._hint(taken=True))
         self.hint.setObjectName("quick_search_hint")
         self.hint.setAccessibleName(self.tr("操作提示"))
         layout.addWidget(self.hint)
         self.line.textChanged.connect(self.refresh)
         self.line.submitted.connect(self.submit)
         self.line.moved.connect(self.move_selection)
-        self.line.cancelled.connect(self.hide)
+        self.line.cancelled.connect(self.cancel)
         self.refresh("")
 
     def refresh(self, query: str | None = None) -> None:
@@ -125,13 +130,21 @@ class QuickSearch(QWidget):
         phrase_id = self.selected()
         if phrase_id is None:
             return
-        self.hide()  # give the focus back to the program the clerk was typing in, before the paste
+        self.hide()
+        self.focus.restore()  # the program the clerk was typing in gets the paste, not whatever Windows picks
         self.chosen.emit(phrase_id)
         if self._use is not None:
             self._use(phrase_id, "insert")
 
-    def popup(self, at: QPoint | None = None) -> None:
-        """Show at `at` (default: the mouse cursor), kept inside that screen, with the input focused."""
+    def cancel(self) -> None:
+        self.hide()
+        self.focus.restore()
+
+    def popup(self, at: QPoint | None = None) -> bool:
+        """Show at `at` (default: the mouse cursor), kept inside that screen, with the input focused; False when
+        the system refused the foreground (the hint then asks the clerk to click the popup)."""
+        if not self.isVisible():
+            self.focus.remember()
         self.line.clear()
         self.refresh("")
         self.adjustSize()
@@ -142,6 +155,14 @@ class QuickSearch(QWidget):
         y = min(max(pos.y(), area.top()), area.bottom() - self.height())
         self.move(x, y)
         self.show()
-        self.raise_()
-        self.activateWindow()
+        taken = self.focus.take(self)
         self.line.setFocus()
+        self.hint.setText(self._hint(taken))
+        return taken
+
+    def _hint(self, taken: bool) -> str:
+        return (
+            self.tr("Enter 插入 · ↑↓ 选择 · Esc 关闭")
+            if taken
+            else self.tr("请先点一下这个窗口，再输入要查找的用语。")
+        )

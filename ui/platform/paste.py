@@ -2,12 +2,18 @@
 
 A QTimer state machine, never a sleep on the GUI thread:
   idle → (save every clipboard format, set our text) → wait pre-paste delay (100 ms)
-       → release modifiers, send Ctrl+V (Ctrl+Shift+V where configured) → wait restore delay (300 ms)
+       → read the clipboard back: not our text → set it again, up to SET_ATTEMPTS times RETRY_MS apart,
+         then give up WITHOUT pasting and say so
+       → release modifiers, send Ctrl+V (Ctrl+Shift+V where configured) → wait restore delay
        → put the old clipboard back, only if it still holds our text → idle.
+The read-back matters on Windows: OleSetClipboard fails with CLIPBRD_E_CANT_OPEN while another program has
+the clipboard open (clipboard managers, remote-desktop clients, monitoring software); Qt only logs it, and a
+Ctrl+V would paste what was there before — possibly the previous visitor's data. It runs on every platform.
+The restore delay is a hall setting (settings.toml [paste]), longer when the target is a remote-desktop
+client (RDP, Citrix), which reads the clipboard only when the paste reaches the remote side (ui/platform/focus.py).
 A second insert while one is running keeps the clipboard saved by the first (never saves our own phrase).
 Without a key sender the phrase stays on the clipboard and `finished` says so.
-On Windows our clipboard data is marked so clipboard history and managers skip it (not tested on this
-platform).
+On Windows our clipboard data is marked so clipboard history and managers skip it.
 """
 
 from __future__ import annotations
@@ -15,12 +21,20 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 
 from PySide6.QtCore import QByteArray, QMimeData, QObject, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 
 PRE_PASTE_MS = 100
-RESTORE_MS = 300
+RESTORE_MS = 300  # the defaults of settings.toml [paste]; the hall may change them
+REMOTE_RESTORE_MS = 1500
+SET_ATTEMPTS = 5  # our text is set up to this many times…
+RETRY_MS = 60  # …this far apart, before the insert is given up
+NOT_ON_CLIPBOARD = (
+    "剪贴板正被其他程序占用，用语没能放进剪贴板，因此没有粘贴（以免贴出剪贴板里原有的内容）。"
+    "请稍后再点一次，或手工输入。"
+)
 # Windows: formats that keep the data out of clipboard history (Win+V) and clipboard managers.
 _WINDOWS_EXCLUDE = {
     'application/x-qt-windows-mime;value="ExcludeClipboardContentFromMonitorProcessing"': b"\x01\x00\x00\x00",
@@ -67,22 +81,47 @@ class XdotoolSender(KeySender):
 
 
 class KeyboardSender(KeySender):
-    """Windows: the `keyboard` library. Not tested on this platform."""
+    """Windows: the `keyboard` library sends the keystrokes (SendInput, no hook needed for sending).
+
+    WM_HOTKEY arrives while the clerk still holds Ctrl+Alt; a Ctrl+V sent then would reach the target as
+    Ctrl+Alt+V. Which modifiers are down is asked of Windows (`key_down(vk)`, GetAsyncKeyState), not of
+    keyboard's hook, which knows only the keys it saw since it started; those held get a key-up first.
+    Tested through keyboard's own mocked OS layer (keyboard._keyboard_tests).
+    """
 
     name = "keyboard"
+    # (keyboard's name, virtual-key code): VK_CONTROL, VK_MENU, VK_SHIFT, VK_LWIN, VK_RWIN
+    MODIFIERS = (
+        ("ctrl", 0x11),
+        ("alt", 0x12),
+        ("shift", 0x10),
+        ("left windows", 0x5B),
+        ("right windows", 0x5C),
+    )
 
-    def __init__(self) -> None:
-        import keyboard
-
+    def __init__(self, keyboard=None, key_down: Callable[[int], bool] | None = None) -> None:
+        if keyboard is None:
+            import keyboard
         self._kb = keyboard
+        self._key_down = key_down if key_down is not None else _async_key_down()
 
     def release_modifiers(self) -> None:
-        for key in ("ctrl", "alt", "shift", "windows"):
-            if self._kb.is_pressed(key):
-                self._kb.release(key)
+        for name, vk in self.MODIFIERS:
+            if self._key_down(vk):
+                self._kb.release(name)
 
     def send_paste(self, shift: bool = False) -> None:
         self._kb.send("ctrl+shift+v" if shift else "ctrl+v")
+
+
+def _async_key_down() -> Callable[[int], bool]:  # pragma: no cover - only on Windows
+    """GetAsyncKeyState(vk): the high bit is set while the key is down (user32)."""
+    import ctypes
+
+    get_state = ctypes.WinDLL("user32").GetAsyncKeyState
+    get_state.argtypes = (ctypes.c_int,)
+    get_state.restype = ctypes.c_short
+    return lambda vk: bool(get_state(vk) & 0x8000)
 
 
 def choose_sender() -> tuple[KeySender | None, str]:
@@ -98,7 +137,7 @@ def choose_sender() -> tuple[KeySender | None, str]:
     if sys.platform == "win32":
         try:
             return KeyboardSender(), ""
-        except ImportError:
+        except (ImportError, OSError, AttributeError):
             pass
     return None, "无法向其他程序发送按键，用语已复制到剪贴板，请按 Ctrl+V 粘贴。"
 
@@ -115,7 +154,11 @@ def snapshot(mime: QMimeData | None) -> QMimeData:
 
 
 class Inserter(QObject):
-    """Puts a phrase into the focused program; `finished(text, message)` when done (message Chinese)."""
+    """Puts a phrase into the focused program; `finished(text, message)` when done (message Chinese).
+
+    `clipboard` defaults to the application's QClipboard (tests pass a fake that refuses like Windows);
+    `remote()` says whether the paste goes to a remote-desktop client (then `remote_restore_ms` applies).
+    """
 
     finished = Signal(str, str)
 
@@ -128,37 +171,50 @@ class Inserter(QObject):
         pre_paste_ms: int = PRE_PASTE_MS,
         restore_ms: int = RESTORE_MS,
         parent: QObject | None = None,
+        *,
+        remote_restore_ms: int = REMOTE_RESTORE_MS,
+        remote: Callable[[], bool] | None = None,
+        clipboard=None,
     ) -> None:
         super().__init__(parent)
         self.sender = sender
         self.reason = reason or "无法自动粘贴，用语已复制到剪贴板，请按 Ctrl+V 粘贴。"
         self.state = self.IDLE
+        self.pre_paste_ms = pre_paste_ms
+        self.restore_ms = restore_ms
+        self.remote_restore_ms = remote_restore_ms
+        self._remote = remote
+        self._clipboard = clipboard
         self._saved: QMimeData | None = None
         self._text = ""
         self._shift = False
-        self._paste_timer = QTimer(self, singleShot=True, interval=pre_paste_ms)
+        self._attempts = 0
+        self._paste_timer = QTimer(self, singleShot=True)
         self._paste_timer.timeout.connect(self._paste)
-        self._restore_timer = QTimer(self, singleShot=True, interval=restore_ms)
+        self._restore_timer = QTimer(self, singleShot=True)
         self._restore_timer.timeout.connect(self._restore)
 
     @property
     def can_paste(self) -> bool:
         return self.sender is not None
 
+    @property
+    def clipboard(self):
+        return self._clipboard if self._clipboard is not None else QGuiApplication.clipboard()
+
     def insert(self, text: str, shift: bool = False) -> None:
         """Start inserting `text`; returns at once."""
-        clipboard = QGuiApplication.clipboard()
-        if self.sender is None:
-            clipboard.setMimeData(self._ours(text))
-            self.finished.emit(text, self.reason)
-            return
-        if self.state == self.IDLE:
+        clipboard = self.clipboard
+        if self.state == self.IDLE and self.sender is not None:
             self._saved = snapshot(clipboard.mimeData())
         self._restore_timer.stop()
-        self._text, self._shift = text, shift
+        self._text, self._shift, self._attempts = text, shift, 1
         clipboard.setMimeData(self._ours(text))
         self.state = self.WAIT_PASTE
-        self._paste_timer.start()
+        if self.sender is None and clipboard.text() == text:
+            self._finish(self.reason)
+            return
+        self._paste_timer.start(self.pre_paste_ms if self.sender is not None else RETRY_MS)
 
     def _ours(self, text: str) -> QMimeData:
         mime = QMimeData()
@@ -169,25 +225,39 @@ class Inserter(QObject):
         return mime
 
     def _paste(self) -> None:
+        clipboard = self.clipboard
+        if clipboard.text() != self._text:  # the set failed, or another program replaced it already
+            if self._attempts < SET_ATTEMPTS:
+                self._attempts += 1
+                clipboard.setMimeData(self._ours(self._text))
+                self._paste_timer.start(RETRY_MS)
+                return
+            self._saved = None  # nothing of ours is there to take back
+            self._finish(NOT_ON_CLIPBOARD)
+            return
+        if self.sender is None:
+            self._finish(self.reason)
+            return
         try:
             self.sender.release_modifiers()
             self.sender.send_paste(self._shift)
         except (OSError, RuntimeError) as exc:
-            self.state = self.IDLE
             self._saved = None
-            self.finished.emit(self._text, f"发送粘贴按键失败（{exc}），用语已在剪贴板，请按 Ctrl+V。")
+            self._finish(f"发送粘贴按键失败（{exc}），用语已在剪贴板，请按 Ctrl+V。")
             return
         self.state = self.WAIT_RESTORE
-        self._restore_timer.start()
+        remote = self._remote is not None and self._remote()
+        self._restore_timer.start(self.remote_restore_ms if remote else self.restore_ms)
 
     def _restore(self) -> None:
-        clipboard = QGuiApplication.clipboard()
+        clipboard = self.clipboard
         restored = False
         if clipboard.text() == self._text and self._saved is not None:
             clipboard.setMimeData(self._saved)  # the clipboard takes ownership
             restored = True
         self._saved = None
+        self._finish("已插入。" if restored else "已插入（剪贴板已被其他内容替换，未恢复）。")
+
+    def _finish(self, message: str) -> None:
         self.state = self.IDLE
-        self.finished.emit(
-            self._text, "已插入。" if restored else "已插入（剪贴板已被其他内容替换，未恢复）。"
-        )
+        self.finished.emit(self._text, message)

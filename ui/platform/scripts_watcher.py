@@ -13,6 +13,7 @@ as a ScriptProblem, shown in the sidebar's problems banner; nothing here raises 
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -27,10 +28,13 @@ DEBOUNCE_MS = 500
 Loader = Callable[[Path], Scripts]
 
 
-def snapshot(folder: Path) -> dict[str, tuple[int, int, int]]:
-    """What the scripts folder holds now: name → (inode, size, mtime in ns) of each file. Dot-files are left
-    out: the pinyin index cache (assistant/domain/search.py) is written beside the scripts and is not one of them."""
-    files: dict[str, tuple[int, int, int]] = {}
+def snapshot(folder: Path) -> dict[str, str]:
+    """What the scripts folder holds now: name → SHA-256 of each file's contents. Contents, not file
+    attributes: st_ino is always 0 on Windows, and a copy that keeps times (robocopy) may leave size and
+    mtime as they were. The files are small; hashing them all after a change costs a few milliseconds.
+    Dot-files are left out: the pinyin index cache (assistant/domain/search.py) is written beside the scripts and is
+    not one of them."""
+    files: dict[str, str] = {}
     try:
         entries = list(os.scandir(folder))
     except OSError:
@@ -40,8 +44,7 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int, int]]:
             continue
         try:
             if entry.is_file():
-                st = entry.stat()
-                files[entry.name] = (st.st_ino, st.st_size, st.st_mtime_ns)
+                files[entry.name] = hashlib.sha256(Path(entry.path).read_bytes()).hexdigest()
         except OSError:
             continue
     return files

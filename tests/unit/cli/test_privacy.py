@@ -268,3 +268,14 @@ def test_purge_keeps_events_and_statistics(desk, clock):
     assert desk.store.person(pid)["name"] == "" and desk.store.person(pid)["purged_at"]
     assert desk.store.person(new.events[0].payload["person_id"])["name"] == "李四"
     assert [(e.id, e.hash) for e in desk.store.events()] == before and desk.store.verify().ok
+
+
+def test_the_paste_restore_delays_come_from_the_hall_and_a_bad_one_keeps_its_default(tmp_path):
+    assert (Settings.paste_restore_ms, Settings.paste_remote_restore_ms) == (300, 1500)
+    (tmp_path / "settings.toml").write_text(
+        "[paste]\nrestore_ms = 600\nremote_restore_ms = 0\n", encoding="utf-8"
+    )
+    got = load_settings(tmp_path)
+    assert (got.paste_restore_ms, got.paste_remote_restore_ms) == (600, 1500)
+    assert len(got.problems) == 1 and "paste.remote_restore_ms" in str(got.problems[0])
+    assert "应在 50–30000 之间" in str(got.problems[0]) and "已改用默认值：1500" in str(got.problems[0])

@@ -18,7 +18,7 @@ from assistant.domain.search import (
     entries_of,
     usage_counts,
 )
-from tests.conftest import ROOT, ready_desk
+from tests.conftest import ROOT, RUNNING_AS_ROOT, posix_only, ready_desk
 
 
 def phrase(pid: str, text: str, keywords: tuple[str, ...] = ()) -> Phrase:
@@ -126,7 +126,8 @@ def test_cache_file_beside_scripts_keyed_by_hash(tmp_path, monkeypatch):
     assert len(list(hall.glob(".phrase-index-*.json"))) == 1
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write to a read-only folder")
+@posix_only
+@pytest.mark.skipif(RUNNING_AS_ROOT, reason="root can write to a read-only folder")
 def test_cache_goes_to_the_data_folder_when_scripts_are_read_only(tmp_path, monkeypatch):
     monkeypatch.setenv("WA_DATA_DIR", str(tmp_path / "data"))
     hall = tmp_path / "hall"
