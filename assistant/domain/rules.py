@@ -1124,7 +1124,9 @@ def evolve(state: State, kind: str, payload: Mapping[str, Any], at: str, event_i
             served=(*state.served, (number, at, None)),
             waiting=payload.get("waiting", state.waiting),
             # the count called down is logged like any other: overtime asks who waited at a closing time
-            waiting_log=(*state.waiting_log, (at, payload["waiting"])) if "waiting" in payload else state.waiting_log,
+            waiting_log=(*state.waiting_log, (at, payload["waiting"]))
+            if "waiting" in payload
+            else state.waiting_log,
         )
     if kind == "step" and state.interaction is not None:
         return replace(state, interaction=replace(state.interaction, step=payload["step"], step_at=at))

@@ -45,7 +45,8 @@ def test_ack_prints_one_line_per_committed_line_with_its_event_ids(tmp_path):
         kinds = {e.id: e.kind for e in store.events()}
     # matter + interaction_end in one commit, and the overtime record when that ends a stretch of overtime
     assert compound and all(
-        [kinds[i] for i in a["events"]] in (["matter", "interaction_end"], ["matter", "interaction_end", "overtime"])
+        [kinds[i] for i in a["events"]]
+        in (["matter", "interaction_end"], ["matter", "interaction_end", "overtime"])
         for a in compound
     )
     assert f"{len(ids)} 条事件" in run("verify-log", db=db).stdout

@@ -268,7 +268,7 @@ def run(data: Path, *args: str, env: dict | None = None) -> subprocess.Completed
 
 def test_export_from_the_hall_xlsx_and_csv(hall_url, tmp_path, two_terminals):
     data, lead_db = tmp_path / "data", tmp_path / "lead.db"
-    EventStore.open(lead_db).close()   # the lead's PC has its own terminal database (export never creates one)
+    EventStore.open(lead_db).close()  # the lead's PC has its own terminal database (export never creates one)
     args = ["--db", str(lead_db), "--hall", hall_url, "export", "--from", "2026-11-26", "--to", "2026-11-26"]
     done = run(data, *args, "--format", "xlsx", "--out", str(tmp_path / "hall.xlsx"))
     assert done.returncode == 0, done.stderr
@@ -341,7 +341,7 @@ def test_export_warns_of_a_refused_terminal_and_of_an_unreachable_hall(
     with hall_config.connect(hall_url) as conn:
         hall_pusher.push_rows(conn, "T-3", [rows[0], rows[2]])  # #2 missing: a gap
     t3.close()
-    EventStore.open(tmp_path / "lead.db").close()   # the lead's own terminal database
+    EventStore.open(tmp_path / "lead.db").close()  # the lead's own terminal database
     done = run(
         tmp_path / "data",
         "--db",

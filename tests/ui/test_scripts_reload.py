@@ -154,3 +154,17 @@ def test_a_file_replaced_with_the_same_size_and_time_is_reloaded(qtbot, hall):
     assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
     assert watcher.reload_if_changed() and loaded == [hall]
     assert not watcher.reload_if_changed()
+
+
+def test_the_watcher_reads_only_the_scripts_files_never_a_database_beside_them(hall, monkeypatch):
+    """Issue 12 §1: a database kept in the scripts folder is never opened by the watcher (only SQLite may)."""
+    from ui.platform import scripts_watcher
+
+    (hall / "assistant.db").write_bytes(b"SQLite format 3\x00" + bytes(100))
+    (hall / "assistant.db-wal").write_bytes(b"wal")
+    read: list[str] = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: (read.append(self.name), real(self))[1])
+    names = scripts_watcher.snapshot(hall)
+    assert not any(name.startswith("assistant.db") for name in read + list(names))
+    assert all(name.endswith(".toml") for name in names)

@@ -32,15 +32,16 @@ def snapshot(folder: Path) -> dict[str, str]:
     """What the scripts folder holds now: name → SHA-256 of each file's contents. Contents, not file
     attributes: st_ino is always 0 on Windows, and a copy that keeps times (robocopy) may leave size and
     mtime as they were. The files are small; hashing them all after a change costs a few milliseconds.
-    Dot-files are left out: the pinyin index cache (assistant/domain/search.py) is written beside the scripts and is
-    not one of them."""
+    Only the scripts' own files (*.toml) are read: a folder may hold anything else — the database among them,
+    which nothing but SQLite may open in this process (closing any descriptor of it drops SQLite's locks).
+    Dot-files are left out: the pinyin index cache (assistant/domain/search.py) is written beside the scripts."""
     files: dict[str, str] = {}
     try:
         entries = list(os.scandir(folder))
     except OSError:
         return files
     for entry in entries:
-        if entry.name.startswith("."):
+        if entry.name.startswith(".") or not entry.name.endswith(".toml"):
             continue
         try:
             if entry.is_file():

@@ -183,7 +183,10 @@ def test_overtime_is_written_by_the_command_that_ends_the_service(desk, clock):
     assert [e.kind for e in do(desk, clock, "17:05", "interaction_end").events] == ["interaction_end"]
     assert do(desk, clock, "17:05:30", "close_request").refusal.code == "people_waiting"
     do(desk, clock, "17:06", "interaction_start")  # the one waiting is called: nobody waits now
-    assert [e.kind for e in do(desk, clock, "17:15", "interaction_end").events] == ["interaction_end", "overtime"]
+    assert [e.kind for e in do(desk, clock, "17:15", "interaction_end").events] == [
+        "interaction_end",
+        "overtime",
+    ]
     do(desk, clock, "17:20", "interaction_start")  # someone came after the overtime was recorded
     assert [e.kind for e in do(desk, clock, "17:25", "interaction_end").events] == [
         "interaction_end",
