@@ -27,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from assistant.config.paths import BUNDLED_FONT, BUNDLED_SPEECH  # standard library only
+from assistant.config.paths import BUNDLED_FONT, BUNDLED_SPEECH  # noqa: E402  (standard library only)
 
 SPEC = ROOT / "packaging" / "window-assistant.spec"
 NAME = "window-assistant"
@@ -194,7 +194,9 @@ def system_needs(bundle: Path) -> tuple[dict[str, str], str]:
     carried = {f.name for f in bundle.rglob("*")}
     wrongly = sorted(carried & FROM_THE_SYSTEM)
     if wrongly:
-        raise BuildError(f"打包结果带了应由系统提供的库：{'、'.join(wrongly)}（见 assistant/edges/system_libs.py）")
+        raise BuildError(
+            f"打包结果带了应由系统提供的库：{'、'.join(wrongly)}（见 assistant/edges/system_libs.py）"
+        )
     needed: set[str] = set()
     elves = []
     for file in files:

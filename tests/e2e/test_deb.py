@@ -31,7 +31,7 @@ pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0 or RUNUSER is None, reason="dpkg --root and runuser need root"),
 ]
 
-import deb as packaging_deb
+import deb as packaging_deb  # noqa: E402  (packaging/deb.py: test_bundle put packaging/ on the path)
 
 PACKAGE = "window-assistant"
 
