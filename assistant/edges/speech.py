@@ -38,9 +38,8 @@ NORMAL_RATE_FACTOR, CARE_RATE_FACTOR = 1.0, 0.65
 NORMAL_VOLUME, CARE_VOLUME = 0.75, 1.0
 _ROOT = Path(__file__).resolve().parent.parent.parent
 _CHINESE_HINTS = ("cmn", "zh", "chinese", "huihui", "yaoyao", "kangkang", "mandarin")
-ESPEAK_DEFAULT_WPM = (
-    175  # espeak-ng's own speed, which pyttsx3's rate starts from; its volume 1.0 is amplitude 100
-)
+# espeak-ng's own speed, which pyttsx3's rate starts from (and pyttsx3's volume 1.0 is espeak's amplitude 100)
+ESPEAK_DEFAULT_WPM = 175
 
 
 def available() -> tuple[bool, str]:
@@ -83,21 +82,8 @@ def _command(mode: str, text: str, care: bool, out: str = "") -> list[str]:
     if program is not None:
         rate = max(60, int(ESPEAK_DEFAULT_WPM * (CARE_RATE_FACTOR if care else NORMAL_RATE_FACTOR)))
         amplitude = int(100 * (CARE_VOLUME if care else NORMAL_VOLUME))
-        wav = ["-w", out] if mode == "save" else []
-        return [
-            str(program),
-            "--path",
-            str(program.parent),
-            "-v",
-            "cmn",
-            "-s",
-            str(rate),
-            "-a",
-            str(amplitude),
-            *wav,
-            "--",
-            text,
-        ]
+        options = ["--path", str(program.parent), "-v", "cmn", "-s", str(rate), "-a", str(amplitude)]
+        return [str(program), *options, *(["-w", out] if mode == "save" else []), "--", text]
     job = json.dumps({"mode": mode, "text": text, "care": care, "out": out}, ensure_ascii=False)
     return [sys.executable, "-m", "assistant.edges.speech", job]
 
