@@ -102,3 +102,49 @@ def shared_dir():
 def sha256(path: Path) -> str:
     """The file's SHA-256: proof that nothing touched it."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+UNSHARE = shutil.which("unshare")
+
+
+def hidden(paths: list[Path], command: list[str]) -> list[str]:
+    """`command` run in a private mount namespace where each of `paths` (a system file or folder) is covered by
+    an empty one: the program sees the system without it, and nothing on the machine changes. Root only."""
+    import os
+
+    if UNSHARE is None or os.geteuid() != 0:
+        pytest.skip("hiding system files needs root and unshare (a private mount namespace)")
+    empty = Path(tempfile.mkdtemp(prefix="wa-hide-", dir="/tmp"))
+    (empty / "file").touch()
+    (empty / "dir").mkdir()
+    empty.chmod(0o755)
+    mounts = " && ".join(
+        f"mount --bind {empty / ('dir' if p.is_dir() else 'file')} '{p.resolve()}'" for p in paths
+    )
+    return [
+        UNSHARE,
+        "--mount",
+        "--propagation",
+        "private",
+        "--",
+        "sh",
+        "-c",
+        f'{mounts} && exec "$@"',
+        "sh",
+        *command,
+    ]
+
+
+def without_cjk_fonts(folder: Path) -> dict[str, str]:
+    """Environment for a program that sees only the DejaVu fonts: a PC without any Chinese font (fontconfig reads
+    this configuration instead of the system's; nothing on the machine changes)."""
+    dejavu = Path("/usr/share/fonts/truetype/dejavu")
+    if not dejavu.is_dir():
+        pytest.skip("fonts-dejavu-core is not installed")
+    config = folder / "fonts.conf"
+    config.write_text(
+        f'<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig><dir>{dejavu}'
+        f"</dir><cachedir>{folder / 'fontcache'}</cachedir></fontconfig>\n",
+        encoding="utf-8",
+    )
+    return {"FONTCONFIG_FILE": str(config)}

@@ -22,13 +22,14 @@ from assistant.config.scripts import load_scripts
 from assistant.store.event_log import EventStore, StoreError
 from assistant.domain.hours import calendar_notice
 
+from ui.platform.fonts import CJK_FAMILIES, NO_CJK_FONT, ensure_cjk_font
+
 from PySide6.QtCore import QEvent, QLibraryInfo, QObject, QTranslator
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
 # <repo>/resources, or resources/ inside the packaged app (PyInstaller: sys._MEIPASS; see packaging/)
 RESOURCES = Path(getattr(sys, "_MEIPASS", None) or Path(__file__).resolve().parent.parent) / "resources"
-UI_FONT_FAMILIES = ["Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei", "sans-serif"]
 
 
 def _cannot_write(store: EventStore) -> str:
@@ -103,8 +104,10 @@ def make_application() -> QApplication:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("窗口服务助手")
     app.setOrganizationName("window-assistant")
+    if not ensure_cjk_font():
+        print(f"警告：{NO_CJK_FONT}", file=sys.stderr)
     font = QFont()
-    font.setFamilies(UI_FONT_FAMILIES)
+    font.setFamilies(CJK_FAMILIES)
     font.setPointSize(13)
     app.setFont(font)
     style = RESOURCES / "style.qss"

@@ -48,12 +48,35 @@ class ChineseArgumentParser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"错误：{message}\n查看用法：{self.prog} --help\n")
 
 
+def program_name() -> str:
+    """The name a user types: the bundle's program (window-assistant), the installed command, or main.py."""
+    return Path(sys.argv[0]).name or "window-assistant"
+
+
+def version_text() -> str:
+    """`--version`: the version and, in the packaged app, the build it is (from BUILD-INFO.json)."""
+    from assistant import __version__
+
+    lines = [f"窗口服务助手 window-assistant {__version__}"]
+    info = paths.build_info()
+    if info:
+        libraries = info.get("libraries", {})
+        lines.append(
+            f"打包于 {info.get('built_at', '?')}（{info.get('system', '?')} {info.get('machine', '?')}，"
+            f"Python {info.get('python', '?')}，Qt {libraries.get('Qt', '?')}，"
+            f"PySide6 {libraries.get('PySide6', '?')}）"
+        )
+    return "\n".join(lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line, declared once."""
     parser = ChineseArgumentParser(
-        prog="main.py",
+        prog=program_name(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,  # keeps the lines of --version
         description="窗口服务助手：政务服务窗口人员的桌面助手。不带子命令时启动侧边栏。",
     )
+    parser.add_argument("--version", action="version", version=version_text(), help="显示版本信息后退出")
     parser.add_argument("--db", type=Path, help=f"数据库文件（默认：{paths.default_db_path()}）")
     parser.add_argument("--scripts", type=Path, help="本大厅的话术文件夹（缺少的文件用内置默认）")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="界面语言（默认 zh）")
@@ -150,6 +173,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"注意：{notice}", file=sys.stderr)
     try:
         if args.command is None:
+            from assistant.edges.system_libs import check_before_qt, input_method_module
+
+            if refused := check_before_qt():  # what Qt would abort on (a core dump), said in Chinese
+                print(f"错误：{refused[1]}", file=sys.stderr)
+                return refused[0]
+            if module := input_method_module():  # fcitx5 through its ibus frontend (docs/packaging.md)
+                os.environ["QT_IM_MODULE"] = module
             from ui.app import run_gui  # Qt only when the GUI is asked for
 
             return run_gui(args)

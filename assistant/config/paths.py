@@ -24,6 +24,10 @@ _MOVING = ".moving"
 # files for a moment after they are written. Retry with doubling waits, about 2.5 seconds in all.
 REPLACE_ATTEMPTS = 8
 REPLACE_FIRST_DELAY_S = 0.02
+# What the packaged app carries beside its programs for PCs that lack them (packaging/build.py puts them there):
+# espeak-ng as a program of its own with its Mandarin data, and a CJK font for the UI and the pdf writer.
+BUNDLED_SPEECH = "espeak-ng"
+BUNDLED_FONT = "fonts/NotoSansCJK-Regular.ttc"
 
 
 def data_dir(platform: str | None = None, environ: Mapping[str, str] | None = None) -> Path:
@@ -131,3 +135,27 @@ def replace_file(source: Path | str, target: Path | str, attempts: int = REPLACE
                 ) from exc
             time.sleep(delay)
             delay *= 2
+def bundle_dir() -> Path | None:
+    """The packaged app's folder (packaging/, docs/packaging.md); None when run from the sources."""
+    if getattr(sys, "frozen", False):
+        return Path(sys.executable).resolve().parent
+    return None
+
+
+def bundled(name: str) -> Path | None:
+    """A file or folder that the packaged app carries beside its programs (the speech engine, the CJK font)."""
+    folder = bundle_dir()
+    if folder is None or not (folder / name).exists():
+        return None
+    return folder / name
+
+
+def build_info() -> dict:
+    """The packaged app's BUILD-INFO.json (empty when run from the sources or when it cannot be read)."""
+    import json
+
+    path = bundled("BUILD-INFO.json")
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path else {}
+    except (OSError, ValueError):
+        return {}

@@ -44,12 +44,19 @@ DEBIAN_PACKAGES = (
     "imagemagick",
     "espeak-ng",
     "sox",
+    "fonts-dejavu-core",
     # tests/e2e/test_no_stray_descriptor.py: who opens the database files (strace -k shows the caller)
     "strace",
     # tests/e2e/person.py: controls found by their accessible names over AT-SPI, as a screen reader finds them
     "python3-pyatspi",
     "at-spi2-core",
     "dbus",
+    # typing Chinese into the packaged app (tests/e2e/test_input_method.py): ibus with its pinyin engine, and
+    # fcitx5 with its pinyin through its ibus frontend, each on a private session bus
+    "ibus",
+    "ibus-libpinyin",
+    "fcitx5",
+    "fcitx5-pinyin",
     # the hall database tests start a throwaway PostgreSQL cluster on loopback (tests/hall/conftest.py)
     "postgresql",
 )
@@ -129,7 +136,6 @@ def enter_venv(root: Path, extras: tuple[str, ...] = ()) -> None:
 def ensure_debian_packages(packages: tuple[str, ...] = DEBIAN_PACKAGES) -> None:
     """Install the Debian packages the tests need when we are root on Debian; otherwise say what is missing."""
     import shutil
-    import subprocess
 
     if not Path("/etc/debian_version").exists() or shutil.which("dpkg-query") is None:
         if sys.platform.startswith("linux"):
@@ -145,11 +151,10 @@ def ensure_debian_packages(packages: tuple[str, ...] = DEBIAN_PACKAGES) -> None:
         )
         return
     _say("正在安装系统软件包：" + " ".join(missing))
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(
-        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], check=True, env=env
-    )
+    from assistant.edges.system_libs import apt_install
+
+    if not apt_install(missing):
+        _say("安装系统软件包失败，相关测试将跳过或失败：apt-get install -y " + " ".join(missing))
 
 
 def _dpkg_installed(package: str) -> bool:

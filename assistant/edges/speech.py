@@ -11,11 +11,15 @@ Voices: espeak-ng's Mandarin `cmn` on Linux. On Windows a SAPI5 Chinese voice, H
 voices are listed from the SAPI tokens directly, because pyttsx3 2.99 parses each token's Language attribute
 with int(value, 16) and fails on lists such as "409;9" (pyttsx3 issue #429), which silenced all speech. The
 voices SAPI5 can see are listed in docs/packaging.md (Yaoyao and Kangkang are usually OneCore-only).
+
+On a Linux PC without espeak-ng (an offline hall cannot apt-get it) the packaged app's own copy speaks: the
+espeak-ng program beside ours (paths.BUNDLED_SPEECH, GPL-3.0, run as a separate program, never loaded into ours)
+takes the place of the worker, with the same voice, speed and loudness.
 """
 
 from __future__ import annotations
 
-import ctypes.util
+import ctypes
 import importlib.util
 import json
 import os
@@ -26,12 +30,16 @@ import wave
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from assistant.config import paths
+
 SAVE_ATTEMPTS = 2
 SAVE_TIMEOUT_S = 30.0
 NORMAL_RATE_FACTOR, CARE_RATE_FACTOR = 1.0, 0.65
 NORMAL_VOLUME, CARE_VOLUME = 0.75, 1.0
 _ROOT = Path(__file__).resolve().parent.parent.parent
 _CHINESE_HINTS = ("cmn", "zh", "chinese", "huihui", "yaoyao", "kangkang", "mandarin")
+# espeak-ng's own speed, which pyttsx3's rate starts from (and pyttsx3's volume 1.0 is espeak's amplitude 100)
+ESPEAK_DEFAULT_WPM = 175
 
 
 def available() -> tuple[bool, str]:
@@ -41,7 +49,7 @@ def available() -> tuple[bool, str]:
     if importlib.util.find_spec("pyttsx3") is None:
         return False, "未安装朗读组件 pyttsx3，朗读不可用。"
     if sys.platform.startswith("linux"):
-        if not (ctypes.util.find_library("espeak-ng") or ctypes.util.find_library("espeak")):
+        if not _system_espeak() and _bundled_espeak() is None:
             return False, "未安装 espeak-ng（apt-get install espeak-ng），朗读不可用。"
     elif sys.platform == "win32":
         if importlib.util.find_spec("comtypes") is None:
@@ -51,7 +59,31 @@ def available() -> tuple[bool, str]:
     return True, ""
 
 
+def _system_espeak() -> bool:
+    """Whether the system's espeak-ng library loads (pyttsx3's driver loads it by this name)."""
+    for name in ("libespeak-ng.so.1", "libespeak.so.1"):
+        try:
+            ctypes.CDLL(name)
+        except OSError:
+            continue
+        return True
+    return False
+
+
+def _bundled_espeak() -> Path | None:
+    """The packaged app's espeak-ng program, when there is one (Linux bundle only)."""
+    folder = paths.bundled(paths.BUNDLED_SPEECH)
+    program = folder / "espeak-ng" if folder else None
+    return program if program is not None and program.is_file() else None
+
+
 def _command(mode: str, text: str, care: bool, out: str = "") -> list[str]:
+    program = None if _system_espeak() or not sys.platform.startswith("linux") else _bundled_espeak()
+    if program is not None:
+        rate = max(60, int(ESPEAK_DEFAULT_WPM * (CARE_RATE_FACTOR if care else NORMAL_RATE_FACTOR)))
+        amplitude = int(100 * (CARE_VOLUME if care else NORMAL_VOLUME))
+        options = ["--path", str(program.parent), "-v", "cmn", "-s", str(rate), "-a", str(amplitude)]
+        return [str(program), *options, *(["-w", out] if mode == "save" else []), "--", text]
     job = json.dumps({"mode": mode, "text": text, "care": care, "out": out}, ensure_ascii=False)
     return [sys.executable, "-m", "assistant.edges.speech", job]
 
@@ -60,6 +92,8 @@ def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(_ROOT), env.get("PYTHONPATH", ""))))
     env["PYTHONIOENCODING"] = "utf-8"
+    if program := _bundled_espeak():  # its own libraries, not the ones of the packaged app's Python
+        env["LD_LIBRARY_PATH"] = str(program.parent / "lib")
     return env
 
 

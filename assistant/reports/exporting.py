@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from assistant.config import paths
 from assistant.reports.build import build_report
@@ -50,6 +50,16 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PHONE_KEYS = {"phone"}
 
 Progress = Callable[[int, int], bool]  # (done, total) → False to cancel
+
+
+class PdfWriter(Protocol):
+    """Qt's pdf writer (ui.review.pdf_report.write_pdf), passed in: assistant/ never imports Qt."""
+
+    def refusal(self) -> str:
+        """Why no pdf can be written here (Chinese; "" when one can), asked before anything is written."""
+
+    def __call__(self, report: Report, path: Path, masked: bool, generated: datetime) -> list[Path]:
+        """Write the pdf; the files written."""
 
 
 class ExportError(Exception):
@@ -356,7 +366,7 @@ def export(
     by: str = "",
     progress: Progress | None = None,
     report: Report | None = None,
-    pdf_writer: Callable[..., list[Path]] | None = None,
+    pdf_writer: PdfWriter | None = None,
 ) -> ExportResult:
     """Build the report, write it beside `out`, check it, put it in place, then record the export through the
     desk's rules (the earlier output comes back when the record cannot be saved)."""
@@ -368,8 +378,11 @@ def export(
         _check_target(out, fmt)
     except OSError as exc:  # a name too long, a folder that cannot be read
         raise ExportError(f"不能导出到 {out}：{exc.strerror or exc}") from exc
-    if fmt == "pdf" and pdf_writer is None:
-        raise ExportError("pdf 导出需要图形界面组件（ui.pdf_report）。")
+    if fmt == "pdf":
+        if pdf_writer is None:
+            raise ExportError("pdf 导出需要图形界面组件（ui.review.pdf_report）。")
+        if why := pdf_writer.refusal():  # no Chinese font: a pdf of boxes is refused, not written
+            raise ExportError(why)
     if report is None:
         report = build_report(desk.store, desk.scripts, flt, tables)
     rows = sum(len(t) for t in report.tables.values())
@@ -447,6 +460,7 @@ __all__ = [
     "ExportCancelled",
     "ExportError",
     "ExportResult",
+    "PdfWriter",
     "export",
     "is_formula_like",
     "iter_masked_rows",

@@ -148,10 +148,14 @@ class Desktop:
 
     # -- programs
 
-    def start_app(self, *args: str, extra_env: dict[str, str] | None = None) -> Program:
+    def start_app(
+        self, *args: str, extra_env: dict[str, str] | None = None, program: Path | None = None
+    ) -> Program:
+        """`main.py ARGS`, or the packaged app's `program`; returns once the sidebar is on screen."""
         env = {**self.env, "QT_LINUX_ACCESSIBILITY_ALWAYS_ON": "1", "WA_NO_VENV": "1", **(extra_env or {})}
+        command = [str(program)] if program else [sys.executable, str(ROOT / "main.py")]
         proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "main.py"), *args],
+            [*command, *args],
             env=env,
             cwd=ROOT,
             stdout=subprocess.PIPE,

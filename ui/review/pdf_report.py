@@ -12,9 +12,9 @@ from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainte
 from assistant.reports.charts import CHART_TITLES, COUNT_CHARTS, value_axis
 from assistant.reports.exporting import about_rows, iter_masked_rows
 from assistant.reports.model import Report
+from ui.platform.fonts import CJK_FAMILIES, NO_CJK_FONT, ensure_cjk_font
 
 MAX_ROWS_PER_TABLE = 400  # the pdf is for reading and signing; the full rows are in xlsx/csv
-FONT_FAMILIES = ["Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei", "sans-serif"]
 
 
 TITLE_BAND = 30  # the title's strip at the top; nothing else is drawn in it
@@ -48,7 +48,7 @@ def bar_chart(
     p = QPainter(image)
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
     font = QFont()
-    font.setFamilies(FONT_FAMILIES)
+    font.setFamilies(CJK_FAMILIES)
     font.setPixelSize(16)
     p.setFont(font)
     series = series[:30]
@@ -118,42 +118,57 @@ def report_html(report: Report, masked: bool, generated: datetime) -> tuple[str,
 _APP = None
 
 
-def write_pdf(report: Report, path: Path, masked: bool, generated: datetime) -> list[Path]:
+def _application() -> None:
     global _APP
     from PySide6.QtGui import QGuiApplication
 
     if QGuiApplication.instance() is None:  # the CLI export: fonts need an application object
         _APP = QGuiApplication(["window-assistant"])
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    writer = QPdfWriter(str(path))
-    writer.setPageLayout(
-        QPageLayout(
-            QPageSize(QPageSize.PageSizeId.A4),
-            QPageLayout.Orientation.Landscape,
-            QMarginsF(12, 12, 12, 12),
-            QPageLayout.Unit.Millimeter,
+
+
+class PdfWriter:
+    """Qt's pdf writer, as assistant.reports.exporting.export takes it: asked first whether it can write, then
+    called."""
+
+    def refusal(self) -> str:
+        """Why no pdf can be written here ("" when one can): without a Chinese font it would be all boxes."""
+        _application()
+        return "" if ensure_cjk_font() else f"无法导出 pdf：{NO_CJK_FONT}xlsx 和 csv 导出不受影响。"
+
+    def __call__(self, report: Report, path: Path, masked: bool, generated: datetime) -> list[Path]:
+        _application()
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        writer = QPdfWriter(str(path))
+        writer.setPageLayout(
+            QPageLayout(
+                QPageSize(QPageSize.PageSizeId.A4),
+                QPageLayout.Orientation.Landscape,
+                QMarginsF(12, 12, 12, 12),
+                QPageLayout.Unit.Millimeter,
+            )
         )
-    )
-    writer.setResolution(150)
-    writer.setTitle("窗口服务助手 · 值班长审阅报告")
-    body, images = report_html(report, masked, generated)
-    doc = QTextDocument()
-    font = QFont()
-    font.setFamilies(FONT_FAMILIES)
-    font.setPointSize(9)
-    doc.setDefaultFont(font)
-    from PySide6.QtCore import QUrl
-    from PySide6.QtGui import QTextDocument as _TD
+        writer.setResolution(150)
+        writer.setTitle("窗口服务助手 · 值班长审阅报告")
+        body, images = report_html(report, masked, generated)
+        doc = QTextDocument()
+        font = QFont()
+        font.setFamilies(CJK_FAMILIES)
+        font.setPointSize(9)
+        doc.setDefaultFont(font)
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QTextDocument as _TD
 
-    for key, image in images.items():
-        doc.addResource(_TD.ResourceType.ImageResource.value, QUrl(f"chart-{key}"), image)
-    doc.setHtml(body)
-    doc.print_(writer)
-    del writer  # the file is complete and closed only once the writer is gone
-    if not path.exists():
-        raise OSError(f"PDF 未能写入 {path}")
-    return [path]
+        for key, image in images.items():
+            doc.addResource(_TD.ResourceType.ImageResource.value, QUrl(f"chart-{key}"), image)
+        doc.setHtml(body)
+        doc.print_(writer)
+        del writer  # the file is complete and closed only once the writer is gone
+        if not path.exists():
+            raise OSError(f"PDF 未能写入 {path}")
+        return [path]
 
 
-__all__ = ["_png_data_uri", "bar_chart", "report_html", "write_pdf"]
+write_pdf = PdfWriter()
+
+__all__ = ["PdfWriter", "_png_data_uri", "bar_chart", "report_html", "write_pdf"]

@@ -18,7 +18,10 @@ def test_unavailable_speech_says_why_in_chinese(monkeypatch, tmp_path):
 def test_missing_engine_library_is_explained(monkeypatch):
     monkeypatch.delenv("WA_NO_SPEECH", raising=False)
     monkeypatch.setattr(speech.sys, "platform", "linux")
-    monkeypatch.setattr(speech.ctypes.util, "find_library", lambda _name: None)
+    monkeypatch.setattr(speech.ctypes, "CDLL", lambda _name: (_ for _ in ()).throw(OSError(_name)))
+    monkeypatch.setattr(
+        speech.paths, "bundled", lambda _name: None
+    )  # from the sources: no espeak-ng beside us
     ok, reason = speech.available()
     assert not ok and "espeak-ng" in reason
 
