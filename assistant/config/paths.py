@@ -135,6 +135,8 @@ def replace_file(source: Path | str, target: Path | str, attempts: int = REPLACE
                 ) from exc
             time.sleep(delay)
             delay *= 2
+
+
 def bundle_dir() -> Path | None:
     """The packaged app's folder (packaging/, docs/packaging.md); None when run from the sources."""
     if getattr(sys, "frozen", False):

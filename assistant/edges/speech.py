@@ -20,6 +20,7 @@ takes the place of the worker, with the same voice, speed and loudness.
 from __future__ import annotations
 
 import ctypes
+import ctypes.util
 import importlib.util
 import json
 import os
@@ -60,7 +61,10 @@ def available() -> tuple[bool, str]:
 
 
 def _system_espeak() -> bool:
-    """Whether the system's espeak-ng library loads (pyttsx3's driver loads it by this name)."""
+    """Whether the system has espeak-ng's library and it loads (pyttsx3's driver loads it by this name): the
+    linker's cache may still list a library that is gone, so it is loaded, not only looked up."""
+    if not (ctypes.util.find_library("espeak-ng") or ctypes.util.find_library("espeak")):
+        return False
     for name in ("libespeak-ng.so.1", "libespeak.so.1"):
         try:
             ctypes.CDLL(name)

@@ -28,7 +28,10 @@ pytestmark = [
         not sys.platform.startswith("linux") or shutil.which("dpkg-deb") is None,
         reason="the .deb is built with dpkg-deb",
     ),
-    pytest.mark.skipif(os.geteuid() != 0 or RUNUSER is None, reason="dpkg --root and runuser need root"),
+    pytest.mark.skipif(
+        not hasattr(os, "geteuid") or os.geteuid() != 0 or RUNUSER is None,
+        reason="dpkg --root and runuser need root",
+    ),
 ]
 
 import deb as packaging_deb  # noqa: E402  (packaging/deb.py: test_bundle put packaging/ on the path)
