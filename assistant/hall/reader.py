@@ -10,9 +10,9 @@ from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
-from assistant.hall.config import HallError, check_url, connect, safe_url
+from assistant.hall.config import HallError, check_url, connect_prompting, safe_url
 from assistant.hall.pusher import Row, _close, hall_head
-from assistant.hall.schema import install_schema
+from assistant.hall.schema import SCHEMA_VERSION, schema_version
 from assistant.store.event_log import GENESIS_HASH, Event, EventStore, VerifyReport, event_hash
 
 # ─── reading ──────────────────────────────────────────────────────────────────────────────────────
@@ -111,14 +111,19 @@ class HallReader:
     def conn(self):
         if self._conn is None or self._conn.closed:
             try:
-                self._conn = connect(self.url, **self._options)
+                self._conn = connect_prompting(self.url, **self._options)  # the lead's own credentials
+                version = schema_version(self._conn)
+            except HallError:
+                raise
             except Exception as exc:
+                self.close()
                 raise HallError(
-                    f"无法连接大厅数据库 {safe_url(self.url)}：{' '.join(str(exc).split())}"
+                    f"无法读取大厅数据库 {safe_url(self.url)}：{' '.join(str(exc).split())}"
+                    "（终端自己的登记用户不能读取大厅：请用值班长的用户）"
                 ) from exc
-            exists = self._conn.execute("SELECT to_regclass('hall.events') IS NOT NULL").fetchone()[0]
-            if not exists:
-                install_schema(self._conn)
+            if version < SCHEMA_VERSION:
+                self.close()
+                raise HallError("大厅数据库尚未初始化或版本过旧：请管理员运行 hall init")
         return self._conn
 
     def close(self) -> None:

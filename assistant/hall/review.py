@@ -37,7 +37,7 @@ from typing import Any
 
 from assistant.config import paths
 from assistant.config.schema import Scripts
-from assistant.hall.config import HallError, hall_url, safe_url
+from assistant.hall.config import HallError, hall_url, load_enrolment, safe_url, url_without_password
 from assistant.hall.reader import HallReader, Rejection, TerminalInfo
 from assistant.reports.build import build_report
 from assistant.reports.model import SPECS, Column, Report, ReportFilter, Table
@@ -499,13 +499,13 @@ def open_source(args: Any, store: EventStore, scripts: Scripts) -> LocalSource |
     url = configured_url(args)
     if not url:
         return LocalSource(store, scripts)
-    from assistant.hall.config import terminal_id
-
     try:
-        local_terminal = terminal_id(paths.data_dir())
+        enrolment = load_enrolment(store.path)
     except HallError:
-        local_terminal = None
-    source = HallSource(url, scripts, store, local_terminal)
+        enrolment = None
+    source = HallSource(
+        url_without_password(url), scripts, store, enrolment.terminal_id if enrolment else None
+    )
     try:
         source.label  # connect now: an unreachable hall is said before a window opens   # noqa: B018
     except HallError:
