@@ -7,6 +7,7 @@ import json
 import os
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -82,27 +83,43 @@ def url_without_password(url: str) -> str:
     return url
 
 
-def connect_prompting(url: str, **options: Any):
-    """connect(url); when the server asks for a password that neither PGPASSFILE nor a service file gave, ask
-    for it on the terminal (never stored). For the administrator's and the lead's commands."""
+# Asks for a login when the server wants a password: (URL without password, user named in it or None) →
+# (user, password), or None when the person declined. The password is used for this connection only.
+Login = Callable[[str, "str | None"], "tuple[str, str] | None"]
+
+
+def tty_login(shown_url: str, user: str | None) -> tuple[str, str] | None:
+    """Ask on the terminal (None without one)."""
     import getpass
     import sys
 
+    if not sys.stdin.isatty():
+        return None
+    if not user:
+        user = input(f"大厅数据库 {shown_url} 的用户名：").strip()
+    return user, getpass.getpass(f"用户 {user} 的密码：")
+
+
+def connect_prompting(url: str, ask: Login = tty_login, **options: Any):
+    """connect(url); when the server asks for a password that neither PGPASSFILE nor a service file gave, ask
+    for a login (never stored). For the administrator's and the lead's connections."""
     import psycopg
+    from psycopg.conninfo import conninfo_to_dict
 
     try:
         return connect(url, **options)
     except psycopg.OperationalError as exc:
-        text = str(exc)
+        text = " ".join(str(exc).split())
         if "password" not in text:
-            raise HallError(f"无法连接大厅数据库 {safe_url(url)}：{' '.join(text.split())}") from exc
-        if not sys.stdin.isatty():
-            raise HallError(
-                f"连接大厅数据库 {safe_url(url)} 需要密码：请在终端中运行以便输入，或设置 PGPASSFILE"
-            ) from exc
-    password = getpass.getpass(f"大厅数据库 {safe_url(url)} 的密码：")
+            raise HallError(f"无法连接大厅数据库 {safe_url(url)}：{text}") from exc
+    login = ask(safe_url(url), conninfo_to_dict(check_url(url)).get("user"))
+    if login is None:
+        raise HallError(
+            f"连接大厅数据库 {safe_url(url)} 需要用户名和密码：请在终端中运行以便输入，或设置 PGPASSFILE"
+        )
+    user, password = login
     try:
-        return connect(url, password=password, **options)
+        return connect(url, user=user, password=password, **options)
     except psycopg.OperationalError as exc:
         raise HallError(f"无法连接大厅数据库 {safe_url(url)}：{' '.join(str(exc).split())}") from exc
 

@@ -10,7 +10,7 @@ from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
-from assistant.hall.config import HallError, check_url, connect_prompting, safe_url
+from assistant.hall.config import HallError, Login, check_url, connect_prompting, safe_url, tty_login
 from assistant.hall.pusher import Row, _close, hall_head
 from assistant.hall.schema import SCHEMA_VERSION, schema_version
 from assistant.store.event_log import GENESIS_HASH, Event, EventStore, VerifyReport, event_hash
@@ -102,8 +102,9 @@ class HallReader:
 
     PAGE = 5000
 
-    def __init__(self, url: str, **options: Any) -> None:
+    def __init__(self, url: str, ask: Login = tty_login, **options: Any) -> None:
         self.url = check_url(url)
+        self.ask = ask  # the lead's own login, asked for when the server wants it; never stored
         self._options = options
         self._conn = None
 
@@ -111,7 +112,9 @@ class HallReader:
     def conn(self):
         if self._conn is None or self._conn.closed:
             try:
-                self._conn = connect_prompting(self.url, **self._options)  # the lead's own credentials
+                self._conn = connect_prompting(
+                    self.url, self.ask, **self._options
+                )  # the lead's own credentials
                 version = schema_version(self._conn)
             except HallError:
                 raise

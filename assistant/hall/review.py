@@ -37,7 +37,15 @@ from typing import Any
 
 from assistant.config import paths
 from assistant.config.schema import Scripts
-from assistant.hall.config import HallError, hall_url, load_enrolment, safe_url, url_without_password
+from assistant.hall.config import (
+    HallError,
+    Login,
+    hall_url,
+    load_enrolment,
+    safe_url,
+    tty_login,
+    url_without_password,
+)
 from assistant.hall.reader import HallReader, Rejection, TerminalInfo
 from assistant.reports.build import build_report
 from assistant.reports.model import SPECS, Column, Report, ReportFilter, Table
@@ -425,11 +433,12 @@ class HallSource:
     local: EventStore | None = None
     local_terminal: str | None = None
     cache_dir: Path | None = None
+    ask: Login = tty_login
     reader: HallReader = field(init=False)
     hall = True
 
     def __post_init__(self) -> None:
-        self.reader = HallReader(self.url)
+        self.reader = HallReader(self.url, self.ask)
         self._count: int | None = None
 
     @property
@@ -494,8 +503,11 @@ def configured_url(args: Any) -> str | None:
     return hall_url(getattr(args, "hall", None), getattr(args, "scripts", None))
 
 
-def open_source(args: Any, store: EventStore, scripts: Scripts) -> LocalSource | HallSource:
-    """The review's source for these command-line arguments (HallError when the hall cannot be read)."""
+def open_source(
+    args: Any, store: EventStore, scripts: Scripts, ask: Login = tty_login
+) -> LocalSource | HallSource:
+    """The review's source for these command-line arguments (HallError when the hall cannot be read); the
+    lead's login is asked with `ask` when the server wants a password (never stored)."""
     url = configured_url(args)
     if not url:
         return LocalSource(store, scripts)
@@ -504,7 +516,7 @@ def open_source(args: Any, store: EventStore, scripts: Scripts) -> LocalSource |
     except HallError:
         enrolment = None
     source = HallSource(
-        url_without_password(url), scripts, store, enrolment.terminal_id if enrolment else None
+        url_without_password(url), scripts, store, enrolment.terminal_id if enrolment else None, ask=ask
     )
     try:
         source.label  # connect now: an unreachable hall is said before a window opens   # noqa: B018

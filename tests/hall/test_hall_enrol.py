@@ -469,3 +469,34 @@ def test_tls_verify_full_against_the_halls_ca(capsys, tmp_path, scripts, secure_
     # plain TCP is refused by pg_hba
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(**{**enrolment.params(), "sslmode": "disable"}, connect_timeout=5)
+
+
+def test_the_lead_reads_the_hall_with_the_leads_own_login_never_stored(
+    capsys, tmp_path, scripts, secure_cluster
+):
+    from assistant.hall.reader import HallReader
+
+    url = secure_cluster.create_database("hall_lead")
+    assert cli(capsys, "hall", "init", url)[0] == 0
+    code = enrol(capsys, url, "社保3号窗口", "--host", "localhost", "--sslmode", "verify-full")
+    clerk_db = tmp_path / "clerk.db"
+    terminal = join(capsys, clerk_db, code, "--ca", str(secure_cluster.ca_file))
+    password = cli(capsys, "hall", "lead", "lead_zhang", url)[1].strip().splitlines()[-1]
+    hall = f"postgresql://localhost:{secure_cluster.port}/hall_lead?sslmode=verify-full&sslrootcert={secure_cluster.ca_file}"
+    asked: list = []
+
+    def lead_login(shown: str, user: str | None):
+        asked.append((shown, user))
+        return "lead_zhang", password
+
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    with HallReader(hall, lead_login) as reader:
+        assert [t.terminal_id for t in reader.terminals()] == ["社保3号窗口#1"]
+    assert asked == [(hall, None)] and sorted(p.name for p in tmp_path.rglob("*")) == before
+    with pytest.raises(hall_config.HallError, match="password authentication failed"):
+        HallReader(hall, lambda *_: ("lead_zhang", "wrong")).terminals()
+    with pytest.raises(hall_config.HallError, match="请在终端中运行"):
+        HallReader(hall, lambda *_: None).terminals()
+    # the terminal's own login cannot read the hall
+    with pytest.raises(hall_config.HallError, match="值班长的用户"):
+        HallReader(hall, lambda *_: (terminal.user, terminal.password)).terminals()
