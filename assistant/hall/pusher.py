@@ -20,12 +20,14 @@ with an offset and the payload JSON. An event already received is skipped when i
 different. A refused event stops that terminal's stream at that point (what follows cannot chain) and is
 recorded in ``hall.rejections`` with a code and a Chinese reason; repeated attempts count up in the same row.
 
-Schema ``hall`` (created on first connection, guarded by an advisory lock; version in ``hall.meta``):
-``terminals(terminal_id, head_seq, head_hash, first_seen, last_seen)``,
+Schema ``hall`` (``python main.py hall init``: :mod:`assistant.hall.schema`, versioned migrations, roles, least
+grants): ``terminals(terminal_id, head_seq, head_hash, first_seen, last_seen)``,
 ``events(terminal_id, seq, at, at_ts, kind, payload, data jsonb, prev_hash, hash, received_at)`` (append-only
-by trigger), ``rejections(id, terminal_id, seq, code, reason, hall_head_seq, hall_head_hash, at, kind,
-payload, prev_hash, hash, first_at, last_at, attempts)``. ``hall.receive`` is SECURITY DEFINER: a hall may
-give the terminals' role only ``EXECUTE`` on it (and ``SELECT`` on ``hall.terminals``), not INSERT.
+by trigger), ``rejections(…, code, reason, attempts, by_role)``, ``enrolments(terminal_id, role, window_name,
+epoch, …)``. An enrolled terminal (:mod:`assistant.hall.admin`, ``hall join``) pushes through ``hall.push``:
+the hall finds its stream (``<window>#<epoch>``) from the connection's role, never from a parameter; the
+terminal id it sends is only a claim, refused and recorded when it is not its own. ``hall.receive`` (an explicit
+stream) is for the hall's owner only: imports, tests, benchmarks.
 
 Reading: :class:`HallReader` gives, per terminal, the same :class:`assistant.store.event_log.Event` objects as
 ``EventStore.events()``, the rows the review reads (``rows_in_range``, ``rows_of_kinds``), the rejections, a
@@ -190,6 +192,7 @@ class HallPusher:
         refused_retry: float = 60.0,
         on_progress: Callable[[int, int], None] | None = None,
         connect_options: dict[str, Any] | None = None,
+        heartbeat: float = HEARTBEAT,
     ) -> None:
         self.target = target if isinstance(target, Enrolment) else check_url(target)
         self.enrolled = isinstance(target, Enrolment)
@@ -200,6 +203,7 @@ class HallPusher:
         self.retry_min, self.retry_max, self.refused_retry = retry_min, retry_max, refused_retry
         self.on_progress = on_progress
         self.connect_options = connect_options or {}
+        self.heartbeat = heartbeat
         self._status = HallStatus(terminal=terminal)
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -314,7 +318,7 @@ class HallPusher:
                         pg = _close(pg)  # read the head again next time
                         continue
                     if not rows:
-                        if time.monotonic() - contact > HEARTBEAT:
+                        if time.monotonic() - contact > self.heartbeat:
                             self._push(
                                 pg, []
                             )  # nothing to send: the hall still learns this terminal is there

@@ -500,3 +500,30 @@ def test_the_lead_reads_the_hall_with_the_leads_own_login_never_stored(
     # the terminal's own login cannot read the hall
     with pytest.raises(hall_config.HallError, match="值班长的用户"):
         HallReader(hall, lambda *_: (terminal.user, terminal.password)).terminals()
+
+
+def test_status_says_offline_and_an_idle_pusher_reports_back(hall_url, scripts, two_enrolled):
+    a, store, clerk = two_enrolled["社保3号窗口"]
+    serve(store, scripts, a.window, clerk)
+    assert hall_pusher.push_pending(store.path).startswith("已上传")
+    with psycopg.connect(hall_url, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE hall.terminals SET last_seen = now() - interval '3 hours' WHERE terminal_id = %s",
+            (a.terminal_id,),
+        )
+        (offline,) = [s for s in hall_admin.status(conn) if s.terminal_id == a.terminal_id]
+        assert offline.offline_seconds is not None and offline.offline_seconds >= 3 * 3600
+        assert "离线 3.0 小时" in "\n".join(hall_admin.status_lines([offline]))
+        # nothing to push: the pusher still reports, and the terminal is online again
+        pusher = hall_pusher.HallPusher(a, store.path, a.terminal_id, poll=0.05, heartbeat=0.1).start()
+        try:
+            assert pusher.wait_synced(WAIT)
+            deadline = datetime.now().timestamp() + WAIT
+            while datetime.now().timestamp() < deadline:
+                (now,) = [s for s in hall_admin.status(conn) if s.terminal_id == a.terminal_id]
+                if now.offline_seconds is None:
+                    break
+                pusher._stop.wait(0.05)
+            assert now.offline_seconds is None and now.head_seq == store.last_id()
+        finally:
+            pusher.stop()
