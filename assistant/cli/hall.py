@@ -83,12 +83,16 @@ def add_parsers(sub) -> None:
 
 
 def cmd_hall(args: argparse.Namespace) -> int:
+    import psycopg
+
     from assistant.hall.config import HallError
 
     try:
         return _ACTIONS[args.hall_command](args)
     except HallError as exc:
         raise _usage(str(exc)) from exc
+    except psycopg.Error as exc:  # e.g. an administrator's user that may not create roles
+        raise _usage(f"大厅数据库出错：{' '.join(str(exc).split())[:300]}") from exc
 
 
 def _admin(url: str):

@@ -143,10 +143,12 @@ def decode_code(code: str) -> dict[str, Any]:
     body = code[len(CODE_PREFIX) :]
     try:
         data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-        if not isinstance(data, dict) or not all(k in data for k in "hpdusm"):
+        if not isinstance(data, dict) or not all(isinstance(data.get(k), str) and data[k] for k in "hdusm"):
             raise ValueError("缺少字段")
+        if not isinstance(data.get("p"), int) or not 0 < data["p"] < 65536:
+            raise ValueError("端口")
         return data
-    except (binascii.Error, ValueError) as exc:
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
         raise HallError("登记码不完整或有误：请完整复制管理员给出的最后一行") from exc
 
 
@@ -173,22 +175,27 @@ def join(code: str, db_path: Path, ca_file: Path | None = None, **options: Any) 
     )
     try:
         conn = connect(first, **options)
-    except psycopg.OperationalError as exc:
+    except psycopg.Error as exc:
         raise HallError(
             f"无法用登记码连接大厅 {first.describe()}：{' '.join(str(exc).split())}"
             "（登记码只能用一次；已用过或已被重新登记时请管理员重新 hall enrol）"
         ) from exc
-    with conn:
-        me = conn.execute("SELECT terminal_id, window_name, epoch FROM hall.me()").fetchone()
-        if me is None:
-            raise HallError("这个登记码对应的登记已被更换（--replace）：请管理员给出新的登记码")
-        secret = secrets.token_urlsafe(32)
-        conn.execute(
-            sql.SQL("ALTER ROLE {} PASSWORD {}").format(
-                sql.Identifier(first.user), sql.Literal(_verifier(conn, first.user, secret))
+    try:
+        with conn:
+            me = conn.execute("SELECT terminal_id, window_name, epoch FROM hall.me()").fetchone()
+            if me is None:
+                raise HallError("这个登记码对应的登记已被更换（--replace）：请管理员给出新的登记码")
+            secret = secrets.token_urlsafe(32)
+            conn.execute(
+                sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                    sql.Identifier(first.user), sql.Literal(_verifier(conn, first.user, secret))
+                )
             )
-        )
-        conn.execute("SELECT hall.joined()")
+            conn.execute("SELECT hall.joined()")
+    except psycopg.Error as exc:
+        raise HallError(
+            f"大厅 {first.describe()} 不接受这个登记：{' '.join(str(exc).split())}（请确认已运行 hall init）"
+        ) from exc
     enrolment = Enrolment(
         first.host, first.port, first.dbname, first.user, secret, sslmode, rootcert, me[0], me[1], int(me[2])
     )
