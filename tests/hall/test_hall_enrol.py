@@ -401,6 +401,7 @@ def test_a_cli_recording_and_a_lead_export_reach_the_hall(
         ) == [("correction",)]
         # the lead's PC: a database no sidebar opens, under its own enrolment
         lead_db = tmp_path / "lead.db"
+        EventStore.open(lead_db).close()
         join(capsys, lead_db, enrol(capsys, hall_url, "值班长台"))
         code, _, err = cli(
             capsys,
