@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.hall.config import Enrolment, HallError, connect, save_enrolment
+from assistant.hall.config import Enrolment, HallError, connect, enrolment_path, save_enrolment
 from assistant.hall.schema import LEADS, SCHEMA_VERSION, TERMINALS, schema_version
 
 CODE_PREFIX = "WA1-"
@@ -165,8 +165,11 @@ def join(code: str, db_path: Path, ca_file: Path | None = None, **options: Any) 
         if not Path(ca_file).is_file():
             raise HallError(f"找不到大厅的 CA 证书文件 {ca_file}")
         target = Path(db_path).with_name(Path(db_path).name + ".hall-ca.crt")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(ca_file, target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(ca_file, target)
+        except OSError as exc:
+            raise HallError(f"无法把大厅的 CA 证书复制到 {target}：{exc}（登记码仍可再用）") from exc
         rootcert = str(target.resolve())
     elif sslmode in ("verify-ca", "verify-full"):
         raise HallError(f"大厅要求校验服务器证书（sslmode={sslmode}）：请用 --ca 给出大厅的 CA 证书文件")
@@ -186,20 +189,37 @@ def join(code: str, db_path: Path, ca_file: Path | None = None, **options: Any) 
             if me is None:
                 raise HallError("这个登记码对应的登记已被更换（--replace）：请管理员给出新的登记码")
             secret = secrets.token_urlsafe(32)
-            conn.execute(
-                sql.SQL("ALTER ROLE {} PASSWORD {}").format(
-                    sql.Identifier(first.user), sql.Literal(_verifier(conn, first.user, secret))
-                )
+            enrolment = Enrolment(
+                first.host,
+                first.port,
+                first.dbname,
+                first.user,
+                secret,
+                sslmode,
+                rootcert,
+                me[0],
+                me[1],
+                int(me[2]),
             )
-            conn.execute("SELECT hall.joined()")
+            # The file first, then the new secret: a folder that cannot be written leaves the code usable.
+            try:
+                path = save_enrolment(db_path, enrolment)
+            except OSError as exc:
+                raise HallError(f"无法把登记写入 {enrolment_path(db_path)}：{exc}（登记码仍可再用）") from exc
+            try:
+                conn.execute(
+                    sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                        sql.Identifier(first.user), sql.Literal(_verifier(conn, first.user, secret))
+                    )
+                )
+                conn.execute("SELECT hall.joined()")
+            except BaseException:
+                path.unlink(missing_ok=True)
+                raise
     except psycopg.Error as exc:
         raise HallError(
             f"大厅 {first.describe()} 不接受这个登记：{' '.join(str(exc).split())}（请确认已运行 hall init）"
         ) from exc
-    enrolment = Enrolment(
-        first.host, first.port, first.dbname, first.user, secret, sslmode, rootcert, me[0], me[1], int(me[2])
-    )
-    save_enrolment(db_path, enrolment)
     return enrolment
 
 

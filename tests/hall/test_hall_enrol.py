@@ -268,6 +268,18 @@ def test_a_code_works_once(capsys, hall_url, tmp_path, secure_cluster):
     code, out, err = cli(capsys, "hall", "enrol", "--window", "综合窗口", "--host", "localhost", url)
     assert code == 0, err
     enrolment_code = out.strip().splitlines()[-1]
+    (tmp_path / "afile").write_text("x")
+    unwritable = cli(
+        capsys,
+        "--db",
+        str(tmp_path / "afile" / "t.db"),
+        "hall",
+        "join",
+        enrolment_code,
+        "--ca",
+        str(secure_cluster.ca_file),
+    )
+    assert unwritable[0] == 2 and "仍可再用" in unwritable[2], unwritable  # the code is not used up
     join(capsys, tmp_path / "t.db", enrolment_code, "--ca", str(secure_cluster.ca_file))
     again = cli(
         capsys,
@@ -528,3 +540,13 @@ def test_status_says_offline_and_an_idle_pusher_reports_back(hall_url, scripts, 
             assert now.offline_seconds is None and now.head_seq == store.last_id()
         finally:
             pusher.stop()
+
+
+def test_a_join_that_cannot_save_leaves_the_code_usable(capsys, tmp_path, secure_cluster):
+    url = secure_cluster.create_database("hall_unwritable")
+    assert cli(capsys, "hall", "init", url)[0] == 0
+    code = enrol(capsys, url, "综合窗口", "--host", "localhost", "--sslmode", "require")
+    (tmp_path / "afile").write_text("x")
+    failed = cli(capsys, "--db", str(tmp_path / "afile" / "t.db"), "hall", "join", code)
+    assert failed[0] == 2 and "无法把登记写入" in failed[2] and "仍可再用" in failed[2], failed
+    assert join(capsys, tmp_path / "t.db", code).terminal_id == "综合窗口#1"  # the secret was not changed
