@@ -273,6 +273,8 @@ def test_export_from_the_hall_xlsx_and_csv(hall_url, tmp_path, two_terminals):
     done = run(data, *args, "--format", "xlsx", "--out", str(tmp_path / "hall.xlsx"))
     assert done.returncode == 0, done.stderr
     assert "来源：大厅：2 个终端" in done.stdout
+    about = dict(list(openpyxl.load_workbook(tmp_path / "hall.xlsx")["说明"].iter_rows(values_only=True))[1:])
+    assert "不含服务对象的姓名、电话、地址" in about["个人信息"]
     head = next(line for line in done.stdout.splitlines() if line.startswith("链尾"))
     assert "T-1 #" in head and "T-2 #" in head
     wb = openpyxl.load_workbook(tmp_path / "hall.xlsx")
