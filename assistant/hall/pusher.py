@@ -319,9 +319,8 @@ class HallPusher:
                         continue
                     if not rows:
                         if time.monotonic() - contact > self.heartbeat:
-                            self._push(
-                                pg, []
-                            )  # nothing to send: the hall still learns this terminal is there
+                            # nothing to send: the hall still learns this terminal is there
+                            self._push(pg, [])
                             contact = time.monotonic()
                         self._set(
                             state=ONLINE,
@@ -465,15 +464,16 @@ def pusher_for_gui(
     url_option: str | None, scripts_dir: Path | None, db_path: Path
 ) -> tuple[HallPusher | None, str | None]:
     """The started pusher when this database is enrolled in a hall (else None), and a notice for the clerk."""
+    configured = hall_url(url_option, scripts_dir)
     if str(db_path) == ":memory:":
-        return None, "记录只保存在内存中，不上传大厅数据库。"
+        return None, "记录只保存在内存中，不上传大厅数据库。" if configured else None
     try:
         enrolment = load_enrolment(db_path)
     except HallError as exc:
         return None, f"不上传大厅数据库：{exc}"
     if enrolment is not None:
         return HallPusher(enrolment, db_path, enrolment.terminal_id).start(), None
-    if hall_url(url_option, scripts_dir):
+    if configured:
         return (
             None,
             "本机尚未登记到大厅数据库，记录只保存在本机：请管理员运行 hall enrol，再在本机运行 hall join。",
