@@ -329,6 +329,20 @@ DO $o$ DECLARE r record; BEGIN
         EXECUTE format('ALTER FUNCTION %s OWNER TO {OWNER}', r.name);
     END LOOP;
 END $o$;
+-- grants made by hand before (e.g. EXECUTE on hall.receive to a clerks' role, as version 1 suggested): gone
+DO $g$ DECLARE r record; BEGIN
+    FOR r IN SELECT p.oid::regprocedure AS name, a.grantee::regrole AS who
+               FROM pg_proc p JOIN pg_namespace s ON s.oid = p.pronamespace, aclexplode(p.proacl) a
+              WHERE s.nspname = 'hall' AND a.grantee <> 0 AND a.grantee <> p.proowner LOOP
+        EXECUTE format('REVOKE ALL ON FUNCTION %s FROM %s', r.name, r.who);
+    END LOOP;
+    FOR r IN SELECT c.oid::regclass AS name, c.relkind, a.grantee::regrole AS who
+               FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace, aclexplode(c.relacl) a
+              WHERE s.nspname = 'hall' AND a.grantee <> 0 AND a.grantee <> c.relowner LOOP
+        EXECUTE format('REVOKE ALL ON %s %s FROM %s',
+                       CASE WHEN r.relkind = 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, r.name, r.who);
+    END LOOP;
+END $g$;
 REVOKE ALL ON SCHEMA hall FROM PUBLIC;
 REVOKE ALL ON ALL TABLES IN SCHEMA hall FROM PUBLIC, {TERMINALS}, {LEADS};
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA hall FROM PUBLIC, {TERMINALS}, {LEADS};

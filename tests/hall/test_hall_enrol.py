@@ -550,3 +550,27 @@ def test_a_join_that_cannot_save_leaves_the_code_usable(capsys, tmp_path, secure
     failed = cli(capsys, "--db", str(tmp_path / "afile" / "t.db"), "hall", "join", code)
     assert failed[0] == 2 and "无法把登记写入" in failed[2] and "仍可再用" in failed[2], failed
     assert join(capsys, tmp_path / "t.db", code).terminal_id == "综合窗口#1"  # the secret was not changed
+
+
+def test_init_upgrades_a_version_1_hall_and_drops_grants_made_by_hand(capsys, pg_cluster):
+    url = pg_cluster.create_database("hall_v1")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(hall_schema.MIGRATIONS[0])
+        conn.execute("INSERT INTO hall.meta VALUES ('schema_version', '1')")
+        conn.execute("DO $$ BEGIN CREATE ROLE old_clerks; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+        conn.execute("GRANT USAGE ON SCHEMA hall TO old_clerks")
+        conn.execute(
+            "GRANT EXECUTE ON FUNCTION hall.receive(text, bigint[], text[], text[], text[], text[], text[]) TO old_clerks"
+        )
+        conn.execute("GRANT SELECT, INSERT ON hall.terminals, hall.events TO old_clerks")
+        conn.execute("GRANT USAGE ON SEQUENCE hall.rejections_id_seq TO old_clerks")
+    code, out, err = cli(capsys, "hall", "init", url)
+    assert code == 0 and "已升级到版本 2" in out and "版本 1" not in out, err
+    left = admin_rows(
+        url,
+        "SELECT has_function_privilege('old_clerks', 'hall.receive(text, bigint[], text[], text[], text[], text[], text[])', 'EXECUTE'), "
+        "has_table_privilege('old_clerks', 'hall.events', 'SELECT,INSERT'), "
+        "has_sequence_privilege('old_clerks', 'hall.rejections_id_seq', 'USAGE'), "
+        "(SELECT proconfig FROM pg_proc WHERE oid = 'hall.receive(text, bigint[], text[], text[], text[], text[], text[])'::regprocedure)",
+    )
+    assert left == [(False, False, False, ["search_path=pg_catalog, hall, pg_temp"])]
