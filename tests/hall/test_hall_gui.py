@@ -51,3 +51,36 @@ def test_no_hall_configured_no_pusher(qtbot, monkeypatch, desk, store):
     qtbot.addWidget(sidebar)
     assert start_hall_sync(argparse.Namespace(scripts=None), store, desk, sidebar) is None
     assert sidebar.message.text() == "之前的提示"
+
+
+def test_the_lead_logs_in_to_the_hall_through_dialogs_password_hidden(qtbot):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit
+
+    from ui.review.window import ask_hall_login
+
+    answers = ["lead_zhang", "s3cret"]
+    seen: list[tuple[str, QLineEdit.EchoMode]] = []
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, QInputDialog) and answers:
+            seen.append((dialog.labelText(), dialog.textEchoMode()))
+            dialog.setTextValue(answers.pop(0))
+            dialog.accept()
+
+    timer = QTimer()
+    timer.timeout.connect(answer)
+    timer.start(20)
+    try:
+        assert ask_hall_login("postgresql://srv/hall", None) == ("lead_zhang", "s3cret")
+        answers.append("again")
+        assert ask_hall_login("postgresql://lead_wang@srv/hall", "lead_wang") == ("lead_wang", "again")
+    finally:
+        timer.stop()
+    assert [echo for _, echo in seen] == [
+        QLineEdit.EchoMode.Normal,
+        QLineEdit.EchoMode.Password,
+        QLineEdit.EchoMode.Password,
+    ]
+    assert "lead_zhang" in seen[1][0] and "lead_wang" in seen[2][0]
