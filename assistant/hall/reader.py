@@ -177,6 +177,13 @@ class HallReader:
         """Walk the terminal's chain as stored in the hall (as ``EventStore.verify``)."""
         return verify_rows(self.raw_rows(terminal))
 
+    def window_mismatches(self) -> dict[str, int]:
+        """Per enrolled terminal, the sign-ins under another window name than the enrolled one."""
+        rows = self.conn.execute(
+            "SELECT terminal_id, count(*) FROM hall.window_mismatches GROUP BY terminal_id"
+        )
+        return {terminal: int(n) for terminal, n in rows}
+
     def rejections(self, terminal: str | None = None) -> list[Rejection]:
         sql = (
             "SELECT id, terminal_id, seq, code, reason, hall_head_seq, attempts, first_at, last_at, kind, "

@@ -13,7 +13,8 @@ are merged into one :class:`HallReport`:
 * the filter lists (windows, clerks) are every one that signed in at any terminal (``known_people()``);
 * ``head_hash`` names every terminal's chain head (``终端 #id 哈希；…``), ``head_id`` is the sum of the heads (the
   number of events merged); :func:`chain_line` is the line the CLI and the window show;
-* two tables are added at the end: ``hall_terminals`` 大厅终端 (each terminal's head and what was merged) and
+* two tables are added at the end: ``hall_terminals`` 大厅终端 (each terminal's head, what was merged, and how often someone signed in there
+  under another window name than the enrolled one) and
   ``hall_rejections`` 大厅拒收 (events the hall refused: a forged, rewritten or reordered record). A terminal the
   hall refused events from is merged only up to the last event the hall accepted, and says so: nothing refused
   is merged, nothing refused is left unsaid.
@@ -66,6 +67,7 @@ HALL_TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
             Column("merged", "已合并至"),
             Column("refused", "有拒收"),
             Column("last_seen", "最后上传"),
+            Column("window_mismatches", "签到窗口名与登记不符"),
         ),
     ),
     "hall_rejections": (
@@ -273,7 +275,10 @@ def _charts(tables: dict[str, Table]) -> dict[str, list[tuple[str, float]]]:
 
 
 def _hall_tables(
-    infos: Sequence[TerminalInfo], merged_to: dict[str, int], rejections: Sequence[Rejection]
+    infos: Sequence[TerminalInfo],
+    merged_to: dict[str, int],
+    rejections: Sequence[Rejection],
+    mismatches: dict[str, int],
 ) -> dict[str, Table]:
     def table(key: str) -> Table:
         title, columns = HALL_TABLES[key]
@@ -290,6 +295,7 @@ def _hall_tables(
                 "merged": merged_to.get(info.terminal_id, 0),
                 "refused": YES if info.terminal_id in refusing else NO,
                 "last_seen": info.last_seen.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
+                "window_mismatches": mismatches.get(info.terminal_id, 0),
             }
         )
     for r in rejections:
@@ -345,7 +351,7 @@ def build_hall_report(
     _apply_acks(merged, _hall_acks(reader, local, local_terminal), flt)
     charts = _charts(merged)
     rejections = tuple(r for r in reader.rejections() if terminals is None or r.terminal_id in terminals)
-    merged.update(_hall_tables(infos, merged_to, rejections))
+    merged.update(_hall_tables(infos, merged_to, rejections, reader.window_mismatches()))
     if tables is not None:
         merged = {k: merged[k] for k in tables}
     windows, clerks = reader.known_people()

@@ -377,6 +377,18 @@ def test_status_lists_every_terminal_for_the_lead_not_for_a_terminal(capsys, hal
     assert rows["医保1号窗口#1"]["events"] == 0
     code, out, _ = cli(capsys, "hall", "status", hall_url)
     assert "签到窗口名与登记不符 1 次" in out
+    from assistant.hall.reader import HallReader
+    from assistant.hall.review import build_hall_report
+    from assistant.reports.model import ReportFilter
+
+    with HallReader(hall_url) as reader:
+        day = datetime(2026, 11, 26).date()
+        report = build_hall_report(
+            reader, scripts, ReportFilter(day, day), cache_dir=store.path.parent / "cache"
+        )
+    table = report.tables["hall_terminals"]
+    rows = {r[0]: dict(zip(table.keys, r)) for r in table.rows}
+    assert rows["社保3号窗口#1"]["window_mismatches"] == 1 and rows["医保1号窗口#1"]["window_mismatches"] == 0
     with hall_config.connect(a) as conn, pytest.raises(hall_config.HallError, match="终端的用户只能上传"):
         hall_admin.status(conn)
 
