@@ -12,14 +12,17 @@ phrases, pauses, overtime, sign out), each window in its own SQLite file, as on 
 Figures:
 
 1. catch-up throughput — every window's whole day already recorded, the hall empty (the server was down all
-   day, or the terminals were installed offline): 40 pushers start together; events/s until the hall holds
-   everything; then one terminal alone (the same day ×30 chained, pushed by one pusher).
+   day, or the terminals were installed offline): 40 terminals, enrolled and joined as in docs/hall-admin.md
+   (each its own role, TLS verify-full, SCRAM), start pushing together through ``hall.push``; events/s until the
+   hall holds everything; then a month (``--month`` working days, each window's day chained that many times) the
+   same way, with the hall's size and ``hall status`` over it; then one terminal alone (the same day ×30 chained,
+   pushed by one pusher).
 2. live lag — the day replayed in real time compressed ``--speed`` times: each window's thread writes its
    events into its terminal's log at the moment they were recorded (same rows, same hashes; events recorded
    together in one transaction, as ``EventStore.append`` does) and wakes its pusher, as the Desk does.
    Lag = from the local commit to the hall's commit of that event; median, p95, p99, max.
 
-The throwaway cluster runs with fsync on (durable, like a real hall server), on this machine's loopback; all
+The throwaway cluster runs with fsync on (durable, like a real hall server), TLS and SCRAM, on this machine's loopback; all
 terminals and pushers run in this one Python process (threads sharing one GIL), which makes the lags an upper
 bound for real terminals, each its own PC. Afterwards every chain is verified in the hall and the rejections
 table must be empty.
@@ -90,18 +93,40 @@ def fresh_database(url: str | None, cluster, name: str) -> str:
     return url
 
 
-def run_catch_up(url: str, folder: Path, days: list[list[tuple]], batch: int) -> tuple[int, float]:
-    paths = []
-    for w, rows in enumerate(days):
-        with EventStore.open(folder / f"catchup-{w:02d}.db") as store:
-            write_rows(store, rows)
-        paths.append(store.path)
+def enrol_terminals(url: str, cluster, folder: Path, count: int, name: str) -> list[tuple[Path, object]]:
+    """`count` terminals enrolled and joined as the administrator and the clerks do (TLS verify-full, SCRAM
+    over TCP when the throwaway cluster is used): (database path, enrolment)."""
+    from assistant.hall import admin as hall_admin
+
+    host, port, sslmode = (
+        "localhost",
+        cluster.port if cluster else 5432,
+        "verify-full" if cluster else "prefer",
+    )
+    ca = cluster.ca_file if cluster else None
+    out = []
+    with hall_config.connect(url) as conn:
+        for w in range(count):
+            code = hall_admin.enrol(conn, f"{name}窗口{w:02d}", host=host, port=port, sslmode=sslmode).code
+            path = folder / f"{name}-{w:02d}.db"
+            out.append((path, hall_admin.join(code, path, ca)))
+    return out
+
+
+def run_catch_up(
+    url: str, cluster, folder: Path, days: list[list[tuple]], batch: int, name: str = "catchup"
+) -> tuple[int, float]:
+    """Every terminal's log already recorded, the hall empty: enrolled terminals push at once via hall.push."""
     with hall_config.connect(url) as conn:
         hall_schema.install_schema(conn)
+    terminals = enrol_terminals(url, cluster, folder, len(days), name)
+    for (path, _), rows in zip(terminals, days):
+        with EventStore.open(path) as store:
+            write_rows(store, rows)
     started = time.perf_counter()
     pushers = [
-        hall_pusher.HallPusher(url, p, f"W{w:02d}", batch=batch, poll=0.01, retry_min=0.05).start()
-        for w, p in enumerate(paths)
+        hall_pusher.HallPusher(e, p, e.terminal_id, batch=batch, poll=0.01, retry_min=0.05).start()
+        for p, e in terminals
     ]
     ok = all(p.wait_synced(600) for p in pushers)
     elapsed = time.perf_counter() - started
@@ -190,6 +215,27 @@ def run_live(
     return lags, wall, batches
 
 
+def month_figures(url: str, events: int) -> None:
+    """The hall's size for the month and `hall status` over it (the figures docs/hall-city-scale.md uses)."""
+    from assistant.hall import admin as hall_admin
+
+    with hall_config.connect(url) as conn:
+        conn.execute("VACUUM ANALYZE hall.events")
+        size, heap = conn.execute(
+            "SELECT pg_total_relation_size('hall.events'), pg_relation_size('hall.events')"
+        ).fetchone()
+        times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            rows = hall_admin.status(conn)
+            times.append(time.perf_counter() - started)
+    print(
+        f"  hall.events for the month: {size / 2**20:,.0f} MiB with indexes ({heap / 2**20:,.0f} MiB table), "
+        f"{size / events:,.0f} bytes/event"
+    )
+    print(f"  hall status over {len(rows)} terminals: median {statistics.median(times) * 1000:.0f} ms of 5")
+
+
 def check_hall(url: str) -> tuple[int, int, bool]:
     with hall_reader.HallReader(url) as reader:
         terminals = reader.terminals()
@@ -202,6 +248,7 @@ def main() -> int:
     parser.add_argument("--windows", type=int, default=40)
     parser.add_argument("--speed", type=float, default=600.0, help="day compression for the live run")
     parser.add_argument("--batch", type=int, default=hall_pusher.BATCH)
+    parser.add_argument("--month", type=int, default=22, help="working days of the month run (0: skip it)")
     parser.add_argument("--url", help="an existing empty PostgreSQL database (default: a throwaway cluster)")
     args = parser.parse_args()
 
@@ -213,7 +260,7 @@ def main() -> int:
         if bindir is None:
             print("PostgreSQL server binaries not found (apt-get install postgresql), or give --url.")
             return 2
-        cluster = TempCluster(bindir, durable=True)
+        cluster = TempCluster(bindir, durable=True, secure=True)
         cluster.start()
     try:
         with tempfile.TemporaryDirectory(prefix="wa-hall-bench-") as temp:
@@ -231,12 +278,23 @@ def main() -> int:
             )
 
             url = fresh_database(args.url, cluster, "bench_catchup")
-            n, secs = run_catch_up(url, folder, days, args.batch)
+            n, secs = run_catch_up(url, cluster, folder, days, args.batch)
             print(
-                f"catch-up, {args.windows} terminals at once: {n} events in {secs:.2f} s = {n / secs:,.0f} events/s"
+                f"catch-up, {args.windows} enrolled terminals at once (hall.push, TLS): {n} events in {secs:.2f} s"
+                f" = {n / secs:,.0f} events/s"
             )
             terminals, rejected, ok = check_hall(url)
             print(f"  hall: {terminals} terminals, chains verified: {ok}, rejections: {rejected}")
+
+            if cluster is not None and args.month:
+                url = fresh_database(None, cluster, "bench_month")
+                month = [chained_copies(d, args.month) for d in days]
+                n, secs = run_catch_up(url, cluster, folder, month, args.batch, "month")
+                print(
+                    f"a month ({args.month} working days) × {args.windows} terminals, pushed at once: {n:,} events "
+                    f"in {secs:.1f} s = {n / secs:,.0f} events/s"
+                )
+                month_figures(url, n)
 
             if cluster is not None:
                 url = fresh_database(None, cluster, "bench_single")

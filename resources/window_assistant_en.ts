@@ -604,6 +604,18 @@
         <source>值班长 PIN：</source>
         <translation>Shift lead PIN:</translation>
     </message>
+    <message>
+        <source>登录大厅数据库</source>
+        <translation>Log in to the hall database</translation>
+    </message>
+    <message>
+        <source>值班长的大厅数据库用户名：</source>
+        <translation>The shift lead&apos;s hall database user:</translation>
+    </message>
+    <message>
+        <source>用户 %1 的密码：</source>
+        <translation>Password of user %1:</translation>
+    </message>
 </context>
 <context>
     <name>Shell</name>
@@ -1251,6 +1263,29 @@ w</translation>
     </message>
 </context>
 <context>
+    <name>Tray</name>
+    <message>
+        <source>此桌面没有系统托盘：收起、暂停等请用侧边栏上的按钮。</source>
+        <translation>This desktop has no system tray: use the sidebar&apos;s own buttons to fold it, pause and so on.</translation>
+    </message>
+    <message>
+        <source>窗口服务助手</source>
+        <translation>Window Assistant</translation>
+    </message>
+    <message>
+        <source>显示/隐藏侧边栏</source>
+        <translation>Show/hide sidebar</translation>
+    </message>
+    <message>
+        <source>暂停/恢复服务</source>
+        <translation>Pause/resume service</translation>
+    </message>
+    <message>
+        <source>退出</source>
+        <translation>Quit</translation>
+    </message>
+</context>
+<context>
     <name>Vocabulary</name>
     <message>
         <source>窗口人员</source>
@@ -1303,29 +1338,6 @@ w</translation>
     <message>
         <source>流程</source>
         <translation>Flow</translation>
-    </message>
-</context>
-<context>
-    <name>Tray</name>
-    <message>
-        <source>此桌面没有系统托盘：收起、暂停等请用侧边栏上的按钮。</source>
-        <translation>This desktop has no system tray: use the sidebar's own buttons to fold it, pause and so on.</translation>
-    </message>
-    <message>
-        <source>窗口服务助手</source>
-        <translation>Window Assistant</translation>
-    </message>
-    <message>
-        <source>显示/隐藏侧边栏</source>
-        <translation>Show/hide sidebar</translation>
-    </message>
-    <message>
-        <source>暂停/恢复服务</source>
-        <translation>Pause/resume service</translation>
-    </message>
-    <message>
-        <source>退出</source>
-        <translation>Quit</translation>
     </message>
 </context>
 </TS>

@@ -156,9 +156,7 @@ def start_hall_sync(args: argparse.Namespace, store: EventStore, desk: Desk, sid
     changes on the sidebar's message line. Returns the pusher (stop it at exit) or None."""
     from assistant.hall import pusher as hall_pusher
 
-    pusher, notice = hall_pusher.pusher_for_gui(
-        getattr(args, "hall", None), args.scripts, store.path, paths.data_dir()
-    )
+    pusher, notice = hall_pusher.pusher_for_gui(getattr(args, "hall", None), args.scripts, store.path)
     if notice:
         sidebar.message.setText(notice)
     if pusher is None:
@@ -231,7 +229,14 @@ def run_gui(args: argparse.Namespace) -> int:
     if os.environ.get("WA_EXIT_AFTER_SHOWN") == "1":  # the start-up benchmark's finishing line
         exit_on_first_paint(window)
     # the hall module (and psycopg) only where a hall is configured: most terminals start without it
-    hall_wanted = getattr(args, "hall", None) or settings.hall_url or os.environ.get("WA_HALL")
+    from assistant.hall.config import enrolment_path  # standard library only
+
+    hall_wanted = (
+        getattr(args, "hall", None)
+        or settings.hall_url
+        or os.environ.get("WA_HALL")
+        or enrolment_path(store.path).exists()
+    )
     pusher = start_hall_sync(args, store, desk, window) if hall_wanted else None
     instance.on_show = window.shell.show_to_clerk
     try:

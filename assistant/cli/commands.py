@@ -148,6 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     from assistant.cli import privacy  # purge-personal, privacy-notice, correction (issue 8)
 
     privacy.add_parsers(sub)
+    from assistant.cli import hall  # hall init, enrol, lead, join, status (issue 17)
+
+    hall.add_parsers(sub)
     return parser
 
 
@@ -183,7 +186,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from ui.app import run_gui  # Qt only when the GUI is asked for
 
             return run_gui(args)
-        return COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
+        if args.command in RECORDING_COMMANDS:
+            push_recorded(args.db or paths.default_db_path())
+        return code
     except UsageError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -210,6 +216,22 @@ def setup_streams() -> None:
             reconfigure(errors="replace")
         else:
             reconfigure(encoding="utf-8", errors="replace")
+
+
+# Sub-commands that record events: they push them to the hall before exiting when the database is enrolled.
+RECORDING_COMMANDS = frozenset({"replay", "correction", "export", "purge-personal", "review", "demo-data"})
+
+
+def push_recorded(db: Path) -> None:
+    """Push what this process recorded to the hall (when the database is enrolled); what cannot go now is
+    pushed next time by whichever process pushes from this database."""
+    from assistant.hall.config import enrolment_path  # standard library only: psycopg only when enrolled
+
+    if enrolment_path(db).exists():
+        from assistant.hall.pusher import push_pending
+
+        if line := push_pending(db):
+            print(line, file=sys.stderr)
 
 
 def _is_utf8(text: str) -> bool:
@@ -633,11 +655,12 @@ COMMANDS = {
 
 
 def _review_commands() -> None:
-    from assistant.cli import privacy
+    from assistant.cli import hall, privacy
     from assistant.cli import review as review_cli
 
     COMMANDS.update(review_cli.COMMANDS)
     COMMANDS.update(privacy.COMMANDS)
+    COMMANDS.update(hall.COMMANDS)
 
 
 _review_commands()

@@ -59,6 +59,8 @@ DEBIAN_PACKAGES = (
     "fcitx5-pinyin",
     # the hall database tests start a throwaway PostgreSQL cluster on loopback (tests/hall/conftest.py)
     "postgresql",
+    # tests/hall/pgcluster.py: a throwaway certificate authority for the TLS (verify-full) tests
+    "openssl",
 )
 
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import secrets
-import socket
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-TERMINAL_FILE = "hall_terminal_id"
 ENV_URL = "WA_HALL"
 
 # Every network wait is bounded: connecting, a dead peer (keepalives, TCP user timeout), a statement.
@@ -60,41 +61,135 @@ def safe_url(url: str) -> str:
     return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
 
 
-def terminal_id(data_dir: Path) -> str:
-    """This terminal's stable id: made once (host name + random) and kept in the data folder."""
-    path = Path(data_dir) / TERMINAL_FILE
-    try:
-        existing = path.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        existing = ""
-    except OSError as exc:
-        raise HallError(f"无法读取终端编号文件 {path}：{exc}") from exc
-    if existing:
-        return existing
-    host = re.sub(r"[^A-Za-z0-9-]+", "-", socket.gethostname()).strip("-")[:40] or "terminal"
-    new = f"{host}-{secrets.token_hex(6)}"
-    temp = path.with_name(f".{TERMINAL_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp.write_text(new + "\n", encoding="utf-8")
-        # link() publishes the complete file or fails if one exists: programs starting together agree.
-        try:
-            os.link(temp, path)
-        except FileExistsError:
-            pass
-        except OSError:  # no hard links on this file system (FAT, some shares): publish by rename
-            if not path.exists():
-                os.replace(temp, path)
-        return path.read_text(encoding="utf-8").strip() or new
-    except OSError as exc:
-        raise HallError(f"无法保存终端编号到 {path}：{exc}") from exc
-    finally:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-
-
-def connect(url: str, **options: Any):
-    """A psycopg connection (autocommit; transactions are explicit) with bounded network waits."""
+def connect(target: str | Enrolment, **options: Any):
+    """A psycopg connection (autocommit; transactions are explicit) with bounded network waits, to a URL or
+    with an enrolment's settings."""
     import psycopg
 
-    return psycopg.connect(check_url(url), autocommit=True, **{**CONNECT_OPTIONS, **options})
+    if isinstance(target, Enrolment):
+        return psycopg.connect(autocommit=True, **{**CONNECT_OPTIONS, **target.params(), **options})
+    return psycopg.connect(check_url(target), autocommit=True, **{**CONNECT_OPTIONS, **options})
+
+
+def url_without_password(url: str) -> str:
+    """The URL if it carries no password; HallError otherwise (a command line is seen by every process on the
+    PC and kept in the shell's history): the password comes from a prompt, PGPASSFILE or a service file."""
+    check_url(url)
+    if re.match(r"^postgres(ql)?://[^/@?]*:[^/@?]*@", url) or re.search(r"[?&]password=", url):
+        raise HallError(
+            "命令行上的数据库地址不能带密码（会留在进程列表和命令历史中）：去掉地址中的密码，"
+            "运行时按提示输入，或写在 PGPASSFILE 指向的密码文件、libpq 服务文件中"
+        )
+    return url
+
+
+# Asks for a login when the server wants a password: (URL without password, user named in it or None) →
+# (user, password), or None when the person declined. The password is used for this connection only.
+Login = Callable[[str, "str | None"], "tuple[str, str] | None"]
+
+
+def tty_login(shown_url: str, user: str | None) -> tuple[str, str] | None:
+    """Ask on the terminal (None without one)."""
+    import getpass
+    import sys
+
+    if not sys.stdin.isatty():
+        return None
+    if not user:
+        user = input(f"大厅数据库 {shown_url} 的用户名：").strip()
+    return user, getpass.getpass(f"用户 {user} 的密码：")
+
+
+def connect_prompting(url: str, ask: Login = tty_login, **options: Any):
+    """connect(url); when the server asks for a password that neither PGPASSFILE nor a service file gave, ask
+    for a login (never stored). For the administrator's and the lead's connections."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        return connect(url, **options)
+    except psycopg.OperationalError as exc:
+        text = " ".join(str(exc).split())
+        if "password" not in text:
+            raise HallError(f"无法连接大厅数据库 {safe_url(url)}：{text}") from exc
+    login = ask(safe_url(url), conninfo_to_dict(check_url(url)).get("user"))
+    if login is None:
+        raise HallError(
+            f"连接大厅数据库 {safe_url(url)} 需要用户名和密码：请在终端中运行以便输入，或设置 PGPASSFILE"
+        )
+    user, password = login
+    try:
+        return connect(url, user=user, password=password, **options)
+    except psycopg.OperationalError as exc:
+        raise HallError(f"无法连接大厅数据库 {safe_url(url)}：{' '.join(str(exc).split())}") from exc
+
+
+# ─── enrolment: this database's terminal identity and credentials, in its data folder ─────────────
+
+ENROLMENT_SUFFIX = ".hall.json"
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """What ``hall join`` wrote next to a database: where the hall is, this terminal's role and secret, and the
+    stream the hall keeps for it (``<window>#<epoch>``)."""
+
+    host: str
+    port: int
+    dbname: str
+    user: str
+    password: str
+    sslmode: str
+    sslrootcert: str | None
+    terminal_id: str
+    window: str
+    epoch: int
+
+    def params(self) -> dict[str, Any]:
+        params = {
+            "host": self.host,
+            "port": self.port,
+            "dbname": self.dbname,
+            "user": self.user,
+            "password": self.password,
+            "sslmode": self.sslmode,
+        }
+        if self.sslrootcert:
+            params["sslrootcert"] = self.sslrootcert
+        return params
+
+    def describe(self) -> str:
+        return f"{self.user}@{self.host}:{self.port}/{self.dbname}"
+
+
+def enrolment_path(db_path: Path) -> Path:
+    """Where a database's enrolment lives: beside it, named after it (two databases in one folder, two files)."""
+    db_path = Path(db_path)
+    return db_path.with_name(db_path.name + ENROLMENT_SUFFIX)
+
+
+def load_enrolment(db_path: Path) -> Enrolment | None:
+    path = enrolment_path(db_path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Enrolment(**data)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, TypeError) as exc:
+        raise HallError(f"大厅登记文件 {path} 无法读取（{exc}）：请重新运行 hall join") from exc
+
+
+def save_enrolment(db_path: Path, enrolment: Enrolment) -> Path:
+    """Write the enrolment beside the database, readable by its owner only (0600), atomically."""
+    path = enrolment_path(db_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(asdict(enrolment), out, ensure_ascii=False, indent=1)
+        os.replace(temp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+    return path

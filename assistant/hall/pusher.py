@@ -20,12 +20,14 @@ with an offset and the payload JSON. An event already received is skipped when i
 different. A refused event stops that terminal's stream at that point (what follows cannot chain) and is
 recorded in ``hall.rejections`` with a code and a Chinese reason; repeated attempts count up in the same row.
 
-Schema ``hall`` (created on first connection, guarded by an advisory lock; version in ``hall.meta``):
-``terminals(terminal_id, head_seq, head_hash, first_seen, last_seen)``,
+Schema ``hall`` (``python main.py hall init``: :mod:`assistant.hall.schema`, versioned migrations, roles, least
+grants): ``terminals(terminal_id, head_seq, head_hash, first_seen, last_seen)``,
 ``events(terminal_id, seq, at, at_ts, kind, payload, data jsonb, prev_hash, hash, received_at)`` (append-only
-by trigger), ``rejections(id, terminal_id, seq, code, reason, hall_head_seq, hall_head_hash, at, kind,
-payload, prev_hash, hash, first_at, last_at, attempts)``. ``hall.receive`` is SECURITY DEFINER: a hall may
-give the terminals' role only ``EXECUTE`` on it (and ``SELECT`` on ``hall.terminals``), not INSERT.
+by trigger), ``rejections(…, code, reason, attempts, by_role)``, ``enrolments(terminal_id, role, window_name,
+epoch, …)``. An enrolled terminal (:mod:`assistant.hall.admin`, ``hall join``) pushes through ``hall.push``:
+the hall finds its stream (``<window>#<epoch>``) from the connection's role, never from a parameter; the
+terminal id it sends is only a claim, refused and recorded when it is not its own. ``hall.receive`` (an explicit
+stream) is for the hall's owner only: imports, tests, benchmarks.
 
 Reading: :class:`HallReader` gives, per terminal, the same :class:`assistant.store.event_log.Event` objects as
 ``EventStore.events()``, the rows the review reads (``rows_in_range``, ``rows_of_kinds``), the rejections, a
@@ -47,12 +49,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from assistant.hall.config import HallError, check_url, connect, hall_url, terminal_id
-from assistant.hall.schema import install_schema
+from assistant.hall.config import Enrolment, HallError, check_url, connect, hall_url, load_enrolment
+from assistant.hall.schema import SCHEMA_VERSION, schema_version
 from assistant.store.event_log import GENESIS_HASH
 from assistant.store.event_log import reader as store_reader
 
 BATCH = 500
+HEARTBEAT = 30.0  # seconds: an idle pusher still tells the hall it is there (``hall status``: online/offline)
 
 
 # ─── pushing ──────────────────────────────────────────────────────────────────────────────────────
@@ -87,19 +90,46 @@ def hall_head(conn, terminal: str) -> tuple[int, str]:
     return (int(row[0]), row[1]) if row else (0, GENESIS_HASH)
 
 
-def push_rows(conn, terminal: str, rows: Sequence[Row]) -> PushResult:
-    """Send rows (in id order, exactly as stored) to the hall in one transaction; the hall verifies them."""
+def my_head(conn, terminal: str) -> tuple[int, str]:
+    """An enrolled terminal's head, as the hall derives it from the connection's role (``hall.me()``);
+    HallError when the hall knows this role under another stream (re-enrolled) or not at all."""
+    row = conn.execute("SELECT terminal_id, head_seq, head_hash FROM hall.me()").fetchone()
+    if row is None:
+        raise HallError("大厅中本机的登记已被更换或撤销：请向管理员要新的登记码，再运行 hall join")
+    if row[0] != terminal:
+        raise HallError(
+            f"大厅中本机现在登记为“{row[0]}”，本机登记文件却是“{terminal}”：请向管理员要新的登记码，再运行 hall join"
+        )
+    return int(row[1]), row[2]
+
+
+def push_rows(conn, terminal: str, rows: Sequence[Row], *, enrolled: bool = False) -> PushResult:
+    """Send rows (in id order, exactly as stored) to the hall in one transaction; the hall verifies them.
+
+    enrolled: through ``hall.push``, where the hall derives the stream from the connection's role and `terminal`
+    is only this terminal's claim (a claim that is not its own is refused and recorded). Otherwise through
+    ``hall.receive`` with an explicit stream: only the hall's owner may (imports, benchmarks)."""
     cols: list[list[Any]] = [[], [], [], [], [], []]
     for row in rows:
         for col, value in zip(cols, row):
             col.append(value)
     seqs, ats, kinds, payloads, prevs, hashes = cols
+    function = "hall.push" if enrolled else "hall.receive"
     result = conn.execute(
-        "SELECT * FROM hall.receive(%s, %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])",
+        f"SELECT * FROM {function}(%s, %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])",
         (terminal, seqs, ats, kinds, payloads, prevs, hashes),
     ).fetchone()
     accepted, duplicates, head_seq, head_hash, rejected_seq, code, reason = result
     return PushResult(accepted, duplicates, int(head_seq), head_hash, rejected_seq, code, reason)
+
+
+def diverged(conn: sqlite3.Connection, head: int, head_hash: str) -> bool:
+    """True when the local log is not the one the hall received: fewer events than the hall's head, or a
+    different event at that head (the data file was set aside, replaced or restored from a backup)."""
+    if head == 0:
+        return False
+    row = conn.execute("SELECT hash FROM events WHERE id = ?", (head,)).fetchone()
+    return row is None or row[0] != head_hash
 
 
 def local_rows(conn: sqlite3.Connection, after: int, limit: int = BATCH) -> list[Row]:
@@ -151,7 +181,7 @@ class HallPusher:
 
     def __init__(
         self,
-        url: str,
+        target: str | Enrolment,
         db_path: Path,
         terminal: str,
         *,
@@ -162,8 +192,10 @@ class HallPusher:
         refused_retry: float = 60.0,
         on_progress: Callable[[int, int], None] | None = None,
         connect_options: dict[str, Any] | None = None,
+        heartbeat: float = HEARTBEAT,
     ) -> None:
-        self.url = check_url(url)
+        self.target = target if isinstance(target, Enrolment) else check_url(target)
+        self.enrolled = isinstance(target, Enrolment)
         self.db_path = Path(db_path)
         self.terminal = terminal
         self.batch = batch
@@ -171,6 +203,7 @@ class HallPusher:
         self.retry_min, self.retry_max, self.refused_retry = retry_min, retry_max, refused_retry
         self.on_progress = on_progress
         self.connect_options = connect_options or {}
+        self.heartbeat = heartbeat
         self._status = HallStatus(terminal=terminal)
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -237,6 +270,7 @@ class HallPusher:
 
         pg = None
         head: int | None = None
+        head_hash = GENESIS_HASH
         delay = self.retry_min
         try:
             while not self._stop.is_set():
@@ -247,10 +281,10 @@ class HallPusher:
                         continue
                     if pg is None:
                         self._set(state=CONNECTING if self.status().state != OFFLINE else OFFLINE)
-                        pg = connect(self.url, **self.connect_options)
-                        install_schema(pg)
+                        pg = connect(self.target, **self.connect_options)
                         self._set(clock_offset=hall_clock_offset(pg))
-                        head = hall_head(pg, self.terminal)[0]
+                        head, head_hash = self._head(pg)
+                        contact = time.monotonic()
                         delay = self.retry_min
                     assert head is not None
                     self._wake.clear()
@@ -258,13 +292,14 @@ class HallPusher:
                     # is a short-lived SQLite connection the store knows of (assistant/store/event_log.py, reader()).
                     with store_reader(self.db_path) as local:
                         last = local.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
-                        offer = local_rows(local, 0, self.batch) if last < head and last else []
-                        rows = local_rows(local, head, self.batch) if last > head else []
-                    if last < head:
-                        # The hall holds more of this terminal than the file does: the data file was replaced
+                        replaced = diverged(local, head, head_hash)
+                        offer = local_rows(local, 0, self.batch) if replaced and last else []
+                        rows = local_rows(local, head, self.batch) if not replaced and last > head else []
+                    if replaced:
+                        # The hall holds another log of this terminal than the file: the data file was replaced
                         # (moved aside as corrupt, restored from a backup). Offer what we have so the hall
-                        # records the conflict, then say so; nothing is lost locally.
-                        result = push_rows(pg, self.terminal, offer) if last else None
+                        # records the conflict, then say so; nothing is lost locally. (hall enrol --replace.)
+                        result = self._push(pg, offer) if last else None
                         why = (
                             result.reason
                             if result is not None and result.reason
@@ -283,6 +318,10 @@ class HallPusher:
                         pg = _close(pg)  # read the head again next time
                         continue
                     if not rows:
+                        if time.monotonic() - contact > self.heartbeat:
+                            # nothing to send: the hall still learns this terminal is there
+                            self._push(pg, [])
+                            contact = time.monotonic()
                         self._set(
                             state=ONLINE,
                             hall_seq=head,
@@ -294,8 +333,9 @@ class HallPusher:
                         )
                         self._wake.wait(self.poll)
                         continue
-                    result = push_rows(pg, self.terminal, rows)
-                    head = result.head_seq
+                    result = self._push(pg, rows)
+                    contact = time.monotonic()
+                    head, head_hash = result.head_seq, result.head_hash
                     if result.accepted and self.on_progress is not None:
                         self.on_progress(head, result.accepted)
                     if result.rejected_seq is not None:
@@ -341,6 +381,23 @@ class HallPusher:
         finally:
             _close(pg)
 
+    def _head(self, pg) -> tuple[int, str]:
+        import psycopg
+
+        try:
+            if self.enrolled:
+                return my_head(pg, self.terminal)
+            if schema_version(pg) < SCHEMA_VERSION:
+                raise HallError("大厅数据库尚未初始化或版本过旧：请管理员运行 hall init")
+            return hall_head(pg, self.terminal)
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise HallError(
+                "本机没有上传到大厅的权限：请向管理员要登记码（hall enrol），在本机运行 hall join"
+            ) from exc
+
+    def _push(self, pg, rows: Sequence[Row]) -> PushResult:
+        return push_rows(pg, self.terminal, rows, enrolled=self.enrolled)
+
     def _offline(self, exc: BaseException) -> None:
         last = self._local_last()
         known = self.status().hall_seq
@@ -364,27 +421,64 @@ def _close(conn: Any) -> None:
             conn.close()
 
 
-def start_for(url: str, db_path: Path, data_dir: Path, **options: Any) -> HallPusher:
-    """The pusher of this terminal (id from the data folder), started."""
-    return HallPusher(url, db_path, terminal_id(data_dir), **options).start()
+def push_pending(db_path: Path, **options: Any) -> str | None:
+    """For a process that recorded and exits (replay, correction, export, acknowledgements): push what the hall
+    lacks of this database under its enrolment, once, with bounded waits. A line for stderr, or None when the
+    database is not enrolled. Whatever cannot go now stays in the local log for the next push."""
+    import psycopg
+
+    enrolment = load_enrolment(db_path)
+    if enrolment is None:
+        return None
+    pushed = 0
+    try:
+        with connect(enrolment, **options) as pg:
+            head, head_hash = my_head(pg, enrolment.terminal_id)
+            while True:
+                with store_reader(db_path) as local:
+                    replaced = diverged(local, head, head_hash)
+                    rows = local_rows(local, 0 if replaced else head)
+                if replaced:
+                    result = push_rows(pg, enrolment.terminal_id, rows, enrolled=True) if rows else None
+                    why = result.reason if result and result.reason else "本机记录少于大厅已收到的"
+                    return (
+                        f"大厅数据库拒收：{why}。本机数据文件可能被更换或从备份恢复；"
+                        "本机记录照常保存，请管理员运行 hall enrol --replace。"
+                    )
+                if not rows:
+                    return f"已上传大厅数据库（{enrolment.terminal_id}）：本次 {pushed} 条，共 {head} 条。"
+                result = push_rows(pg, enrolment.terminal_id, rows, enrolled=True)
+                pushed += result.accepted
+                head, head_hash = result.head_seq, result.head_hash
+                if result.rejected_seq is not None:
+                    return f"大厅数据库拒收：{result.reason}。本机记录照常保存；请联系管理员。"
+    except (psycopg.Error, OSError, HallError, sqlite3.Error) as exc:
+        why = " ".join(str(exc).split())[:200]
+        return f"暂时没有上传大厅数据库（{why}）：记录已保存在本机，下次上传时补传。"
 
 
 # ─── for the GUI (Qt-free: ui/app.py shows what these return) ─────────────────────────────────────
 
 
 def pusher_for_gui(
-    url_option: str | None, scripts_dir: Path | None, db_path: Path, data_dir: Path
+    url_option: str | None, scripts_dir: Path | None, db_path: Path
 ) -> tuple[HallPusher | None, str | None]:
-    """The started pusher when a hall is configured (else None), and a notice for the clerk if any."""
-    url = hall_url(url_option, scripts_dir)
-    if not url:
-        return None, None
+    """The started pusher when this database is enrolled in a hall (else None), and a notice for the clerk."""
+    configured = hall_url(url_option, scripts_dir)
     if str(db_path) == ":memory:":
-        return None, "记录只保存在内存中，不上传大厅数据库。"
+        return None, "记录只保存在内存中，不上传大厅数据库。" if configured else None
     try:
-        return start_for(url, db_path, data_dir), None
+        enrolment = load_enrolment(db_path)
     except HallError as exc:
         return None, f"不上传大厅数据库：{exc}"
+    if enrolment is not None:
+        return HallPusher(enrolment, db_path, enrolment.terminal_id).start(), None
+    if configured:
+        return (
+            None,
+            "本机尚未登记到大厅数据库，记录只保存在本机：请管理员运行 hall enrol，再在本机运行 hall join。",
+        )
+    return None, None
 
 
 def sidebar_note(previous: HallStatus | None, current: HallStatus) -> str | None:

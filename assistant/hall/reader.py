@@ -10,9 +10,9 @@ from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
-from assistant.hall.config import HallError, check_url, connect, safe_url
+from assistant.hall.config import HallError, Login, check_url, connect_prompting, safe_url, tty_login
 from assistant.hall.pusher import Row, _close, hall_head
-from assistant.hall.schema import install_schema
+from assistant.hall.schema import SCHEMA_VERSION, schema_version
 from assistant.store.event_log import GENESIS_HASH, Event, EventStore, VerifyReport, event_hash
 
 # ─── reading ──────────────────────────────────────────────────────────────────────────────────────
@@ -102,8 +102,9 @@ class HallReader:
 
     PAGE = 5000
 
-    def __init__(self, url: str, **options: Any) -> None:
+    def __init__(self, url: str, ask: Login = tty_login, **options: Any) -> None:
         self.url = check_url(url)
+        self.ask = ask  # the lead's own login, asked for when the server wants it; never stored
         self._options = options
         self._conn = None
 
@@ -111,14 +112,21 @@ class HallReader:
     def conn(self):
         if self._conn is None or self._conn.closed:
             try:
-                self._conn = connect(self.url, **self._options)
+                self._conn = connect_prompting(
+                    self.url, self.ask, **self._options
+                )  # the lead's own credentials
+                version = schema_version(self._conn)
+            except HallError:
+                raise
             except Exception as exc:
+                self.close()
                 raise HallError(
-                    f"无法连接大厅数据库 {safe_url(self.url)}：{' '.join(str(exc).split())}"
+                    f"无法读取大厅数据库 {safe_url(self.url)}：{' '.join(str(exc).split())}"
+                    "（终端自己的登记用户不能读取大厅：请用值班长的用户）"
                 ) from exc
-            exists = self._conn.execute("SELECT to_regclass('hall.events') IS NOT NULL").fetchone()[0]
-            if not exists:
-                install_schema(self._conn)
+            if version < SCHEMA_VERSION:
+                self.close()
+                raise HallError("大厅数据库尚未初始化或版本过旧：请管理员运行 hall init")
         return self._conn
 
     def close(self) -> None:
@@ -168,6 +176,13 @@ class HallReader:
     def verify(self, terminal: str) -> VerifyReport:
         """Walk the terminal's chain as stored in the hall (as ``EventStore.verify``)."""
         return verify_rows(self.raw_rows(terminal))
+
+    def window_mismatches(self) -> dict[str, int]:
+        """Per enrolled terminal, the sign-ins under another window name than the enrolled one."""
+        rows = self.conn.execute(
+            "SELECT terminal_id, count(*) FROM hall.window_mismatches GROUP BY terminal_id"
+        )
+        return {terminal: int(n) for terminal, n in rows}
 
     def rejections(self, terminal: str | None = None) -> list[Rejection]:
         sql = (

@@ -13,7 +13,8 @@ are merged into one :class:`HallReport`:
 * the filter lists (windows, clerks) are every one that signed in at any terminal (``known_people()``);
 * ``head_hash`` names every terminal's chain head (``终端 #id 哈希；…``), ``head_id`` is the sum of the heads (the
   number of events merged); :func:`chain_line` is the line the CLI and the window show;
-* two tables are added at the end: ``hall_terminals`` 大厅终端 (each terminal's head and what was merged) and
+* two tables are added at the end: ``hall_terminals`` 大厅终端 (each terminal's head, what was merged, and how often someone signed in there
+  under another window name than the enrolled one) and
   ``hall_rejections`` 大厅拒收 (events the hall refused: a forged, rewritten or reordered record). A terminal the
   hall refused events from is merged only up to the last event the hall accepted, and says so: nothing refused
   is merged, nothing refused is left unsaid.
@@ -37,7 +38,15 @@ from typing import Any
 
 from assistant.config import paths
 from assistant.config.schema import Scripts
-from assistant.hall.config import HallError, hall_url, safe_url
+from assistant.hall.config import (
+    HallError,
+    Login,
+    hall_url,
+    load_enrolment,
+    safe_url,
+    tty_login,
+    url_without_password,
+)
 from assistant.hall.reader import HallReader, Rejection, TerminalInfo
 from assistant.reports.build import build_report
 from assistant.reports.model import SPECS, Column, Report, ReportFilter, Table
@@ -58,6 +67,7 @@ HALL_TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
             Column("merged", "已合并至"),
             Column("refused", "有拒收"),
             Column("last_seen", "最后上传"),
+            Column("window_mismatches", "签到窗口名与登记不符"),
         ),
     ),
     "hall_rejections": (
@@ -265,7 +275,10 @@ def _charts(tables: dict[str, Table]) -> dict[str, list[tuple[str, float]]]:
 
 
 def _hall_tables(
-    infos: Sequence[TerminalInfo], merged_to: dict[str, int], rejections: Sequence[Rejection]
+    infos: Sequence[TerminalInfo],
+    merged_to: dict[str, int],
+    rejections: Sequence[Rejection],
+    mismatches: dict[str, int],
 ) -> dict[str, Table]:
     def table(key: str) -> Table:
         title, columns = HALL_TABLES[key]
@@ -282,6 +295,7 @@ def _hall_tables(
                 "merged": merged_to.get(info.terminal_id, 0),
                 "refused": YES if info.terminal_id in refusing else NO,
                 "last_seen": info.last_seen.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
+                "window_mismatches": mismatches.get(info.terminal_id, 0),
             }
         )
     for r in rejections:
@@ -337,7 +351,7 @@ def build_hall_report(
     _apply_acks(merged, _hall_acks(reader, local, local_terminal), flt)
     charts = _charts(merged)
     rejections = tuple(r for r in reader.rejections() if terminals is None or r.terminal_id in terminals)
-    merged.update(_hall_tables(infos, merged_to, rejections))
+    merged.update(_hall_tables(infos, merged_to, rejections, reader.window_mismatches()))
     if tables is not None:
         merged = {k: merged[k] for k in tables}
     windows, clerks = reader.known_people()
@@ -425,11 +439,12 @@ class HallSource:
     local: EventStore | None = None
     local_terminal: str | None = None
     cache_dir: Path | None = None
+    ask: Login = tty_login
     reader: HallReader = field(init=False)
     hall = True
 
     def __post_init__(self) -> None:
-        self.reader = HallReader(self.url)
+        self.reader = HallReader(self.url, self.ask)
         self._count: int | None = None
 
     @property
@@ -494,18 +509,21 @@ def configured_url(args: Any) -> str | None:
     return hall_url(getattr(args, "hall", None), getattr(args, "scripts", None))
 
 
-def open_source(args: Any, store: EventStore, scripts: Scripts) -> LocalSource | HallSource:
-    """The review's source for these command-line arguments (HallError when the hall cannot be read)."""
+def open_source(
+    args: Any, store: EventStore, scripts: Scripts, ask: Login = tty_login
+) -> LocalSource | HallSource:
+    """The review's source for these command-line arguments (HallError when the hall cannot be read); the
+    lead's login is asked with `ask` when the server wants a password (never stored)."""
     url = configured_url(args)
     if not url:
         return LocalSource(store, scripts)
-    from assistant.hall.config import terminal_id
-
     try:
-        local_terminal = terminal_id(paths.data_dir())
+        enrolment = load_enrolment(store.path)
     except HallError:
-        local_terminal = None
-    source = HallSource(url, scripts, store, local_terminal)
+        enrolment = None
+    source = HallSource(
+        url_without_password(url), scripts, store, enrolment.terminal_id if enrolment else None, ask=ask
+    )
     try:
         source.label  # connect now: an unreachable hall is said before a window opens   # noqa: B018
     except HallError:

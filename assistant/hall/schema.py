@@ -1,16 +1,29 @@
-"""The hall database's DDL and its installation."""
+"""The hall database: versioned migrations, roles and least grants (``python main.py hall init``).
+
+Objects live in schema ``hall`` and belong to the NOLOGIN role ``wa_hall_owner``, so the SECURITY DEFINER
+functions run as that role, never as a superuser; each pins ``search_path = pg_catalog, hall, pg_temp``.
+Two NOLOGIN group roles get the least grants:
+
+* ``wa_terminal`` (each enrolled terminal is a LOGIN role in it): ``EXECUTE`` on ``hall.push``, ``hall.me``,
+  ``hall.joined`` and ``hall.set_key`` only. It reads no table and writes none: the functions find the terminal
+  from ``session_user``.
+* ``wa_lead``: ``SELECT`` on the hall's tables and views (the review, ``hall status``); it writes nothing.
+
+PUBLIC loses ``EXECUTE`` on every function of the schema (PostgreSQL grants it to PUBLIC on creation) and
+``CONNECT``/``TEMPORARY`` on the database. Running ``install_schema`` again applies only the missing migrations
+and re-applies roles and grants: it is idempotent.
+"""
 
 from __future__ import annotations
 
 from assistant.hall.config import HallError
 
-SCHEMA_VERSION = 1
+OWNER, TERMINALS, LEADS = "wa_hall_owner", "wa_terminal", "wa_lead"
 _SCHEMA_LOCK = 0x57415348  # "WASH": advisory lock key while the schema is created
-
 
 # ─── schema ───────────────────────────────────────────────────────────────────────────────────────
 
-_SCHEMA = r"""
+_V1 = r"""
 CREATE SCHEMA IF NOT EXISTS hall;
 CREATE TABLE IF NOT EXISTS hall.meta (key text PRIMARY KEY, value text NOT NULL);
 CREATE TABLE IF NOT EXISTS hall.terminals (
@@ -185,32 +198,208 @@ END $f$;
 """
 
 
-def install_schema(conn) -> None:
-    """Create (or bring up to date) the hall schema; safe when many terminals connect at once."""
-    import psycopg
+# Version 2: enrolment. A terminal is a LOGIN role; its stream in hall.terminals is "<window>#<epoch>", derived
+# from session_user inside hall.push, never taken from the caller.
+_V2 = r"""
+ALTER FUNCTION hall.receive(text, bigint[], text[], text[], text[], text[], text[])
+    SET search_path = pg_catalog, hall, pg_temp;
+ALTER TABLE hall.rejections ADD COLUMN by_role name;
+CREATE TABLE hall.enrolments (
+    terminal_id text PRIMARY KEY REFERENCES hall.terminals,
+    role        name NOT NULL,
+    window_name text NOT NULL CHECK (window_name <> '' AND length(window_name) <= 100),
+    epoch       integer NOT NULL CHECK (epoch >= 1),
+    enrolled_at timestamptz NOT NULL DEFAULT now(),
+    enrolled_by name NOT NULL DEFAULT session_user,
+    reason      text NOT NULL DEFAULT '',
+    joined_at   timestamptz,
+    retired_at  timestamptz,
+    retired_by  name,
+    verify_key  text,           -- sealing (evidence issue): one verification key per epoch
+    key_set_at  timestamptz,
+    UNIQUE (role, epoch)
+);
+CREATE UNIQUE INDEX enrolments_current_role ON hall.enrolments (role) WHERE retired_at IS NULL;
+CREATE UNIQUE INDEX enrolments_current_window ON hall.enrolments (window_name) WHERE retired_at IS NULL;
 
-    row = conn.execute(
-        "SELECT to_regclass('hall.meta') IS NOT NULL, current_setting('server_encoding')"
-    ).fetchone()
-    exists, encoding = row
-    if encoding != "UTF8":
-        raise HallError(f"大厅数据库的编码是 {encoding}，需要 UTF8（createdb -E UTF8 …）")
-    if exists:
-        version = conn.execute("SELECT value FROM hall.meta WHERE key = 'schema_version'").fetchone()
-        if version and int(version[0]) >= SCHEMA_VERSION:
-            if int(version[0]) > SCHEMA_VERSION:
-                raise HallError(
-                    f"大厅数据库来自更新版本的程序（版本 {version[0]}，本程序只支持到 {SCHEMA_VERSION}）"
-                )
-            return
+-- Sign-ins under a window name other than the enrolled one: shown to the lead.
+CREATE VIEW hall.window_mismatches AS
+SELECT e.terminal_id, n.window_name AS enrolled, e.data->>'window' AS signed_in, e.seq, e.at, e.data->>'clerk' AS clerk
+  FROM hall.events e JOIN hall.enrolments n USING (terminal_id)
+ WHERE e.kind = 'sign_in' AND e.data->>'window' IS DISTINCT FROM n.window_name;
+
+CREATE FUNCTION hall.push(
+    p_claim text, p_seq bigint[], p_at text[], p_kind text[], p_payload text[], p_prev text[], p_hash text[])
+RETURNS TABLE (accepted integer, duplicates integer, head_seq bigint, head_hash text,
+               rejected_seq bigint, code text, reason text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, hall, pg_temp AS $f$
+#variable_conflict use_column
+DECLARE
+    me  hall.enrolments%ROWTYPE;
+    h   hall.terminals%ROWTYPE;
+    why text;
+BEGIN
+    SELECT * INTO me FROM hall.enrolments n WHERE n.role = session_user AND n.retired_at IS NULL;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION '数据库角色 % 不是本大厅登记在用的终端（未登记，或登记已被 --replace 更换）', session_user
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    SELECT * INTO h FROM hall.terminals t WHERE t.terminal_id = me.terminal_id;
+    IF p_claim IS DISTINCT FROM me.terminal_id THEN
+        -- Writing under another terminal's id: refused, recorded against the one who tried, nothing written
+        -- to the other terminal's stream (which keeps pushing as before).
+        why := format('登记为“%s”的终端（数据库角色 %s）试图以“%s”的身份上传 %s 条事件，已拒收',
+                      me.terminal_id, session_user, coalesce(p_claim, '（空）'), coalesce(array_length(p_seq, 1), 0));
+        INSERT INTO hall.rejections AS r (terminal_id, seq, code, reason, hall_head_seq, hall_head_hash,
+                                          at, kind, payload, prev_hash, hash, by_role)
+        VALUES (me.terminal_id, coalesce(p_seq[1], -1), 'impostor', why, h.head_seq, h.head_hash,
+                p_at[1], p_kind[1], p_payload[1], p_prev[1], coalesce(p_hash[1], ''), session_user)
+        ON CONFLICT ON CONSTRAINT rejections_once
+        DO UPDATE SET attempts = r.attempts + 1, last_at = now(), reason = excluded.reason;
+        RETURN QUERY SELECT 0, 0, h.head_seq, h.head_hash, coalesce(p_seq[1], -1), 'impostor'::text, why;
+        RETURN;
+    END IF;
+    -- Seals (evidence issue): when that lands, the seals of what arrives are checked here against
+    -- me.verify_key before hall.receive; a sealed event under an epoch without a key is refused.
+    RETURN QUERY SELECT * FROM hall.receive(me.terminal_id, p_seq, p_at, p_kind, p_payload, p_prev, p_hash);
+END $f$;
+
+CREATE FUNCTION hall.me()
+RETURNS TABLE (terminal_id text, window_name text, epoch integer, head_seq bigint, head_hash text,
+               verify_key text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, hall, pg_temp AS $f$
+    SELECT n.terminal_id, n.window_name, n.epoch, t.head_seq, t.head_hash, n.verify_key
+      FROM hall.enrolments n JOIN hall.terminals t ON t.terminal_id = n.terminal_id
+     WHERE n.role = session_user AND n.retired_at IS NULL
+$f$;
+
+CREATE FUNCTION hall.joined() RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, hall, pg_temp AS $f$
+    UPDATE hall.enrolments SET joined_at = coalesce(joined_at, now())
+     WHERE role = session_user AND retired_at IS NULL
+$f$;
+
+-- Sealing: the first key of an epoch is accepted from the terminal itself; another one needs the administrator.
+CREATE FUNCTION hall.set_key(p_key text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, hall, pg_temp AS $f$
+DECLARE
+    old text;
+BEGIN
+    SELECT verify_key INTO old FROM hall.enrolments WHERE role = session_user AND retired_at IS NULL FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION '数据库角色 % 不是本大厅登记在用的终端', session_user USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF old IS NULL THEN
+        UPDATE hall.enrolments SET verify_key = p_key, key_set_at = now()
+         WHERE role = session_user AND retired_at IS NULL;
+    ELSIF old IS DISTINCT FROM p_key THEN
+        RAISE EXCEPTION '本期已登记过验证密钥；更换密钥需要管理员重新登记（hall enrol --replace）'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+END $f$;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+SCHEMA_VERSION = len(MIGRATIONS)
+TERMINAL_FUNCTIONS = (
+    "hall.push(text,bigint[],text[],text[],text[],text[],text[])",
+    "hall.me()",
+    "hall.joined()",
+    "hall.set_key(text)",
+)
+
+_ROLES = f"""
+DO $r$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{OWNER}') THEN CREATE ROLE {OWNER} NOLOGIN; END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{TERMINALS}') THEN CREATE ROLE {TERMINALS} NOLOGIN; END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{LEADS}') THEN CREATE ROLE {LEADS} NOLOGIN; END IF;
+END $r$;
+"""
+
+# Ownership to wa_hall_owner, then the least grants; every statement is idempotent.
+_GRANTS = f"""
+DO $o$ DECLARE r record; BEGIN
+    EXECUTE 'ALTER SCHEMA hall OWNER TO {OWNER}';
+    FOR r IN SELECT c.oid::regclass AS name, c.relkind FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
+              WHERE s.nspname = 'hall' AND c.relkind IN ('r', 'v', 'p') LOOP
+        EXECUTE format('ALTER TABLE %s OWNER TO {OWNER}', r.name);
+    END LOOP;
+    FOR r IN SELECT p.oid::regprocedure AS name FROM pg_proc p JOIN pg_namespace s ON s.oid = p.pronamespace
+              WHERE s.nspname = 'hall' LOOP
+        EXECUTE format('ALTER FUNCTION %s OWNER TO {OWNER}', r.name);
+    END LOOP;
+END $o$;
+-- grants made by hand before (e.g. EXECUTE on hall.receive to a clerks' role, as version 1 suggested): gone
+DO $g$ DECLARE r record; BEGIN
+    FOR r IN SELECT p.oid::regprocedure AS name, a.grantee::regrole AS who
+               FROM pg_proc p JOIN pg_namespace s ON s.oid = p.pronamespace, aclexplode(p.proacl) a
+              WHERE s.nspname = 'hall' AND a.grantee <> 0 AND a.grantee <> p.proowner LOOP
+        EXECUTE format('REVOKE ALL ON FUNCTION %s FROM %s', r.name, r.who);
+    END LOOP;
+    FOR r IN SELECT c.oid::regclass AS name, c.relkind, a.grantee::regrole AS who
+               FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace, aclexplode(c.relacl) a
+              WHERE s.nspname = 'hall' AND a.grantee <> 0 AND a.grantee <> c.relowner LOOP
+        EXECUTE format('REVOKE ALL ON %s %s FROM %s',
+                       CASE WHEN r.relkind = 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, r.name, r.who);
+    END LOOP;
+END $g$;
+REVOKE ALL ON SCHEMA hall FROM PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA hall FROM PUBLIC, {TERMINALS}, {LEADS};
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA hall FROM PUBLIC, {TERMINALS}, {LEADS};
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA hall FROM PUBLIC, {TERMINALS}, {LEADS};
+ALTER DEFAULT PRIVILEGES FOR ROLE {OWNER} IN SCHEMA hall REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+GRANT USAGE ON SCHEMA hall TO {TERMINALS}, {LEADS};
+GRANT EXECUTE ON FUNCTION {", ".join(TERMINAL_FUNCTIONS)} TO {TERMINALS};
+GRANT SELECT ON ALL TABLES IN SCHEMA hall TO {LEADS};
+"""
+
+
+def install_schema(conn) -> list[str]:
+    """``hall init``: apply the missing migrations, create the roles, set owner and grants (idempotent).
+    Needs a superuser connection (or the database owner with CREATEROLE). What was done, in Chinese."""
+    import psycopg
+    from psycopg import sql
+
+    done: list[str] = []
     try:
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-            conn.execute(_SCHEMA)
+            encoding = conn.execute("SELECT current_setting('server_encoding')").fetchone()[0]
+            if encoding != "UTF8":
+                raise HallError(f"大厅数据库的编码是 {encoding}，需要 UTF8（createdb -E UTF8 …）")
+            version = schema_version(conn)
+            if version > SCHEMA_VERSION:
+                raise HallError(
+                    f"大厅数据库来自更新版本的程序（版本 {version}，本程序只支持到 {SCHEMA_VERSION}）"
+                )
+            conn.execute(_ROLES)
+            for number in range(version + 1, SCHEMA_VERSION + 1):
+                conn.execute(MIGRATIONS[number - 1])
+                conn.execute(
+                    "INSERT INTO hall.meta (key, value) VALUES ('schema_version', %s) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (str(number),),
+                )
+                done.append(f"已升级到版本 {number}")
+            conn.execute(_GRANTS)
+            database = sql.Identifier(conn.info.dbname)
+            conn.execute(sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC").format(database))
             conn.execute(
-                "INSERT INTO hall.meta (key, value) VALUES ('schema_version', %s) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (str(SCHEMA_VERSION),),
+                sql.SQL("GRANT CONNECT ON DATABASE {} TO {}, {}").format(
+                    database, sql.Identifier(TERMINALS), sql.Identifier(LEADS)
+                )
             )
     except psycopg.errors.InsufficientPrivilege as exc:
-        raise HallError(f"没有在大厅数据库中建表的权限，请由管理员先初始化（{exc}）") from exc
+        raise HallError(
+            f"没有初始化大厅数据库的权限：请用数据库超级用户（如 postgres）运行 hall init（{exc}）"
+        ) from exc
+    return done
+
+
+def schema_version(conn) -> int:
+    """The hall schema's version in this database; 0 when there is none."""
+    exists = conn.execute("SELECT to_regclass('hall.meta') IS NOT NULL").fetchone()[0]
+    if not exists:
+        return 0
+    row = conn.execute("SELECT value FROM hall.meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0

@@ -136,6 +136,14 @@ def about_rows(report: Report, masked: bool, generated: datetime) -> list[tuple[
         ("工作证编号", f.clerk or "全部"),
         ("岗位", f.role or "全部"),
         ("电话号码", "已遮蔽（138****1234）" if masked else "完整（已验证值班长 PIN）"),
+    ]
+    if getattr(
+        report, "source", ""
+    ):  # a hall report (assistant.hall.review.HallReport): personal data never leaves
+        rows.append(
+            ("个人信息", "来自大厅数据库：不含服务对象的姓名、电话、地址，这些只保存在记录它们的终端上")
+        )
+    rows += [
         ("生成时间", generated.isoformat(timespec="seconds")),
         ("链尾事件号", str(report.head_id)),
         ("链尾哈希", report.head_hash),

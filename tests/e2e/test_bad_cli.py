@@ -16,9 +16,11 @@ whose values the rules refuse is a refusal in the results, not bad input.
 
 from __future__ import annotations
 
+import base64
 import concurrent.futures
 import contextlib
 import io
+import json
 import os
 import re
 import subprocess
@@ -73,11 +75,23 @@ def world(tmp_path_factory) -> dict[str, str]:
     }
 
 
+def _closed_port() -> int:
+    """A loopback port nobody listens on (connections are refused at once)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def _cases(w: dict[str, str]) -> dict[str, list[list[str]]]:
     """Hostile calls per sub-command; each must exit 2 with a Chinese message and no traceback."""
     db = ["--db", w["db"]]
     dates = ["--from", "2026-11-01", "--to", "2026-11-02"]
     huge = "9" * 40
+    nowhere = f"postgresql://postgres@127.0.0.1:{_closed_port()}/hall"
+    code = {"h": "127.0.0.1", "p": _closed_port(), "d": "hall", "u": "wa_t_x", "s": "secret", "m": "disable"}
+    code_to_nowhere = "WA1-" + base64.urlsafe_b64encode(json.dumps(code).encode()).decode()
     bad_utf8 = "\udcff\udcfe"  # bytes 0xff 0xfe on the command line, as Python receives them
     return {
         "": [
@@ -195,6 +209,29 @@ def _cases(w: dict[str, str]) -> dict[str, list[list[str]]]:
             [*db, "correction", "1", "--reason", "错了", "--set", "没有等号"],
             ["--db", w["folder"], "correction", "1", "--reason", "错了"],
         ],
+        "hall": [
+            ["hall"],
+            ["hall", "bogus"],
+            ["hall", "init"],
+            ["hall", "init", "mysql://h/db"],
+            ["hall", "init", "postgresql://postgres:pw@127.0.0.1/db"],
+            ["hall", "init", nowhere],
+            ["hall", "enrol", nowhere],
+            ["hall", "enrol", "--window", "W", "--sslmode", "bogus", nowhere],
+            ["hall", "enrol", "--window", "W", "--port", "x", nowhere],
+            ["hall", "enrol", "--window", "W", nowhere],
+            ["hall", "lead", "Bad Name", nowhere],
+            ["hall", "join"],
+            ["hall", "join", "garbage"],
+            ["hall", "join", "WA1-!!!"],
+            ["hall", "join", "WA1-" + base64.urlsafe_b64encode(b'{"h": "x", "p": "x"}').decode()],
+            ["hall", "join", code_to_nowhere],
+            ["hall", "join", code_to_nowhere, "--ca", w["root"] + "/missing.crt"],
+            ["--db", w["under_file"], "hall", "join", code_to_nowhere],
+            ["hall", "status"],
+            ["hall", "status", nowhere],
+            ["hall", "status", "postgresql://lead@h/db?password=pw"],
+        ],
     }
 
 
@@ -268,6 +305,7 @@ def test_the_table_covers_every_subcommand(world):
         "purge-personal",
         "privacy-notice",
         "correction",
+        "hall",
     ],
 )
 def test_hostile_arguments_exit_2_in_chinese(world, command):
@@ -336,6 +374,7 @@ SUBCOMMANDS = [
     "purge-personal",
     "privacy-notice",
     "correction",
+    "hall",
 ]
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)

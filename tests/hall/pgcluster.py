@@ -51,13 +51,45 @@ def _run_as() -> tuple[list[str], str | None]:
         return ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"], "nobody"
 
 
+def make_ca(folder: Path, name: str) -> tuple[Path, Path]:
+    """A throwaway certificate authority: (certificate, key) in `folder`."""
+    cert, key = folder / f"{name}.crt", folder / f"{name}.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+         "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", f"/CN={name}"],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    return cert, key
+
+
+def make_server_cert(folder: Path, ca: tuple[Path, Path], host: str) -> tuple[Path, Path]:
+    """A server certificate for `host` (and 127.0.0.1) signed by the CA: (certificate, key)."""
+    cert, key, csr, ext = (folder / f"server.{e}" for e in ("crt", "key", "csr", "ext"))
+    ext.write_text(f"subjectAltName=DNS:{host},IP:127.0.0.1\n")
+    subprocess.run(
+        ["openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+         "-keyout", str(key), "-out", str(csr), "-subj", f"/CN={host}"],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    subprocess.run(
+        ["openssl", "x509", "-req", "-in", str(csr), "-CA", str(ca[0]), "-CAkey", str(ca[1]),
+         "-CAcreateserial", "-out", str(cert), "-days", "2", "-extfile", str(ext)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    return cert, key
+
+
 class TempCluster:
     """One cluster in a temporary folder; ``url(db)`` for connecting, ``stop()``/``start()`` to simulate an
-    outage, ``destroy()`` at the end."""
+    outage, ``destroy()`` at the end.
 
-    def __init__(self, bindir: Path, *, durable: bool = False) -> None:
+    secure: as a hall should be set up (docs/hall-admin.md): TCP only with TLS (a throwaway CA, ``ca_file``) and
+    SCRAM passwords, plain TCP refused; the superuser connects over the unix socket (``socket_url``)."""
+
+    def __init__(self, bindir: Path, *, durable: bool = False, secure: bool = False) -> None:
         self.bindir = bindir
         self.durable = durable
+        self.secure = secure
         self.root = Path(tempfile.mkdtemp(prefix="wa-pg-"))
         self.data = self.root / "data"
         self.log = self.root / "server.log"
@@ -72,13 +104,28 @@ class TempCluster:
                 str(self.data),
                 "-U",
                 "postgres",
-                "--auth=trust",
+                *(["--auth-local=trust", "--auth-host=scram-sha-256"] if secure else ["--auth=trust"]),
                 "-E",
                 "UTF8",
                 "--locale=C",
                 "--no-sync",
             ]
         )
+
+        if secure:
+            certs = self.root / "certs"
+            certs.mkdir()
+            self.ca_file, ca_key = make_ca(certs, "hall-test-ca")
+            self.server_cert, self.server_key = make_server_cert(certs, (self.ca_file, ca_key), "localhost")
+            (self.data / "pg_hba.conf").write_text(
+                "local all all trust\n"
+                "hostssl all all 127.0.0.1/32 scram-sha-256\n"
+                "hostnossl all all 127.0.0.1/32 reject\n"
+            )
+            if owner is not None:
+                for path in (certs, self.server_cert, self.server_key, self.data / "pg_hba.conf"):
+                    shutil.chown(path, owner)
+            self.server_key.chmod(0o600)
 
     def _cmd(self, args: list[str]) -> subprocess.CompletedProcess:
         result = subprocess.run(
@@ -99,6 +146,12 @@ class TempCluster:
             "-c max_connections=200",
             "-c shared_buffers=64MB",
         ]
+        if self.secure:
+            options += [
+                "-c ssl=on",
+                f"-c ssl_cert_file={self.server_cert}",
+                f"-c ssl_key_file={self.server_key}",
+            ]
         if not self.durable:
             options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
         self._cmd(
@@ -123,12 +176,17 @@ class TempCluster:
     def url(self, dbname: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}"
 
+    def socket_url(self, dbname: str = "postgres") -> str:
+        """The superuser over the unix socket (trusted: the administrator on the server itself)."""
+        return f"postgresql://postgres@/{dbname}?host={self.root}&port={self.port}"
+
     def create_database(self, name: str) -> str:
         import psycopg
 
-        with psycopg.connect(self.url(), autocommit=True) as conn:
+        url = self.socket_url if self.secure else self.url
+        with psycopg.connect(url(), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
-        return self.url(name)
+        return url(name)
 
     def destroy(self) -> None:
         try:

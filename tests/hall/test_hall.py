@@ -382,7 +382,8 @@ def test_the_hall_log_is_append_only(hall_url, desk, store):
     assert count_events(hall_url, "T-A") == store.last_id()
 
 
-def test_schema_install_is_safe_when_terminals_start_together(hall_url):
+def test_hall_init_is_safe_when_run_together(pg_cluster):
+    hall_url = pg_cluster.create_database("hall_together")
     errors: list[BaseException] = []
 
     def install() -> None:
@@ -399,7 +400,9 @@ def test_schema_install_is_safe_when_terminals_start_together(hall_url):
         t.join()
     assert errors == []
     with hall_config.connect(hall_url) as conn:
-        assert conn.execute("SELECT value FROM hall.meta WHERE key = 'schema_version'").fetchone()[0] == "1"
+        assert conn.execute("SELECT value FROM hall.meta WHERE key = 'schema_version'").fetchone()[0] == str(
+            hall_schema.SCHEMA_VERSION
+        )
 
 
 # ─── reading for the review ───────────────────────────────────────────────────────────────────────

