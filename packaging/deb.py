@@ -34,6 +34,18 @@ DESCRIPTION = """窗口服务助手 — desktop companion for clerks at governme
  installs and runs without internet."""
 
 
+def _normalise_modes(tree: Path) -> None:
+    """Folders 0755, programs 0755, other files 0644, whatever the builder's umask (a private 077 would make
+    /opt unreadable to the clerks, and dpkg-deb refuses a control folder that is not 0755)."""
+    for path in [tree, *tree.rglob("*")]:
+        if path.is_symlink():
+            continue
+        if path.is_dir():
+            path.chmod(0o755)
+        else:
+            path.chmod(0o755 if path.stat().st_mode & 0o111 else 0o644)
+
+
 def depends(info: dict) -> str:
     """The `Depends:` field: one entry per package the bundle needs, libc6 with its floor."""
     packages = sorted(set(info["from_system"].values()) - {"libc6"})
@@ -90,6 +102,7 @@ def build_deb(bundle: Path, out_dir: Path, revision: int = 1, compression: str =
         (control / "postinst").write_text(postinst, encoding="utf-8")
         (control / "postinst").chmod(0o755)
         _install(HERE / "linux" / "postrm", control / "postrm", 0o755)
+        _normalise_modes(tree)
         subprocess.run(
             ["dpkg-deb", "--root-owner-group", f"-Z{compression}", "--build", str(tree), str(deb)],
             check=True,

@@ -148,3 +148,15 @@ def without_cjk_fonts(folder: Path) -> dict[str, str]:
         encoding="utf-8",
     )
     return {"FONTCONFIG_FILE": str(config)}
+
+
+@pytest.fixture(autouse=True)
+def _umask_restored():
+    """The command line sets a private umask for what it creates (issue 12 §5); tests that run it in-process
+    must not pass it on to the next test."""
+    import os
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    yield
+    os.umask(mask)
