@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RUNUSER, sha256
+from tests.conftest import RUNNING_AS_ROOT, RUNUSER, sha256
 from tests.e2e.test_bundle import bundle, packaging_build  # noqa: F401  (the cached bundle fixture)
 
 pytestmark = [
@@ -28,10 +28,7 @@ pytestmark = [
         not sys.platform.startswith("linux") or shutil.which("dpkg-deb") is None,
         reason="the .deb is built with dpkg-deb",
     ),
-    pytest.mark.skipif(
-        not hasattr(os, "geteuid") or os.geteuid() != 0 or RUNUSER is None,
-        reason="dpkg --root and runuser need root",
-    ),
+    pytest.mark.skipif(not RUNNING_AS_ROOT or RUNUSER is None, reason="dpkg --root and runuser need root"),
 ]
 
 import deb as packaging_deb  # noqa: E402  (packaging/deb.py: test_bundle put packaging/ on the path)
