@@ -2,16 +2,19 @@
 
 The guard understands patterns rather than a list of sentences:
 
-1. the text is normalised (full/half width, case, whitespace, punctuation, modal particles), keeping a map
-   from every normalised character back to its offset in the original text;
-2. each rule is a sequence of concept slots (synonym classes such as ``<KNOW>`` = 知道/清楚/晓得/明白) joined by
+1. the text is normalised (traditional → simplified by OpenCC, full/half width, case, whitespace, punctuation,
+   modal particles), keeping a map from every normalised character back to its offset in the original text;
+2. characters the patterns do not name stand for their toneless syllable (Sounds), so a pinyin-input typo
+   (斑 for 班, 铃 for 领) still meets the pattern;
+3. each rule is a sequence of concept slots (synonym classes such as ``<KNOW>`` = 知道/清楚/晓得/明白) joined by
    bounded gaps (``~6`` = up to six characters, never across the end of a sentence; ``~~6`` may cross it);
-3. a match of a "soft" rule is defused by a polite, helping context around it (您, 请, 帮您, 我来, 核实…), so
-   "这个问题我不太清楚，我帮您问一下领导" stays clean while "我不清楚" alone is flagged;
-4. overlapping matches keep the longest (the most specific reading); adjacent hits of the same item merge.
+4. a match of a "soft" rule is defused by help given around it (帮您, 我来, 核实, 答复…) — politeness alone (您,
+   请, 不好意思) is no alibi — and a 60(5) match by a place, phone or address named in the text (rule 10);
+5. overlapping matches keep the longest (the most specific reading); adjacent hits of the same item merge.
 
 The pattern knowledge below is detection logic (declared data tables). What the clerk is shown — the rule's
-seed text, the standard phrase to use instead and the advice — comes from ``scripts_zh/taboo.toml``.
+seed text, the standard phrase to use instead and the advice — and the lexicon of each item (60(11)'s insults,
+which a hall extends) come from ``scripts_zh/taboo.toml``.
 """
 
 from __future__ import annotations

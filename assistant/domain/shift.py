@@ -26,8 +26,7 @@ from typing import Any
 
 from assistant.domain.hours import Hours
 
-# (interaction number, started_at ISO, ended_at ISO or None) and (at ISO, waiting count)
-ServedLog = Sequence[tuple[int, str, str | None]]
+# (at ISO, waiting count)
 WaitingLog = Sequence[tuple[str, int]]
 
 

@@ -22,6 +22,7 @@ from assistant.reports.oracle import (
     _follow_up_recs,
     _follow_ups,
     _guard,
+    _home_service_recs,
     _home_services,
     _interactions,
     _notes_and_exports,
@@ -123,7 +124,7 @@ def build_report(
         out["pauses"] = _pauses(ctx)
         out["overtime"] = _overtime(ctx)
         out["departures"] = _departures(ctx)
-        out["home_services"] = _home_services(ctx)
+        out["home_services"] = _home_services(ctx, _home_service_recs(store))
         out["interactions"] = _interactions(ctx)
         out["follow_ups"] = _follow_ups(ctx, _follow_up_recs(store))
         out["phrases"] = _phrases(ctx)

@@ -23,7 +23,7 @@ Tables (key → sheet/file title):
 * ``pauses`` 暂停服务 — 暂停服务 and internal work, with reason and duration.
 * ``overtime`` 延时服务 — one row per stretch served overtime (rule 28): start, end, served.
 * ``home_services`` 上门服务 — home-service requests registered in the range (rule 25): need, due date, working
-  days left, overdue, status (its updates within the range), phone from ``persons``.
+  days left, overdue, status, phone from ``persons``; requests opened before the range and still open are shown too.
 * ``departures`` 提前签退 — sign-outs before closing time with a reason (交接班, 签到有误, 请假, 公务外出; rule 8).
 * ``interactions`` 服务记录 — one row per person served: step durations, outcomes, referrals.
 * ``follow_ups`` 投诉与待答复 — follow-ups and complaints, due in working days, overdue first.

@@ -372,14 +372,23 @@ def _overtime(ctx: _Ctx) -> Table:
     return table
 
 
-def _home_services(ctx: _Ctx) -> Table:
+def _home_service_recs(store: EventStore) -> list[Rec]:
+    """Every home-service request and update, tagged (a few a week: read from the first event)."""
+    return tag(_kinds(store, ("sign_in", "sign_out", "home_service", "home_service_update")))
+
+
+def _home_services(ctx: _Ctx, recs: Iterable[Rec]) -> Table:
+    """Home-service requests (rule 25) registered in the range, or before it and still open at its end."""
     table = new_table("home_services")
     hours = ctx.scripts.hours
     today = ctx.flt.today or min(ctx.flt.end, date.today())
     rows: dict[int, tuple[Rec, dict]] = {}
-    for rec in ctx.recs:
+    flt = ctx.flt
+    for rec in recs:
         p = rec.payload
-        if rec.kind == "home_service" and ctx.wanted(rec):
+        if rec.at.date() > flt.end:
+            continue
+        if rec.kind == "home_service":
             number = p.get("home_service", len(rows) + 1)
             due = _dt(p.get("due"))
             left = _working_days_between(hours, today, due.date()) if due else ""
@@ -406,6 +415,10 @@ def _home_services(ctx: _Ctx) -> Table:
             rows[p["home_service"]][1].update(status=p.get("status", ""), updated_at=hm(rec.at))
     for rec, row in rows.values():
         done = row["status"] in ("已办结", "已取消")
+        earlier = rec.at.date() < flt.start
+        same_desk = _wanted(ReportFilter(rec.at.date(), rec.at.date(), flt.window, flt.clerk, flt.role))
+        if not (ctx.wanted(rec) or (earlier and not done and same_desk(rec))):
+            continue
         due = _dt(row["due"])
         row["overdue"] = _bool(bool(due and not done and today > due.date()))
         if done:

@@ -37,6 +37,7 @@ from assistant.reports.oracle import (
     _event_targets,
     _faults,
     _guard,
+    _home_service_recs,
     _home_services,
     _notes_and_exports,
     _overtime,
@@ -714,9 +715,8 @@ class _Review:
             "overtime": _EventSource(self, _overtime, ("overtime",)),
             "departures": _EventSource(self, _departures, ("early_departure",)),
             "home_services": _FoldSource(
-                self.fold(_home_services, ("home_service", "home_service_update")),
-                self.counter(("home_service",)),
-            ),
+                lambda: _home_services(self.ctx([]), _home_service_recs(self.store))
+            ),  # counted by the fold: requests opened before the range and still open are shown too
             "interactions": _InteractionSource(self.store, self.scripts, self.flt, self.corrections),
             "follow_ups": _FollowUpSource(self),
             "phrases": _FoldSource(

@@ -215,6 +215,15 @@ def test_home_service_requests_with_due_date_and_status_in_the_review_and_export
         (2, "残疾证办理", "2026-11-26", "待上门", "是"),
     ]
     assert rows[0]["working_days_left"] == 1 and rows[0]["phone"] == "13812345678"
+    # on a later day: the one still open is shown (opened before the range), the one done is not
+    assert desk.execute("home_service_update", {"home_service": 1, "status": "已办结"}).accepted
+    later = date(2026, 11, 27)
+    rows = (
+        build_report(store, scripts, ReportFilter(later, later, today=later)).tables["home_services"].dicts()
+    )
+    assert [(r["number"], r["status"], r["overdue"]) for r in rows] == [(2, "待上门", "是")]
+    events_source = build_report(store, scripts, ReportFilter(later, later, today=later), source="events")
+    assert events_source.tables["home_services"].dicts() == rows
     out = tmp_path / "csv"
     export(desk, ReportFilter(DAY, DAY, today=DAY), "csv", out, tables=["home_services"])
     text = "".join(p.read_text(encoding="utf-8-sig") for p in out.glob("*.csv"))
