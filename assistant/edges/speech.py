@@ -81,8 +81,13 @@ def _bundled_espeak() -> Path | None:
     return program if program is not None and program.is_file() else None
 
 
-def _command(mode: str, text: str, care: bool, out: str = "") -> list[str]:
-    program = None if _system_espeak() or not sys.platform.startswith("linux") else _bundled_espeak()
+def bundled_program() -> Path | None:
+    """The espeak-ng program to run instead of the pyttsx3 worker: the packaged one, on a Linux PC whose system
+    has no espeak-ng; None otherwise. Asked once per speaker or file, not per utterance."""
+    return None if not sys.platform.startswith("linux") or _system_espeak() else _bundled_espeak()
+
+
+def _command(mode: str, text: str, care: bool, out: str = "", program: Path | None = None) -> list[str]:
     if program is not None:
         rate = max(60, int(ESPEAK_DEFAULT_WPM * (CARE_RATE_FACTOR if care else NORMAL_RATE_FACTOR)))
         amplitude = int(100 * (CARE_VOLUME if care else NORMAL_VOLUME))
@@ -115,6 +120,7 @@ class Speaker:
         self.watcher: threading.Thread | None = None  # waits for the current worker, reports its failure
         self._stopped: set[int] = set()  # pids of workers we ended ourselves
         self._ok, self._reason = available()
+        self._program = bundled_program() if self._ok else None
 
     def available(self) -> tuple[bool, str]:
         return self._ok, self._reason
@@ -129,7 +135,7 @@ class Speaker:
         self.stop()
         try:
             self._proc = subprocess.Popen(
-                _command("speak", text, self.care),
+                _command("speak", text, self.care, program=self._program),
                 env=_env(),
                 cwd=_ROOT,
                 stdin=subprocess.DEVNULL,
@@ -194,19 +200,22 @@ def save(
     out = Path(wav_path).resolve()
     # espeak-ng through pyttsx3 now and then exits cleanly without writing the file on a busy machine;
     # one more try in a fresh worker costs a second and saves the clerk a failed click.
+    program = bundled_program()
     for _ in range(SAVE_ATTEMPTS):
-        ok, reason, worth_retrying = _save_once(text, out, care, timeout)
+        ok, reason, worth_retrying = _save_once(text, out, care, timeout, program)
         if ok or not worth_retrying:
             break
     return ok, reason
 
 
-def _save_once(text: str, out: Path, care: bool, timeout: float) -> tuple[bool, str, bool]:
+def _save_once(
+    text: str, out: Path, care: bool, timeout: float, program: Path | None
+) -> tuple[bool, str, bool]:
     """One worker run: (ok, reason, whether another try may help)."""
     try:
         out.unlink(missing_ok=True)
         result = subprocess.run(
-            _command("save", text, care, str(out)),
+            _command("save", text, care, str(out), program),
             env=_env(),
             cwd=_ROOT,
             capture_output=True,
