@@ -1257,21 +1257,6 @@ class EventStore:
         keys = ("id", "added_at", "name", "phone", "address", "purged_at")
         return dict(zip(keys, row))
 
-    def purge_personal(self, before: datetime) -> int:
-        """Blank name/phone/address of persons added before `before` (own transaction, then `scrub`); returns
-        how many were blanked. The lead's command records its event in the same transaction instead:
-        ``Desk.execute("purge_personal", …, prepare=…)`` with :func:`purge_rows`."""
-        conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            count = purge_rows(conn, before)
-            conn.execute("COMMIT")
-        except BaseException:
-            _rollback(conn)
-            raise
-        self.scrub()
-        return count
-
     def scrub(self) -> bool:
         """Leave no copy of overwritten data in the files: fold the -wal into the database and truncate it
         (old page images of a purged row live in the -wal until then; secure_delete zeroed the pages).
