@@ -166,8 +166,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return EXIT_USAGE
-    if os.name == "posix":  # the database, the PIN files, exports and their folders: the user's only
-        os.umask(0o077)
+    # The database, the PIN files, exports and their folders: the user's only (the caller's umask comes back
+    # afterwards, for a test calling main() in its own process).
+    umask = os.umask(0o077) if os.name == "posix" else None
+    try:
+        return _main(argv)
+    finally:
+        if umask is not None:
+            os.umask(umask)
+
+
+def _main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     args.startup_notices = []
     if notice := paths.migrate_legacy_data():  # Windows: %APPDATA% → %LOCALAPPDATA%, once
