@@ -5,12 +5,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from assistant.config.schema import Scripts
 from assistant.domain.rules import Command, Refusal, State, decide, evolve
 from assistant.edges.clock import Clock, SystemClock
-from assistant.edges.clockwatch import ClockJump, ClockWatch
+from assistant.edges.clockwatch import BACKWARD_SLACK_SECONDS, ClockJump, ClockWatch
 from assistant.store.event_log import Event, EventStore, HeadMoved, StoreDetached, StoreError, format_at
 from assistant.store.snapshots import Snapshots
 
@@ -86,6 +87,11 @@ class Desk:
         self._snapshots = Snapshots(store)
         self.state: State = self._snapshots.restore()
         self._listeners: list[Listener] = []
+        if self.watch is not None:
+            # The clock set back while the program was closed: the watch cannot see it, the last record can.
+            self._unsaved_jump = self._behind_last_event("startup")
+            if self._unsaved_jump is not None:
+                self.check_clock()
 
     def reload_scripts(self, scripts: Scripts) -> None:
         """Use newly loaded scripts (the hall changed its scripts folder) from the next command on; the
@@ -257,7 +263,7 @@ class Desk:
         and once a second from the GUI's ticker while idle); the recorded event, or None."""
         if self.watch is None:
             return None
-        jump = self.watch.check() or self._unsaved_jump
+        jump = self.watch.check() or self._unsaved_jump or self._behind_last_event("last_event")
         if jump is None:
             return None
         outcome = self._record(lambda: ([("clock_jump", jump.payload())], [None]), jump.wall_after)
@@ -267,3 +273,21 @@ class Desk:
         self._unsaved_jump = None
         self._tell(outcome)
         return outcome.events[-1]
+
+    def _behind_last_event(self, detected: str) -> ClockJump | None:
+        """The time of the last recorded event is a floor: a wall clock more than a second before it was set
+        back (while the program was closed, or unseen by the watch), and the jump is recorded before anything
+        is recorded at the wall time."""
+        try:
+            last = self.store.last_at()
+        except (sqlite3.Error, StoreError):
+            return None
+        if last is None:
+            return None
+        before, now = datetime.fromisoformat(last), self.clock.now()
+        if now.tzinfo is None:
+            now = now.astimezone()
+        delta = (now - before).total_seconds()
+        if delta >= -BACKWARD_SLACK_SECONDS:
+            return None
+        return ClockJump(before, now, None, delta, detected)

@@ -231,7 +231,7 @@ class Reference:
         self.before: list[int] = []  # events recorded before each line
 
     def extend(self, lines: list[dict[str, Any]]) -> None:
-        parsed = _read_replay(io.StringIO(to_jsonl(lines)), "reference")
+        parsed = list(_read_replay(io.StringIO(to_jsonl(lines)), "reference"))
         for line, (_, cmd, fields, at) in zip(lines, parsed, strict=True):
             self.clock.set(at)
             self.before.append(self.store.last_id())

@@ -7,7 +7,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
@@ -166,8 +166,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return EXIT_USAGE
-    if os.name == "posix":  # the database, the PIN files, exports and their folders: the user's only
-        os.umask(0o077)
+    # The database, the PIN files, exports and their folders: the user's only (the caller's umask comes back
+    # afterwards, for a test calling main() in its own process).
+    umask = os.umask(0o077) if os.name == "posix" else None
+    try:
+        return _main(argv)
+    finally:
+        if umask is not None:
+            os.umask(umask)
+
+
+def _main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     args.startup_notices = []
     if notice := paths.migrate_legacy_data():  # Windows: %APPDATA% → %LOCALAPPDATA%, once
@@ -426,53 +435,96 @@ def _replay_commands() -> set[str]:
     return set(RULES) - NOT_REPLAYABLE
 
 
-def _read_replay(source, name: str) -> list[tuple[int, str, dict[str, Any], datetime]]:
-    """Every non-blank line as (line number, command, fields, time); UsageError naming the first bad line."""
+# A replay line longer than this is refused (`replay /dev/zero` would otherwise read forever into memory).
+MAX_REPLAY_LINE = 1 << 20
+
+ReplayLine = tuple[int, str, dict[str, Any], datetime]
+
+
+def _read_replay(source, name: str) -> Iterator[ReplayLine]:
+    """Every non-blank line as (line number, command, fields, time), one at a time; UsageError naming the first
+    bad line. `source`: a binary file or any iterable of lines (str or bytes)."""
     known = _replay_commands()
-    lines = []
     previous: datetime | None = None
-    for number, line in enumerate(source, start=1):
-        if isinstance(line, bytes):  # read as bytes, so that a bad byte is reported with its line (issue 8)
-            try:
-                line = line.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                raise UsageError(
-                    f"{name} 第 {number} 行不是有效的 UTF-8 文本（该行第 {exc.start + 1} 个字节），"
-                    "请用 UTF-8 编码保存。"
-                ) from exc
-        if not line.strip():
+    for number, line in enumerate(_lines(source, name), start=1):
+        parsed = _parse_replay_line(line, number, name, known)
+        if parsed is None:
             continue
-        where = f"{name} 第 {number} 行"
+        if previous is not None and parsed[3] < previous:
+            raise UsageError(
+                f"{name} 第 {number} 行的时间 {parsed[3].isoformat()} 早于上一行，时间不能倒流。"
+            )
+        previous = parsed[3]
+        yield parsed
+
+
+def _lines(source, name: str) -> Iterator[str | bytes]:
+    """The lines of source, none longer than MAX_REPLAY_LINE (read in bounded pieces: a file without line
+    breaks is never held whole); a read error (a device, /proc/self/mem) is a UsageError."""
+    readline = getattr(source, "readline", None)
+    if readline is None:
+        yield from source
+        return
+    number = 0
+    while True:
+        number += 1
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"{where}不是有效的 JSON：{exc.msg}（第 {exc.colno} 列）") from exc
-        except (ValueError, RecursionError) as exc:  # a number of over 4300 digits, nesting too deep
-            raise UsageError(f"{where}的 JSON 数字过长或嵌套过深，无法读取。") from exc
-        if not isinstance(record, dict):
-            raise UsageError(f"{where}应为一个 JSON 对象。")
-        cmd = record.pop("cmd", None)
-        if not isinstance(cmd, str) or not cmd:
-            raise UsageError(f"{where}缺少字段 cmd（操作名称）。")
-        if cmd not in known:
-            raise UsageError(f"{where}的操作“{cmd}”未知，可选：{'、'.join(sorted(known))}。")
-        if "at" not in record:
-            raise UsageError(f"{where}缺少字段 at（本地时间，如 2026-11-30T08:50:00）。")
-        raw_at = record.pop("at")
+            line = readline(MAX_REPLAY_LINE + 1)
+        except OSError as exc:
+            raise UsageError(f"无法读取 {name}（第 {number} 行）：{exc.strerror or exc}") from exc
+        if not line:
+            return
+        if len(line) > MAX_REPLAY_LINE:
+            raise UsageError(f"{name} 第 {number} 行超过 1 MiB，不是操作记录；请检查文件。")
+        yield line
+
+
+def _parse_replay_line(line: str | bytes, number: int, name: str, known: set[str]) -> ReplayLine | None:
+    """One line as (line number, command, fields, time), None when blank; UsageError naming what is wrong."""
+    if isinstance(line, bytes):  # read as bytes, so that a bad byte is reported with its line (issue 8)
         try:
-            at = datetime.fromisoformat(str(raw_at))
-        except ValueError as exc:
-            raise UsageError(f"{where}的 at“{raw_at}”不是 ISO 8601 时间。") from exc
-        if at.tzinfo is None:
-            at = at.astimezone()  # local time of this computer, as the hall's clock shows it
-        missing = [f for f in REPLAY_REQUIRED.get(cmd, ()) if f not in record]
-        if missing:
-            raise UsageError(f"{where}的操作 {cmd} 缺少字段：{'、'.join(missing)}。")
-        if previous is not None and at < previous:
-            raise UsageError(f"{where}的时间 {raw_at} 早于上一行，时间不能倒流。")
-        previous = at
-        lines.append((number, cmd, record, at))
-    return lines
+            line = line.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            raise UsageError(
+                f"{name} 第 {number} 行不是有效的 UTF-8 文本（该行第 {exc.start + 1} 个字节），请用 UTF-8 编码保存。"
+            ) from exc
+    if not line.strip():
+        return None
+    where = f"{name} 第 {number} 行"
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{where}不是有效的 JSON：{exc.msg}（第 {exc.colno} 列）") from exc
+    except (ValueError, RecursionError) as exc:  # a number of over 4300 digits, nesting too deep
+        raise UsageError(f"{where}的 JSON 数字过长或嵌套过深，无法读取。") from exc
+    if not isinstance(record, dict):
+        raise UsageError(f"{where}应为一个 JSON 对象。")
+    try:  # "\ud800" is valid JSON but no text: it could be neither stored nor hashed
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise UsageError(
+            f"{where}含有无效的 Unicode 字符（单独的代理项 \\u{ord(exc.object[exc.start]):04x}）。"
+        ) from exc
+    cmd = record.pop("cmd", None)
+    if not isinstance(cmd, str) or not cmd:
+        raise UsageError(f"{where}缺少字段 cmd（操作名称）。")
+    if cmd not in known:
+        raise UsageError(f"{where}的操作“{cmd}”未知，可选：{'、'.join(sorted(known))}。")
+    if "at" not in record:
+        raise UsageError(f"{where}缺少字段 at（本地时间，如 2026-11-30T08:50:00）。")
+    raw_at = record.pop("at")
+    try:
+        at = datetime.fromisoformat(str(raw_at))
+    except ValueError as exc:
+        raise UsageError(f"{where}的 at“{raw_at}”不是 ISO 8601 时间。") from exc
+    if at.tzinfo is None:
+        at = at.astimezone()  # local time of this computer, as the hall's clock shows it
+    missing = [f for f in REPLAY_REQUIRED.get(cmd, ()) if f not in record]
+    if missing:
+        raise UsageError(f"{where}的操作 {cmd} 缺少字段：{'、'.join(missing)}。")
+    if "person" in record and not isinstance(record["person"], dict):
+        raise UsageError(f'{where}的 person 应为 JSON 对象，如 {{"name": "张三", "phone": "138…"}}。')
+    return number, cmd, record, at
 
 
 def _replay_steps(cmd: str, fields: dict[str, Any], scripts) -> list[tuple[str, dict[str, Any]]]:
@@ -488,59 +540,74 @@ def _replay_steps(cmd: str, fields: dict[str, Any], scripts) -> list[tuple[str, 
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    """A file is checked whole in a first pass (a bad file records nothing), then run in a second; standard
+    input runs line by line (a bad line ends it, exit 2, after the earlier lines were recorded). Neither pass
+    nor the output holds the whole file."""
     import tempfile
 
-    from assistant.desk import Desk
-    from assistant.domain import shift
-    from assistant.edges.clock import FixedClock
-
-    if args.file == "-":
-        lines = _read_replay(sys.stdin.buffer, "标准输入")
-    else:
+    if args.file != "-":
         with _open_text(Path(args.file)) as source:
-            lines = _read_replay(source, args.file)
+            for _ in _read_replay(source, args.file):
+                pass
     scripts = load_scripts_reporting(args)
     with tempfile.TemporaryDirectory(prefix="wa-replay-") as temp:
         if args.db is None:
             args.db = Path(temp) / "replay.db"  # a fresh database unless --db is given
         with open_store(args, create=True) as store:
-            first_id = store.last_id()
-            clock = FixedClock(lines[0][3] if lines else datetime.now().astimezone())
-            desk = Desk(store, scripts, clock)
-            results = []
-            for number, cmd, fields, at in lines:
-                clock.set(at)
-                outcome = desk.execute_all(_replay_steps(cmd, fields, scripts))  # a line: all or nothing
-                result: dict[str, Any] = {
-                    "line": number,
-                    "cmd": cmd,
-                    "at": at.replace(tzinfo=None).isoformat(timespec="seconds"),
-                    "ok": outcome.accepted,
-                }
-                if not outcome.accepted:
-                    result["reason"] = outcome.refusal.code
-                    result["message"] = outcome.refusal.reason
-                results.append(result)
-                if args.ack:  # printed only once the line's events are committed: an ack is a promise
-                    print(
-                        json.dumps({**result, "events": [e.id for e in outcome.events]}, ensure_ascii=False),
-                        flush=True,
-                    )
-                elif not args.json:
-                    _print_replay_result(result)
-            events = list(store.events(after=first_id))
+            if args.file == "-":
+                return _run_replay(args, store, scripts, _read_replay(sys.stdin.buffer, "标准输入"))
+            with _open_text(Path(args.file)) as source:
+                return _run_replay(args, store, scripts, _read_replay(source, args.file))
+
+
+def _run_replay(args: argparse.Namespace, store, scripts, lines: Iterator[ReplayLine]) -> int:
+    from assistant.desk import Desk
+    from assistant.domain import shift
+    from assistant.edges.clock import FixedClock
+
+    first_id = store.last_id()
+    clock = FixedClock(datetime.now().astimezone())
+    desk = Desk(store, scripts, clock)
+    if args.json:
+        sys.stdout.write('{"results": [')
+    separator = ""
+    for number, cmd, fields, at in lines:
+        clock.set(at)
+        result: dict[str, Any] = {
+            "line": number,
+            "cmd": cmd,
+            "at": at.replace(tzinfo=None).isoformat(timespec="seconds"),
+        }
+        behind = _behind_the_log(store, at)
+        if behind:  # never recorded before what is already in the log: the log's order is its time order
+            result.update(ok=False, reason="clock_behind", message=behind)
+            events: tuple = ()
+        else:
+            outcome = desk.execute_all(_replay_steps(cmd, fields, scripts))  # a line: all or nothing
+            result["ok"] = outcome.accepted
+            if not outcome.accepted:
+                result["reason"] = outcome.refusal.code
+                result["message"] = outcome.refusal.reason
+            events = outcome.events
+        if args.ack:  # printed only once the line's events are committed: an ack is a promise
+            print(json.dumps({**result, "events": [e.id for e in events]}, ensure_ascii=False), flush=True)
+        elif args.json:
+            sys.stdout.write(separator + "\n  " + json.dumps(result, ensure_ascii=False))
+            separator = ","
+        else:
+            _print_replay_result(result)
     if args.ack:
         return EXIT_OK
     records = {
-        "checklist_runs": shift.checklist_runs(events),
-        "overtime": shift.overtime_records(events),
-        "late_arrivals": shift.late_arrivals(events),
-        "equipment_faults": shift.equipment_faults(events),
-        "early_departures": shift.early_departures(events),
-        "pauses": shift.pauses(events),
+        "checklist_runs": shift.checklist_runs(store.events(after=first_id)),
+        "overtime": shift.overtime_records(store.events(after=first_id)),
+        "late_arrivals": shift.late_arrivals(store.events(after=first_id)),
+        "equipment_faults": shift.equipment_faults(store.events(after=first_id)),
+        "early_departures": shift.early_departures(store.events(after=first_id)),
+        "pauses": shift.pauses(store.events(after=first_id)),
     }
     if args.json:
-        print(json.dumps({"results": results, "records": records}, ensure_ascii=False, indent=2))
+        sys.stdout.write("\n], " + json.dumps({"records": records}, ensure_ascii=False, indent=2)[1:] + "\n")
         return EXIT_OK
     for run in records["checklist_runs"]:
         verdict = f"迟 {run['late_minutes']} 分钟" if run["late"] else "按时"
@@ -559,6 +626,16 @@ def cmd_replay(args: argparse.Namespace) -> int:
         if pause["overtime"]:
             print(f"延时服务中暂停：{pause['at']}（{pause['reason']}），仍有 {pause['waiting']} 人等候")
     return EXIT_OK
+
+
+def _behind_the_log(store, at: datetime) -> str:
+    """Why a line dated more than a second before the last recorded event is not run ("" when it may be)."""
+    from assistant.edges.clockwatch import BACKWARD_SLACK_SECONDS
+
+    last = store.last_at()
+    if last is None or (at - datetime.fromisoformat(last)).total_seconds() >= -BACKWARD_SLACK_SECONDS:
+        return ""
+    return f"时间 {at.isoformat(timespec='seconds')} 早于数据文件中最后一条记录（{last[:19]}），不能补记到它之前。"
 
 
 def _print_replay_result(result: dict[str, Any]) -> None:

@@ -46,12 +46,15 @@ def default_monotonic() -> Callable[[], float]:
 
 @dataclass(frozen=True)
 class ClockJump:
-    """The wall clock moved by `delta_seconds` more than the monotonic clock between two checks."""
+    """The wall clock moved by `delta_seconds` more than the monotonic clock between two checks — or, found
+    against the last recorded event (`detected`: "startup" when the program starts, "last_event" later), the
+    wall clock is `delta_seconds` behind that event's time; then no monotonic figure is known."""
 
     wall_before: datetime
     wall_after: datetime
-    monotonic_elapsed: float
+    monotonic_elapsed: float | None
     delta_seconds: float
+    detected: str | None = None
 
     @property
     def backwards(self) -> bool:
@@ -59,21 +62,24 @@ class ClockJump:
 
     def payload(self) -> dict[str, Any]:
         """The `clock_jump` event's payload (times ISO 8601, seconds rounded to milliseconds)."""
-        return {
+        payload: dict[str, Any] = {
             "wall_before": self.wall_before.isoformat(timespec="microseconds"),
             "wall_after": self.wall_after.isoformat(timespec="microseconds"),
-            "monotonic_elapsed": round(self.monotonic_elapsed, 3),
             "delta_seconds": round(self.delta_seconds, 3),
         }
+        if self.monotonic_elapsed is not None:
+            payload["monotonic_elapsed"] = round(self.monotonic_elapsed, 3)
+        if self.detected is not None:
+            payload["detected"] = self.detected
+        return payload
 
     def describe(self) -> str:
         """One Chinese sentence for people: which way, by how much."""
         way = "调慢（往回拨）" if self.backwards else "调快（往前拨）"
-        return (
-            f"电脑时钟被{way}约 {abs(self.delta_seconds):.0f} 秒："
-            f"{self.wall_before:%Y-%m-%d %H:%M:%S} → {self.wall_after:%Y-%m-%d %H:%M:%S}，"
-            f"实际只过了 {self.monotonic_elapsed:.0f} 秒。"
-        )
+        moved = f"{self.wall_before:%Y-%m-%d %H:%M:%S} → {self.wall_after:%Y-%m-%d %H:%M:%S}"
+        if self.monotonic_elapsed is None:
+            return f"电脑时钟比上一条记录的时间早约 {abs(self.delta_seconds):.0f} 秒（被往回拨过）：{moved}。"
+        return f"电脑时钟被{way}约 {abs(self.delta_seconds):.0f} 秒：{moved}，实际只过了 {self.monotonic_elapsed:.0f} 秒。"
 
 
 class ClockWatch:

@@ -353,6 +353,14 @@ def _check_written(fmt: str, temp: Path, report: Report) -> None:
                 raise ExportError(f"写出的 {table.key}.csv 不完整：应有 {len(table)} 行，只有 {found} 行")
 
 
+def _linked(existing: Path, new: Path) -> bool:
+    try:
+        os.link(existing, new)
+    except OSError:
+        return False
+    return True
+
+
 def _remove(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)
@@ -418,10 +426,10 @@ def export(
         _check_written(fmt, temp, report)
         if out.exists():  # kept until the new output is in place and recorded
             backup = out.with_name(f".{out.name[:100]}.{uuid.uuid4().hex[:8]}.old")
-            if fmt == "csv":
+            # a file stays at its name (a second link; it is replaced in one step below); a folder, or a file
+            # on a file system without hard links (a FAT USB stick), moves aside
+            if fmt == "csv" or not _linked(out, backup):
                 os.rename(out, backup)
-            else:
-                os.link(out, backup)  # out itself is replaced in one step below
         paths.replace_file(temp, out)  # retried while Excel or a scanner holds `out` (Windows)
         placed = True
         temp = None

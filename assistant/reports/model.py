@@ -547,6 +547,16 @@ def hm(at: datetime | str | None) -> str:
     return at.strftime("%Y-%m-%d %H:%M:%S")
 
 
+CLOCK_BACK = "（时钟回拨）"
+
+
+def duration_text(seconds: float | str) -> str:
+    """A step's duration as the review shows it: never below 0 s, flagged when the PC's clock went back
+    within it (was: "问 −10799s")."""
+    value = int(float(seconds))
+    return f"{value}s" if value >= 0 else f"0s{CLOCK_BACK}"
+
+
 def _minutes(a: datetime, b: datetime) -> int:
     from assistant.domain.shift import minutes_shown
 

@@ -28,6 +28,7 @@ from assistant.reports.model import (
     _dt,
     _minutes,
     _tick_word,
+    duration_text,
     hm,
     new_table,
 )
@@ -491,7 +492,7 @@ def _interactions(ctx: _Ctx) -> Table:
                     continue
                 marks = it["steps"] + [("", rec.at)]
                 steps = " · ".join(
-                    f"{names.get(s, s)} {int((marks[i + 1][1] - t).total_seconds())}s"
+                    f"{names.get(s, s)} {duration_text((marks[i + 1][1] - t).total_seconds())}"
                     for i, (s, t) in enumerate(marks[:-1])
                 )
                 table.add(
@@ -503,7 +504,7 @@ def _interactions(ctx: _Ctx) -> Table:
                         "window": start.window,
                         "started_at": hm(start.at),
                         "ended_at": hm(rec.at),
-                        "seconds": int((rec.at - start.at).total_seconds()),
+                        "seconds": max(0, int((rec.at - start.at).total_seconds())),
                         "steps": steps,
                         "matters": "；".join(it["matters"]),
                         "outcomes": "；".join(it["outcomes"]),

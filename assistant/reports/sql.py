@@ -25,6 +25,7 @@ from assistant.reports.model import (
     RowSource,
     Table,
     _bool,
+    duration_text,
     hm,
     new_table,
 )
@@ -460,7 +461,7 @@ class _InteractionSource(RowSource):
             template = templates.get(steps)
             if template is None:
                 template = templates[steps] = " · ".join(
-                    str(names.get(s, s)).replace("{", "{{").replace("}", "}}") + " {}s"
+                    str(names.get(s, s)).replace("{", "{{").replace("}", "}}") + " {}"
                     for s in steps.split(SEP)
                 )
             if referrals != "[]":
@@ -481,8 +482,8 @@ class _InteractionSource(RowSource):
                     window,
                     started,
                     ended,
-                    seconds,
-                    template.format(*durations.split(SEP)),
+                    max(0, seconds),  # the clock set back within it: 0, and the step says so
+                    template.format(*map(duration_text, durations.split(SEP))),
                     matters,
                     outcomes,
                     referrals,

@@ -28,6 +28,7 @@ import os
 import sqlite3
 import stat
 import threading
+from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -756,9 +757,12 @@ class EventStore:
         # Which files SQLite writes (device, inode) of the database and its -wal, checked after every commit.
         self._files = self._identify()
         _register(self._files.get(""), +1)
-        # Every event this store recorded since it opened, with the person it refers to: what `reattach`
-        # re-appends when the file lost them. A day of one terminal is a few thousand small events.
-        self._session: list[tuple[Event, dict | None]] = []
+        # Which events this store recorded since it opened (id and hash, 40 bytes each: a replay of a million
+        # lines stays small), and the persons they refer to: what `reattach` re-appends when the file lost
+        # them, reading their rows through the old connection, which still sees them.
+        self._session_ids = array("q")
+        self._session_hashes = bytearray()
+        self._session_persons: dict[int, dict] = {}
         self._detached: str | None = None
         self._immutable = False  # open_readonly without locks (see still_current)
 
@@ -922,6 +926,7 @@ class EventStore:
         with _guard(self.path):
             old = self._conn
             notices: list[str] = []
+            session: list[tuple[Event, dict | None]] = []
             if old is not None:
                 if not _no_checkpoint_on_close(old):
                     # Closing would fold the orphaned -wal into the live file: keep refusing instead.
@@ -929,6 +934,10 @@ class EventStore:
                         f"{self._detached or self.path}；无法安全地重新打开数据文件，请退出助手后"
                         f"联系管理员（请勿删除 {self.path.parent} 中的任何文件）"
                     )
+                try:
+                    session = self._session_events(old)
+                except sqlite3.Error as exc:
+                    raise StoreError(f"{self._detached or self.path}；无法读出本次记录的内容：{exc}") from exc
                 if _file_id(self.path) != self._files.get(""):
                     # The database itself is gone or replaced: keep everything this connection still sees.
                     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -951,7 +960,7 @@ class EventStore:
             self._files = self._identify()
             _register(self._files.get(""), +1)
             missing: list[tuple[Event, dict | None]] = []
-            for event, person in self._session:
+            for event, person in session:
                 row = conn.execute("SELECT hash FROM events WHERE id = ?", (event.id,)).fetchone()
                 if row is None or row[0] != event.hash:
                     missing.append((event, person))
@@ -968,9 +977,12 @@ class EventStore:
                 for e, person in missing
             ]
             recovered = self._write(items, None) if items else []
-            lost = {id(pair) for pair in missing}
-            self._session = [pair for pair in self._session if id(pair) not in lost]
-            self._session.extend(zip(recovered, (person for *_, person in items)))
+            lost = {e.id for e, _ in missing}
+            self._forget_session()
+            self._remember(
+                [e for e, _ in session if e.id not in lost], [p for e, p in session if e.id not in lost]
+            )
+            self._remember(recovered, [person for *_, person in items])
             self._detached = None
             if recovered:
                 notices.append(
@@ -979,6 +991,35 @@ class EventStore:
                 )
             self.notices.extend(notices)
             return recovered
+
+    def _remember(self, events: Sequence[Event], persons: Sequence[dict | None]) -> None:
+        for event, person in zip(events, persons):
+            self._session_ids.append(event.id)
+            self._session_hashes += bytes.fromhex(event.hash)
+            if person is not None:
+                self._session_persons[event.id] = person
+
+    def _forget_session(self) -> None:
+        self._session_ids, self._session_hashes, self._session_persons = array("q"), bytearray(), {}
+
+    def _session_events(self, conn: sqlite3.Connection) -> list[tuple[Event, dict | None]]:
+        """The events this store recorded since it opened, as `conn` (the old connection) still sees them."""
+        if not self._session_ids:
+            return []
+        wanted = {
+            i: bytes(self._session_hashes[n * 32 : n * 32 + 32]).hex()
+            for n, i in enumerate(self._session_ids)
+        }
+        out = []
+        rows = conn.execute(
+            "SELECT id, at, kind, payload, prev_hash, hash FROM events WHERE id >= ? ORDER BY id",
+            (min(self._session_ids),),
+        )
+        for event_id, at, kind, payload, prev_hash, digest in rows:
+            if wanted.get(event_id) == digest:
+                event = Event(event_id, at, kind, json.loads(payload), prev_hash, digest)
+                out.append((event, self._session_persons.get(event_id)))
+        return out
 
     def __enter__(self) -> Self:
         return self
@@ -1019,7 +1060,7 @@ class EventStore:
         if self._detached is not None:
             raise StoreDetached(self._detached)
         out = self._write(items, expected_last_id, prepare)
-        self._session.extend(zip(out, (person for *_, person in items)))
+        self._remember(out, [person for *_, person in items])
         why = self.check_files()
         if why is not None:
             raise StoreDetached(why)
@@ -1143,6 +1184,11 @@ class EventStore:
             (fmt,),
         ).fetchall()
 
+    def last_at(self) -> str | None:
+        """The time of the last recorded event (the floor of the desk's clock), or None for an empty log."""
+        row = self.conn.execute("SELECT at FROM events ORDER BY id DESC LIMIT 1").fetchone()
+        return row[0] if row else None
+
     def last_id(self) -> int:
         row = self.conn.execute("SELECT MAX(id) FROM events").fetchone()
         return row[0] or 0
@@ -1210,21 +1256,6 @@ class EventStore:
             return None
         keys = ("id", "added_at", "name", "phone", "address", "purged_at")
         return dict(zip(keys, row))
-
-    def purge_personal(self, before: datetime) -> int:
-        """Blank name/phone/address of persons added before `before` (own transaction, then `scrub`); returns
-        how many were blanked. The lead's command records its event in the same transaction instead:
-        ``Desk.execute("purge_personal", …, prepare=…)`` with :func:`purge_rows`."""
-        conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            count = purge_rows(conn, before)
-            conn.execute("COMMIT")
-        except BaseException:
-            _rollback(conn)
-            raise
-        self.scrub()
-        return count
 
     def scrub(self) -> bool:
         """Leave no copy of overwritten data in the files: fold the -wal into the database and truncate it

@@ -9,6 +9,7 @@ import pytest
 from assistant.desk import Desk
 from assistant.edges.clock import SystemClock
 from assistant.edges.clockwatch import ClockWatch, default_monotonic
+from assistant.store.event_log import format_at
 from tests.conftest import ready_desk
 
 
@@ -163,3 +164,75 @@ def test_a_pc_clock_off_from_the_hall_server_is_recorded_for_the_lead(desk):
     assert event is not None and event.kind == "hall_clock_offset" and event.id == before + 1
     assert event.payload["offset_seconds"] == -600.4 and event.payload["tolerance_seconds"] == 120
     assert desk.store.verify().ok
+
+
+# --- issue 12 §5: the last recorded event's time is a floor ------------------------------------------
+
+
+def test_a_clock_set_back_while_the_program_was_closed_is_recorded_at_start_up(store, scripts, clock):
+    """Was: nothing recorded; the next command went into the log dated hours before the one before it."""
+    ready_desk(Desk(store, scripts, clock))
+    last = store.last_at()
+    clock.advance(hours=-3)  # set back while closed
+    mono = FakeMonotonic()
+    desk = Desk(store, scripts, clock, watch=ClockWatch(clock, mono))  # start-up
+    (jump,) = [e for e in store.events() if e.kind == "clock_jump"]
+    assert jump.payload["detected"] == "startup" and "monotonic_elapsed" not in jump.payload
+    assert jump.payload["wall_before"] == last and jump.payload["delta_seconds"] < -10000
+    assert jump.at == format_at(clock.now())  # recorded at its wall time
+    outcome = desk.execute("interaction_start")
+    assert outcome.accepted and outcome.events[0].at == format_at(clock.now())
+    assert outcome.events[0].payload.get("clock_jump") is None  # the jump is already on record before it
+    assert [e.kind for e in store.events()].count("clock_jump") == 1
+
+
+def test_a_clock_behind_the_last_event_unseen_by_the_watch_precedes_the_command(store, scripts, clock):
+    mono = FakeMonotonic()
+    desk = Desk(store, scripts, clock, watch=ClockWatch(clock, mono))
+    ready_desk(desk)
+    other = Desk(store, scripts, clock)  # another process recorded an hour ahead (its clock, not ours)
+    clock.advance(hours=1)
+    assert other.execute("waiting_set", {"count": 2}).accepted
+    clock.advance(hours=-1)
+    outcome = desk.execute("interaction_start")
+    jump = next(e for e in store.events() if e.kind == "clock_jump")
+    assert jump.payload["detected"] == "last_event" and jump.id < outcome.events[0].id
+    assert outcome.events[0].payload["clock_jump"] == jump.id
+
+
+def test_within_a_second_of_the_last_event_is_no_jump(store, scripts, clock):
+    mono = FakeMonotonic()
+    ready_desk(Desk(store, scripts, clock))
+    clock.advance(seconds=-0.9)
+    Desk(store, scripts, clock, watch=ClockWatch(clock, mono))
+    assert "clock_jump" not in [e.kind for e in store.events()]
+
+
+def test_durations_across_a_clock_set_back_are_clamped_at_zero_and_flagged(store, scripts, clock, tmp_path):
+    """Was: the review and the exports showed "问 −10799s" and a negative 用时."""
+    from datetime import date
+
+    from assistant.reports.build import build_report
+    from assistant.reports.exporting import export
+    from assistant.reports.model import CLOCK_BACK, ReportFilter
+
+    mono = FakeMonotonic()
+    desk = Desk(store, scripts, clock, watch=ClockWatch(clock, mono))
+    ready_desk(desk)
+    clock.set(clock.now().replace(hour=12))
+    mono.t += 3 * 3600
+    assert desk.execute("interaction_start").accepted
+    clock.advance(hours=-3)  # set back in the middle of serving
+    mono.t += 1
+    assert desk.execute("step", {"step": scripts.flow.steps[1].id}).accepted
+    clock.advance(seconds=30)
+    mono.t += 30
+    assert desk.execute("interaction_end").accepted
+    flt = ReportFilter(date(2026, 11, 26), date(2026, 11, 26), today=date(2026, 11, 26))
+    table = build_report(store, scripts, flt, ["interactions"]).tables["interactions"]
+    (row,) = table.dicts()
+    assert row["seconds"] == 0 and CLOCK_BACK in row["steps"] and "-" not in row["steps"]
+    assert row["clock_jump"]
+    export(desk, flt, "csv", tmp_path / "csv", tables=["interactions"])
+    text = (tmp_path / "csv" / "interactions.csv").read_text(encoding="utf-8-sig")
+    assert CLOCK_BACK in text and ",-" not in text

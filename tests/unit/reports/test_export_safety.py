@@ -147,9 +147,17 @@ def test_the_export_is_recorded_only_once_the_output_is_in_place(served, tmp_pat
     assert seen and seen[0][0] == "说明"
 
 
-def test_an_export_that_cannot_be_recorded_puts_the_earlier_output_back(served, tmp_path):
+@pytest.mark.parametrize("hard_links", [True, False], ids=["hard-links", "fat-usb-stick"])
+def test_an_export_that_cannot_be_recorded_puts_the_earlier_output_back(
+    served, tmp_path, hard_links, monkeypatch
+):
     from assistant.desk import Outcome
     from assistant.domain.rules import Refusal
+
+    if not hard_links:  # a file system without hard links: the earlier file is moved aside instead
+        monkeypatch.setattr(
+            os, "link", lambda *a, **k: (_ for _ in ()).throw(OSError(1, "Operation not permitted"))
+        )
 
     out = tmp_path / "r.xlsx"
     out.write_bytes(b"the earlier export")

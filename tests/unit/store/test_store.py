@@ -23,6 +23,7 @@ from assistant.store.event_log import (
     StoreMissing,
     StoreUnreadable,
     canonical_json,
+    purge_rows,
 )
 
 CST = timezone(timedelta(hours=8))
@@ -585,8 +586,11 @@ def test_personal_data_only_in_persons_and_purge_keeps_chain(tmp_path: Path) -> 
         )
         # "before" in another UTC offset than the stored times: compared as instants.
         cutoff = (T0 - timedelta(days=30)).astimezone(UTC)
-        assert store.purge_personal(cutoff) == 1
-        assert store.purge_personal(cutoff) == 0  # already purged
+        for expected in (1, 0):  # the second time: already purged
+            (event,) = store.append(
+                [("purge_personal", {})], T0, prepare=lambda conn: {"count": purge_rows(conn, cutoff)}
+            )
+            assert event.payload == {"count": expected}  # the change and its record: one transaction
         purged = store.person(old)
         assert purged is not None
         assert (purged["name"], purged["phone"], purged["address"]) == ("", "", "")
@@ -595,7 +599,7 @@ def test_personal_data_only_in_persons_and_purge_keeps_chain(tmp_path: Path) -> 
         assert kept is not None and kept["name"] == "王五" and kept["purged_at"] is None
         assert store.person(9999) is None
         report = store.verify()
-        assert report.ok and report.count == 2
+        assert report.ok and report.count == 4  # the two interactions and the two purge records
     with closing(raw(path)) as conn:
         stored = " ".join(r[0] for r in conn.execute("SELECT payload FROM events"))
     for secret in ("李四", "13912345678", "幸福路", "王五", "13700000000"):
