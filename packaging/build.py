@@ -262,6 +262,7 @@ def build(
     dist: Path, work: Path, if_changed: bool = False, archive: bool = False, quiet: bool = False
 ) -> Path:
     """Build (or, with if_changed, reuse) dist/window-assistant/; returns its path."""
+    os.umask(0o022)  # the bundle is run by every user of the PC: never 0700 folders from a private umask
     python = build_python()
     bundle = dist / NAME
     versions = probe(python)

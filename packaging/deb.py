@@ -129,6 +129,3 @@ def _link_tree(source: Path, dest: Path) -> None:
             shutil.copy2(src, dst)
 
     shutil.copytree(source, dest, symlinks=True, copy_function=link)
-    for folder in [dest, *dest.rglob("*")]:
-        if folder.is_dir() and not folder.is_symlink():
-            folder.chmod(0o755)

@@ -97,11 +97,13 @@ def _command(mode: str, text: str, care: bool, out: str = "", program: Path | No
     return [sys.executable, "-m", "assistant.edges.speech", job]
 
 
-def _env() -> dict[str, str]:
+def _env(program: Path | None = None) -> dict[str, str]:
+    """The worker's environment; for the bundled espeak-ng `program`, its own libraries (never for the pyttsx3
+    worker, which must load the system's espeak-ng, not ours)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(_ROOT), env.get("PYTHONPATH", ""))))
     env["PYTHONIOENCODING"] = "utf-8"
-    if program := _bundled_espeak():  # its own libraries, not the ones of the packaged app's Python
+    if program is not None:
         env["LD_LIBRARY_PATH"] = str(program.parent / "lib")
     return env
 
@@ -136,7 +138,7 @@ class Speaker:
         try:
             self._proc = subprocess.Popen(
                 _command("speak", text, self.care, program=self._program),
-                env=_env(),
+                env=_env(self._program),
                 cwd=_ROOT,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
@@ -216,7 +218,7 @@ def _save_once(
         out.unlink(missing_ok=True)
         result = subprocess.run(
             _command("save", text, care, str(out), program),
-            env=_env(),
+            env=_env(program),
             cwd=_ROOT,
             capture_output=True,
             text=True,

@@ -273,9 +273,7 @@ def check_before_qt(environ: dict[str, str] | None = None) -> tuple[int, str] | 
     platform = env.get("QT_QPA_PLATFORM", "").split(":")[0].split(";")[0]
     if platform not in ("", "xcb"):
         return None  # offscreen, wayland, vnc…: Qt's own checks
-    if not env.get("DISPLAY"):
-        if platform == "" and env.get("WAYLAND_DISPLAY"):
-            return None
+    if not env.get("DISPLAY"):  # the sidebar needs X11 (or XWayland): the bundle has no Wayland platform
         return EXIT_USAGE, (
             "无法启动侧边栏：没有图形界面（环境变量 DISPLAY 未设置）。请在桌面会话中启动；"
             "只用命令行功能时请带上子命令，例如：--help。"

@@ -45,3 +45,11 @@ def test_an_input_method_our_qt_cannot_load_is_reached_through_ibus(asked, used)
     if qt is None or not (qt / "plugins" / "platforminputcontexts").is_dir():
         pytest.skip("PySide6 with its input-context plugins is not installed")
     assert system_libs.input_method_module({"QT_IM_MODULE": asked} if asked else {}, qt) == used
+
+
+def test_without_an_x_display_the_sidebar_says_so_even_on_wayland():
+    """The sidebar docks, pastes and hot-keys through X11 and the bundle has no Wayland platform: a Wayland
+    session without XWayland (no DISPLAY) gets the Chinese reason, not Qt's abort."""
+    code, message = system_libs.check_before_qt({"WAYLAND_DISPLAY": "wayland-0"})
+    assert code == 2 and "DISPLAY" in message
+    assert system_libs.check_before_qt({"QT_QPA_PLATFORM": "offscreen"}) is None
