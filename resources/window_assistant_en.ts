@@ -601,6 +601,18 @@
         <translation>Exported {0} rows to {1}.</translation>
     </message>
     <message>
+        <source>值班长工号</source>
+        <translation>Shift lead ID</translation>
+    </message>
+    <message>
+        <source>值班长 PIN</source>
+        <translation>Shift lead PIN</translation>
+    </message>
+    <message>
+        <source>值班长工号：</source>
+        <translation>Shift lead ID:</translation>
+    </message>
+    <message>
         <source>值班长 PIN：</source>
         <translation>Shift lead PIN:</translation>
     </message>
