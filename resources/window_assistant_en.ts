@@ -655,6 +655,10 @@
 <context>
     <name>Sidebar</name>
     <message>
+        <source>请勿在此填写姓名、电话、证件号</source>
+        <translation>Do not type names, phone or ID numbers here</translation>
+    </message>
+    <message>
         <source>办结</source>
         <translation>Done</translation>
     </message>
