@@ -86,7 +86,8 @@ def test_rebuilt_and_caught_up_projections_equal_the_kept_ones(demo, scripts, tm
         demo.conn.execute("SELECT id, at, kind, payload, prev_hash, hash, mac FROM events").fetchall(),
     )
     conn.executemany(
-        "INSERT INTO persons VALUES (?, ?, ?, ?, ?, ?, ?, ?)", demo.conn.execute("SELECT * FROM persons").fetchall()
+        "INSERT INTO persons VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        demo.conn.execute("SELECT * FROM persons").fetchall(),
     )
     conn.commit()
     conn.close()
