@@ -282,10 +282,13 @@ def test_failed_attempts_are_events_a_clerk_cannot_delete(sealed, tmp_path):
     assert wrong.returncode == 2 and "PIN 不正确（连续 1 次）" in wrong.stderr
     for name in ("lead_pin_attempts.json", "lead_pin.json"):  # whatever files there are: gone
         (tmp_path / "data" / name).unlink(missing_ok=True)
-    blocked = run(tmp_path, *args, pin=PIN)
-    assert blocked.returncode == 2 and "秒后再试" in blocked.stderr
+    # the count goes on from the chain: the next wrong PIN waits its turn or is the 2nd in a row, never the 1st
+    again = run(tmp_path, *args, pin="222222")
+    assert again.returncode == 2
+    assert "秒后再试" in again.stderr or "PIN 不正确（连续 2 次）" in again.stderr, again.stderr
     failed = rows(sealed[0], "SELECT payload FROM events WHERE kind = 'lead_pin_failed'")
-    assert [json.loads(p)["failures"] for (p,) in failed] == [1]
+    counts = [json.loads(p)["failures"] for (p,) in failed]
+    assert counts in ([1], [1, 2]) and [json.loads(p)["wait_s"] for (p,) in failed] == [1, 2][: len(counts)]
 
 
 def test_replay_cannot_write_the_lead_events(sealed, tmp_path):

@@ -130,6 +130,7 @@ def ten_days(tmp_path_factory) -> Path:
         folder, "--db", str(db), "demo-data", "--days", "10", "--windows", "4", "--end", "2026-11-27"
     )
     assert result.returncode == 0, result.stderr
+    assert run(folder, "--db", str(db), "lead-pin", "set", env=LEAD).returncode == 0
     return db
 
 
@@ -142,7 +143,13 @@ def _export(tmp_path: Path, fmt: str, out: Path, limit: int | None = None) -> su
         if limit is not None:
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    env = {**os.environ, "WA_NO_VENV": "1", "WA_DATA_DIR": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
+    env = {
+        **os.environ,
+        "WA_NO_VENV": "1",
+        "WA_DATA_DIR": str(tmp_path),
+        "QT_QPA_PLATFORM": "offscreen",
+        **LEAD,
+    }
     return subprocess.Popen(
         [
             sys.executable,
