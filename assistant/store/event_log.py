@@ -1298,8 +1298,9 @@ class EventStore:
             prev_id = 0
             prev_hash = GENESIS_HASH
             first_bad: int | None = None
+            mac = "mac" if self._has_seals() else "NULL"  # read-only on a database not yet migrated
             cursor = self.conn.execute(
-                "SELECT id, at, kind, payload, prev_hash, hash, mac FROM events ORDER BY id"
+                f"SELECT id, at, kind, payload, prev_hash, hash, {mac} FROM events ORDER BY id"
             )
             for event_id, at, kind, payload, stored_prev, digest, seal in cursor:
                 count += 1
@@ -1358,9 +1359,14 @@ class EventStore:
     def seal_state(self) -> tuple[int | None, int]:
         """(id of the newest seal_init event or None, how many events carry a seal): what plain verify-log says
         of sealing. It proves nothing by itself: only the key file can tell a seal from a forged one."""
+        if not self._has_seals():
+            return None, 0
         row = self.conn.execute("SELECT MAX(id) FROM events WHERE kind = 'seal_init'").fetchone()
         sealed = self.conn.execute("SELECT COUNT(*) FROM events WHERE mac IS NOT NULL").fetchone()[0]
         return row[0], sealed
+
+    def _has_seals(self) -> bool:
+        return any(r[1] == "mac" for r in self.conn.execute("PRAGMA table_info(events)"))
 
     # -- persons (the only place personal data lives)
 

@@ -52,3 +52,18 @@ def test_a_key_file_is_readable_by_its_owner_only(tmp_path):
     sealing.write_key_file(path, sealing.VerificationKey(sealing.new_key(), 3, "a" * 64), "g.db")
     assert path.stat().st_mode & 0o777 == 0o600
     assert sealing.read_key_file(path).init_id == 3
+
+
+def test_verify_log_reads_a_database_from_before_sealing_without_migrating_it(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with EventStore.open(path) as store:
+        store.append([("pause", {"reason": "会议"})], datetime(2026, 11, 2, 9).astimezone())
+    conn = sqlite3.connect(path)
+    conn.execute("ALTER TABLE events DROP COLUMN mac")  # as version 4 left it
+    conn.execute("PRAGMA user_version = 4")
+    conn.commit()
+    conn.close()
+    with EventStore.open_readonly(path) as old:
+        assert old.verify().ok and old.seal_state() == (None, 0)
