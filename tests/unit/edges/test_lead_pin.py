@@ -50,7 +50,7 @@ def test_set_is_an_event_with_the_hash_never_the_pin(store, tmp_path):
     pin.set("583920")
     (event,) = list(store.events())
     assert event.kind == "lead_pin_set" and event.payload["source"] == "lead-pin set"
-    assert event.payload["kdf"].startswith("scrypt$65536$8$1$") and "583920" not in json.dumps(event.payload)
+    assert event.payload["kdf"].startswith("scrypt$131072$8$1$") and "583920" not in json.dumps(event.payload)
     assert event.payload["replaces"] is None
     assert pin.check("583920").ok
     with pytest.raises(PinError, match="已设置"):
