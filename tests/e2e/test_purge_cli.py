@@ -271,7 +271,7 @@ def test_no_purged_value_is_left_in_any_file_while_a_sidebar_has_the_database_op
     db = _served_db(tmp_path / "hall.db")
     with EventStore.open(db) as store:
         store.add_person(name="钱七", phone="13500135000", address=LONG_ADDRESS, at=_day(300))
-    assert run(tmp_path, "lead-pin", "set", pin="2468").returncode == 0
+    assert run(tmp_path, "--db", str(db), "lead-pin", "set", pin=PIN).returncode == 0
     sidebar = subprocess.Popen(
         [sys.executable, "-c", _SIDEBAR, str(db)],
         stdin=subprocess.PIPE,
@@ -284,8 +284,8 @@ def test_no_purged_value_is_left_in_any_file_while_a_sidebar_has_the_database_op
         files = lambda: [p for p in tmp_path.iterdir() if p.name.startswith("hall.db")]  # noqa: E731
         assert any(v in p.read_bytes() for p in files() for v in _purged_values())  # there before
         before = (date.today() - timedelta(days=150)).isoformat()
-        done = run(tmp_path, "--db", str(db), "purge-personal", "--before", before, pin="2468")
-        assert done.returncode == 0 and "3 人" in done.stdout, done.stderr
+        done = run(tmp_path, "--db", str(db), "purge-personal", "--before", before, pin=PIN)
+        assert done.returncode == 0 and "3 条" in done.stdout, done.stderr
         names = {p.name for p in files()}
         assert {"hall.db", "hall.db-wal", "hall.db-shm"} <= names  # the sidebar still has it open
         left = [(p.name, v.decode()) for p in files() for v in _purged_values() if v in p.read_bytes()]
@@ -311,14 +311,18 @@ def test_a_purge_killed_at_any_moment_is_all_or_nothing(tmp_path):
     import time as clock
 
     template = _served_db(tmp_path / "template.db")
-    assert run(tmp_path, "lead-pin", "set", pin="2468").returncode == 0
+    assert run(tmp_path, "--db", str(template), "lead-pin", "set", pin=PIN).returncode == 0
     before = (date.today() - timedelta(days=150)).isoformat()
-    env = {**os.environ, "WA_NO_VENV": "1", "WA_DATA_DIR": str(tmp_path), "WA_LEAD_PIN": "2468"}
+    env = {
+        **os.environ,
+        "WA_NO_VENV": "1",
+        "WA_DATA_DIR": str(tmp_path),
+        "WA_LEAD_PIN": PIN,
+        "WA_LEAD_ID": "L001",
+    }
     start = clock.monotonic()
     assert (
-        run(
-            tmp_path, "--db", str(template), "purge-personal", "--before", "1990-01-01", pin="2468"
-        ).returncode
+        run(tmp_path, "--db", str(template), "purge-personal", "--before", "1990-01-01", pin=PIN).returncode
         == 0
     )
     span = clock.monotonic() - start  # how long one purge takes from start to exit
