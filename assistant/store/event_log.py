@@ -1214,7 +1214,7 @@ class EventStore:
         if self._detached is not None:
             raise StoreDetached(self._detached)
         event = self._write([("seal_init", payload, format_at(at), None)], None, seal_with=key)[0]
-        self._session.append((event, None))
+        self._remember([event], [None])
         return event
 
     def sync_projections(self) -> None:
