@@ -9,10 +9,19 @@ from datetime import datetime
 from typing import Any
 
 from assistant.config.schema import Scripts
+from assistant.domain import personal_data
 from assistant.domain.rules import Command, Refusal, State, decide, evolve
 from assistant.edges.clock import Clock, SystemClock
 from assistant.edges.clockwatch import BACKWARD_SLACK_SECONDS, ClockJump, ClockWatch
-from assistant.store.event_log import Event, EventStore, HeadMoved, StoreDetached, StoreError, format_at
+from assistant.store.event_log import (
+    Event,
+    EventStore,
+    HeadMoved,
+    StoreDetached,
+    StoreError,
+    canonical_json,
+    format_at,
+)
 from assistant.store.snapshots import Snapshots
 
 # Personal data of the person served never enters a hashed event: the desk files it in the store's
@@ -75,6 +84,7 @@ class Desk:
     ) -> None:
         self.store = store
         self.scripts = scripts
+        self._exempt = personal_data.exempt_numbers(scripts)  # the scripts' office phones are not personal
         self.clock = clock
         # The PC's clock is watched against a monotonic one (issue 8); a test's FixedClock is not, unless asked.
         self.watch = (
@@ -97,6 +107,8 @@ class Desk:
         """Use newly loaded scripts (the hall changed its scripts folder) from the next command on; the
         recorded state is not touched."""
         self.scripts = scripts
+        self._exempt = personal_data.exempt_numbers(scripts)
+        self._exempt = personal_data.exempt_numbers(scripts)
 
     def subscribe(self, listener: Listener) -> None:
         """Call `listener(outcome, state)` after every command."""
@@ -141,17 +153,22 @@ class Desk:
             for kind, data in commands:
                 data = dict(data)
                 person = data.pop("person", None)
+                found: list[dict] = []
+                data = personal_data.scan(data, self._exempt, found)  # personal data in free text: out
                 decided = decide(state, Command(kind, data), now, self.scripts)
                 if isinstance(decided, Refusal):
                     return decided
+                keep = isinstance(person, Mapping) and any(
+                    str(person.get(k, "")).strip() for k in PERSON_KEYS
+                )
                 for event in decided:  # provisional: the next command is decided on this state
                     state = evolve(state, event.kind, event.payload, format_at(now))
                     payload = {**event.payload, "clock_jump": jump.id} if jump else event.payload
                     events.append((event.kind, payload))
-                    keep = isinstance(person, Mapping) and any(
-                        str(person.get(k, "")).strip() for k in PERSON_KEYS
-                    )
-                    persons.append(person if keep else None)
+                    text = canonical_json(payload)
+                    items = [item for item in found if item["token"] in text]
+                    form = person if keep else None
+                    persons.append({"form": form, "found": items} if items else form)
             return events, persons
 
         outcome = self._record(decide_all, now, prepare)

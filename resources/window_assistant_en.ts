@@ -601,8 +601,24 @@
         <translation>Exported {0} rows to {1}.</translation>
     </message>
     <message>
+        <source>值班长工号</source>
+        <translation>Shift lead ID</translation>
+    </message>
+    <message>
+        <source>值班长 PIN</source>
+        <translation>Shift lead PIN</translation>
+    </message>
+    <message>
+        <source>值班长工号：</source>
+        <translation>Shift lead ID:</translation>
+    </message>
+    <message>
         <source>值班长 PIN：</source>
         <translation>Shift lead PIN:</translation>
+    </message>
+    <message>
+        <source>请填写值班长工号（1–20 个字符）。</source>
+        <translation>Enter the shift lead ID (1–20 characters).</translation>
     </message>
     <message>
         <source>登录大厅数据库</source>
@@ -642,6 +658,10 @@
 </context>
 <context>
     <name>Sidebar</name>
+    <message>
+        <source>请勿在此填写姓名、电话、证件号</source>
+        <translation>Do not type names, phone or ID numbers here</translation>
+    </message>
     <message>
         <source>办结</source>
         <translation>Done</translation>
@@ -1283,6 +1303,41 @@ w</translation>
     <message>
         <source>退出</source>
         <translation>Quit</translation>
+    </message>
+</context>
+<context>
+    <name>VerifyDialog</name>
+    <message>
+        <source>校验记录</source>
+        <translation>Verify records</translation>
+    </message>
+    <message>
+        <source>只校验哈希链时，持有数据文件的人可以改写记录后重算整条链。请选择值班长保管的校验密钥文件（检查封印），和/或填入此前记下的链尾（发现被截去的记录）。</source>
+        <translation>The hash chain alone cannot show a rewrite by someone who has the data file: they can recompute the whole chain. Choose the verification key file kept by the shift lead (checks the seals) and/or enter a chain head noted earlier (finds removed records).</translation>
+    </message>
+    <message>
+        <source>校验密钥文件</source>
+        <translation>Verification key file</translation>
+    </message>
+    <message>
+        <source>选择…</source>
+        <translation>Choose…</translation>
+    </message>
+    <message>
+        <source>选择校验密钥文件</source>
+        <translation>Choose the verification key file</translation>
+    </message>
+    <message>
+        <source>链尾锚点</source>
+        <translation>Chain head anchor</translation>
+    </message>
+    <message>
+        <source>事件编号:哈希，如 120:3fa4…</source>
+        <translation>event number:hash, e.g. 120:3fa4…</translation>
+    </message>
+    <message>
+        <source>链尾锚点应为“事件编号:64 位哈希”。</source>
+        <translation>The anchor must be &quot;event number:64-character hash&quot;.</translation>
     </message>
 </context>
 <context>

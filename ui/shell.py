@@ -190,15 +190,16 @@ class Shell(QObject):
         from assistant.edges.lead_pin import LeadPin
         from ui.review.window import ask_lead_pin
 
-        if ask_lead_pin(None, LeadPin(paths.data_dir(), self.scripts_dir)):
-            self._show_review(lead=True, clerk=None)
+        lead = ask_lead_pin(None, LeadPin(self.desk.store, paths.data_dir(), self.scripts_dir))
+        if lead is not None:
+            self._show_review(lead=True, clerk=None, lead_id=lead)
 
-    def _show_review(self, lead: bool, clerk: str | None) -> None:
+    def _show_review(self, lead: bool, clerk: str | None, lead_id: str = "") -> None:
         from ui.review.window import ReviewWindow
 
         if self._review is not None:
             self._review.close()
-        self._review = ReviewWindow(self.desk, lead=lead, clerk=clerk)
+        self._review = ReviewWindow(self.desk, lead=lead, clerk=clerk, lead_id=lead_id)
         self._review.show()
 
 

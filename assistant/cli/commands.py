@@ -104,9 +104,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", help="用语编号，如 greet.refer")
     p.add_argument("--set", action="append", default=[], metavar="字段=值", help="填写一个字段，可重复")
 
-    sub.add_parser(
-        "verify-log", help="校验记录的哈希链", description="校验事件记录未被篡改：完整时退出码 0，否则 1。"
+    p = sub.add_parser(
+        "verify-log",
+        help="校验记录的哈希链、封印和锚点",
+        description="校验事件记录：完整时退出码 0，否则 1 并指出首个问题事件。只校验哈希链时，持有数据文件的人"
+        "可以改写后重算整条链；--key 用值班长保管的校验密钥检查封印（seal init 之后的每条记录），"
+        "--anchor 检查导出或审阅时记下的链尾（发现被截去的记录）。",
     )
+    p.add_argument(
+        "--key",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="seal init 写出的校验密钥文件；重新初始化过封印时可给多个",
+    )
+    p.add_argument(
+        "--anchor",
+        type=_anchor,
+        action="append",
+        default=[],
+        metavar="ID:HASH",
+        help="记下的链尾（事件编号:哈希），可给多个",
+    )
+
+    p = sub.add_parser(
+        "seal",
+        help="封印记录（前向安全，需要值班长 PIN）",
+        description="init：生成校验密钥并写到 FILE（只有本人可读），从此每条记录都带封印，密钥每条记录后"
+        "向前演进、旧密钥不留在本机。请把 FILE 移出本机由值班长保管，用 verify-log --key FILE 校验。",
+    )
+    p.add_argument("action", choices=("init",), help="init")
+    p.add_argument("--out", type=Path, required=True, metavar="FILE", help="校验密钥文件（请保存到本机以外）")
 
     p = sub.add_parser(
         "replay",
@@ -391,21 +420,94 @@ def cmd_render(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _anchor(text: str) -> tuple[int, str]:
+    number, sep, digest = text.partition(":")
+    digest = digest.strip().lower()
+    if (
+        not sep
+        or not number.isascii()
+        or not number.isdigit()
+        or int(number) < 1
+        or len(digest) != 64
+        or any(c not in "0123456789abcdef" for c in digest)
+    ):
+        raise argparse.ArgumentTypeError(f"“{text}”不是锚点（事件编号:64 位十六进制哈希，如 120:3fa4…）")
+    return int(number), digest
+
+
 def cmd_verify_log(args: argparse.Namespace) -> int:
+    from assistant.edges.lead_pin import resets_text
     from assistant.store.event_log import StoreUnreadable
+    from assistant.store.sealing import SealError, read_key_file
 
     try:
-        report = read_store(args, lambda store: store.verify())
+        keys = [read_key_file(path) for path in args.key]
+    except SealError as exc:
+        raise UsageError(str(exc)) from exc
+    try:
+        report, (sealed_from, sealed_count), resets = read_store(
+            args, lambda store: (store.verify(keys, args.anchor), store.seal_state(), resets_text(store))
+        )
     except StoreUnreadable as exc:
         print(f"无法校验：{exc}", file=sys.stderr)
         return EXIT_FLAGGED
+    checked = ["哈希链"]
+    if keys:
+        checked.append(f"封印（{report.sealed} 条）")
+    if args.anchor:
+        checked.append("锚点 " + "、".join(f"#{i}" for i, _ in args.anchor))
     if report.ok:
-        print(f"完整：{report.count} 条事件，哈希链校验通过。")
-        return EXIT_OK
-    print(f"不完整：共检查 {report.count} 条事件，首个问题在事件 #{report.first_bad_id}。", file=sys.stderr)
-    for problem in report.problems:
-        print(f"  {problem}", file=sys.stderr)
-    return EXIT_FLAGGED
+        print(f"完整：{report.count} 条事件，已校验：{'、'.join(checked)}。")
+    else:
+        print(
+            f"不完整：共检查 {report.count} 条事件，首个问题在事件 #{report.first_bad_id}。", file=sys.stderr
+        )
+        for problem in report.problems[:20]:
+            print(f"  {problem}", file=sys.stderr)
+        if len(report.problems) > 20:
+            print(f"  ……另有 {len(report.problems) - 20} 个问题", file=sys.stderr)
+    if keys and report.unsealed:
+        print(f"未封印：封印开始前的 {report.unsealed} 条事件只有哈希链校验，不能证明未被重写。")
+    if not keys:
+        state = (
+            f"自事件 #{sealed_from} 起封印（{sealed_count} 条带封印），但没有校验密钥无法确认封印"
+            if sealed_from
+            else "本数据库没有封印（python main.py seal init）"
+        )
+        print(
+            f"无法证明：持有数据文件的人可以改写记录后重算整条哈希链；{state}。"
+            "请用 --key（值班长保管的校验密钥）或 --anchor（记下的链尾）校验。"
+        )
+    for line in resets:
+        print(f"注意：{line}。")
+    return EXIT_OK if report.ok else EXIT_FLAGGED
+
+
+def cmd_seal(args: argparse.Namespace) -> int:
+    from assistant.cli.review import require_pin
+    from assistant.store import sealing
+
+    out = Path(args.out)
+    db = Path(args.db or paths.default_db_path()).resolve()
+    if out.resolve().parent == db.parent or out.exists() and out.is_dir():
+        raise UsageError(
+            f"校验密钥文件 {out} 不能放在数据文件夹中，也不能是文件夹；请写到 U 盘等本机以外的位置。"
+        )
+    with open_store(args) as store:
+        lead = require_pin(args, store)
+        key = sealing.new_key()
+        try:  # written first: the key never seals anything the lead does not hold
+            sealing.write_key_file(out, sealing.VerificationKey(key, 0, "0" * 64), str(db))
+            event = store.start_sealing(
+                key, {"fingerprint": sealing.fingerprint(key), "lead": lead}, datetime.now().astimezone()
+            )
+            sealing.write_key_file(out, sealing.VerificationKey(key, event.id, event.hash), str(db))
+        except sealing.SealError as exc:
+            raise UsageError(str(exc)) from exc
+    print(f"已开始封印：事件 #{event.id}（seal_init）。校验密钥已写到 {out}（只有本人可读）。")
+    print("请把这个文件移出本机，由值班长保管；校验：python main.py verify-log --key 文件。")
+    print(f"链尾：事件 #{event.id} 哈希 {event.hash}")
+    return EXIT_OK
 
 
 # ─── replay (issue 5) ───────────────────────────────────────────────────────────────────────────
@@ -725,6 +827,7 @@ COMMANDS = {
     "render": cmd_render,
     "say": cmd_say,
     "verify-log": cmd_verify_log,
+    "seal": cmd_seal,
     "replay": cmd_replay,
     "status": cmd_status,
     "lint": cmd_lint,

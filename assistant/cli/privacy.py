@@ -1,7 +1,7 @@
 """Personal data of the people served (PIPL) and corrections of past records (issue 8).
 
 * ``purge-personal [--before DATE]``: the lead (PIN from the terminal, or ``WA_LEAD_PIN`` without one; wrong
-  PINs are slowed as everywhere) blanks the names, phones and addresses of the persons registered before
+  PINs are slowed as everywhere) blanks the names, phones, addresses, ID numbers and e-mails of the persons registered before
   DATE (local midnight; default: today − ``[privacy] retention_days`` of ``settings.toml``, 180). The events —
   the statistics — stay untouched, so ``verify-log`` still passes; a ``purge_personal`` event records
   {before, count, by, retention_days?}, never the data.
@@ -74,13 +74,14 @@ def _usage(message: str) -> Exception:
 
 
 def add_parsers(sub) -> None:
-    from assistant.cli.review import ENV_PIN, _date
+    from assistant.cli.review import ENV_LEAD, ENV_PIN, _date
 
     p = sub.add_parser(
         "purge-personal",
         help="删除保存期满的服务对象个人信息（需要 PIN）",
-        description="删除 DATE 之前登记的服务对象姓名、电话、地址；服务统计保留，哈希链仍可校验。"
-        f"需要值班长 PIN（终端输入，或环境变量 {ENV_PIN}）。"
+        description="删除 DATE 之前登记的服务对象姓名、电话、地址、证件号、邮箱（含从备注等文字中提取的）；"
+        "服务统计保留，哈希链仍可校验。"
+        f"需要值班长工号和 PIN（终端输入，或环境变量 {ENV_LEAD}、{ENV_PIN}）。"
         "不带 --before 时按 settings.toml 的 [privacy] retention_days（默认 180 天）计算。",
     )
     p.add_argument("--before", type=_date, help="删除这一天之前登记的个人信息（YYYY-MM-DD，不含当天）")
@@ -131,11 +132,11 @@ def cmd_purge_personal(args: argparse.Namespace) -> int:
     if before > today:
         raise _usage(f"--before {before} 晚于今天（{today}），不能删除今天以后的个人信息。")
     existing_db(args)
-    require_pin(args)  # wrong PIN: exit 2 with the reason; repeated failures wait longer each time
     scripts = load_scripts_reporting(args)
     with open_store(args) as store:
+        lead = require_pin(args, store)  # wrong PIN: exit 2 with the reason; failures recorded, waits growing
         desk = Desk(store, scripts, clock)
-        data = {"before": before.isoformat(), "count": 0, "by": "值班长"}
+        data = {"before": before.isoformat(), "count": 0, "by": lead}
         if args.before is None:
             data["retention_days"] = settings.retention_days
         # The persons are blanked in the transaction that records the purge (and its count): both or neither.
@@ -147,8 +148,8 @@ def cmd_purge_personal(args: argparse.Namespace) -> int:
         raise _usage(f"未删除任何个人信息：{outcome.refusal.reason}")
     event = outcome.events[-1]
     print(
-        f"已删除 {before} 之前登记的 {event.payload['count']} 人的姓名、电话、地址；服务统计保留。"
-        f"记录：事件 #{event.id}。"
+        f"已删除 {before} 之前登记的 {event.payload['count']} 条个人信息（姓名、电话、地址、证件号、邮箱）；"
+        f"服务统计保留。记录：事件 #{event.id}。"
     )
     if not scrubbed:
         print(

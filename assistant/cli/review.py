@@ -11,7 +11,7 @@ from pathlib import Path
 
 from assistant.config import paths
 
-ENV_PIN, ENV_OLD_PIN = "WA_LEAD_PIN", "WA_LEAD_PIN_OLD"
+ENV_PIN, ENV_OLD_PIN, ENV_LEAD = "WA_LEAD_PIN", "WA_LEAD_PIN_OLD", "WA_LEAD_ID"
 
 
 def _usage(message: str) -> Exception:
@@ -34,8 +34,9 @@ def add_parsers(sub) -> None:
     p = sub.add_parser(
         "export",
         help="导出审阅报表（xlsx、csv、pdf）",
-        description="导出值班长审阅的各表。电话号码默认遮蔽；--unmasked 需要值班长 PIN"
-        f"（终端输入，或环境变量 {ENV_PIN}）。每次导出都记录为事件。配置了大厅数据库"
+        description="导出值班长审阅的各表（含他人的记录，需要值班长工号和 PIN："
+        f"终端输入，或环境变量 {ENV_LEAD}、{ENV_PIN}）。电话、证件号、邮箱默认遮蔽，"
+        "--unmasked 输出完整信息。每次导出都记录为事件（含值班长工号）。配置了大厅数据库"
         "（--hall、settings.toml 或 WA_HALL）时导出大厅全部终端，各表首列为终端；"
         "--local 只导出本机。",
     )
@@ -43,7 +44,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--to", dest="end", type=_date, required=True, help="截止日期 YYYY-MM-DD（含）")
     p.add_argument("--format", choices=("xlsx", "csv", "pdf"), required=True, help="xlsx | csv | pdf")
     p.add_argument("--out", type=Path, required=True, help="输出文件（csv 时为文件夹）")
-    p.add_argument("--unmasked", action="store_true", help="输出完整电话号码（需要值班长 PIN）")
+    p.add_argument("--unmasked", action="store_true", help="输出完整的电话、证件号、邮箱")
     p.add_argument("--window", help="只导出该窗口")
     p.add_argument("--clerk", help="只导出该工作证编号")
     p.add_argument("--role", help="只导出该岗位")
@@ -52,11 +53,13 @@ def add_parsers(sub) -> None:
 
     p = sub.add_parser(
         "lead-pin",
-        help="设置或修改值班长 PIN",
-        description=f"set：首次设置（终端输入两次；无终端时读取 {ENV_PIN}）。"
-        f"change：修改，需要原 PIN（无终端时读取 {ENV_OLD_PIN} 与 {ENV_PIN}）。",
+        help="设置、修改或重置值班长 PIN（记录在本数据库中）",
+        description=f"PIN 至少 6 位数字，记录在数据库的哈希链中（只存哈希）。set：本数据库的第一个 PIN"
+        f"（终端输入两次；无终端时读取 {ENV_PIN}）。change：修改，需要原 PIN（无终端时读取 "
+        f"{ENV_OLD_PIN} 与 {ENV_PIN}）。reset：忘记 PIN 时不用原 PIN 重设，会被永久记录并"
+        "显示给值班长和大厅。",
     )
-    p.add_argument("action", choices=("set", "change"), help="set | change")
+    p.add_argument("action", choices=("set", "change", "reset"), help="set | change | reset")
 
     p = sub.add_parser(
         "review",
@@ -78,10 +81,10 @@ def add_parsers(sub) -> None:
     p.add_argument("--seed", type=int, default=6, help="随机种子（默认 6）")
 
 
-def lead_pin_for(args: argparse.Namespace):
+def lead_pin_for(args: argparse.Namespace, store):
     from assistant.edges.lead_pin import LeadPin
 
-    return LeadPin(paths.data_dir(), getattr(args, "scripts", None))
+    return LeadPin(store, paths.data_dir(), getattr(args, "scripts", None))
 
 
 def _ask(prompt: str, env: str) -> str:
@@ -93,51 +96,81 @@ def _ask(prompt: str, env: str) -> str:
     return value
 
 
-def require_pin(args: argparse.Namespace) -> None:
-    """Ask for the lead PIN (terminal or WA_LEAD_PIN); raise a UsageError when it is not right."""
+def _ask_lead() -> str:
+    if sys.stdin.isatty():
+        value = input("值班长工号：")
+    else:
+        value = os.environ.get(ENV_LEAD)
+        if value is None:
+            raise _usage(f"没有终端可输入值班长工号，请设置环境变量 {ENV_LEAD}。")
+    return check_lead_id(value)
+
+
+def check_lead_id(value: str) -> str:
+    """The lead's 工号 as recorded with every export, acknowledgement and purge."""
+    value = value.strip()
+    if not value or len(value) > 20 or not value.isprintable():
+        raise _usage("值班长工号应为 1–20 个字符（如 L001）。")
+    return value
+
+
+def require_pin(args: argparse.Namespace, store) -> str:
+    """Ask for the lead's 工号 and PIN (terminal, or WA_LEAD_ID / WA_LEAD_PIN); the 工号, or a UsageError when
+    the PIN is not right (each failure recorded in the chain, waits growing)."""
     from assistant.edges.lead_pin import HOW_TO_SET
 
-    pin = lead_pin_for(args)
+    pin = lead_pin_for(args, store)
     if not pin.is_set():
         raise _usage(HOW_TO_SET)
+    for source in pin.foreign_sources():
+        print(
+            f"警告：{source} 中的值班长 PIN 哈希与本数据库记录的不同，已拒绝（此次尝试已记录）。",
+            file=sys.stderr,
+        )
     wait = pin.wait_seconds()
     if wait > 0:
         raise _usage(f"PIN 错误次数过多，请在 {int(wait + 0.999)} 秒后再试。")
-    result = pin.check(_ask("值班长 PIN：", ENV_PIN))
+    lead = _ask_lead()
+    result = pin.check(_ask("值班长 PIN：", ENV_PIN), lead)
     if not result.ok:
         raise _usage(result.message)
+    if result.warning:
+        print(f"警告：{result.warning}", file=sys.stderr)
+    return lead
+
+
+def _ask_new(what: str) -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass("新的值班长 PIN（至少 6 位数字）：")
+        if getpass.getpass("再输入一次：") != first:
+            raise _usage(f"两次输入的 PIN 不一致，未{what}。")
+        return first
+    return _ask("", ENV_PIN)
 
 
 def cmd_lead_pin(args: argparse.Namespace) -> int:
-    from assistant.edges.lead_pin import PinError
+    from assistant.cli.commands import open_store
+    from assistant.edges.lead_pin import HOW_TO_SET, PinError
 
-    pin = lead_pin_for(args)
-    try:
-        if args.action == "set":
-            if pin.is_set():  # say so before asking for anything
-                pin.set("")
-            if sys.stdin.isatty():
-                first = getpass.getpass("新的值班长 PIN：")
-                if getpass.getpass("再输入一次：") != first:
-                    raise _usage("两次输入的 PIN 不一致，未设置。")
+    with open_store(args, create=args.action == "set") as store:
+        pin = lead_pin_for(args, store)
+        try:
+            if args.action == "set":
+                if pin.is_set():  # say so before asking for anything
+                    pin.set("")
+                pin.set(_ask_new("设置"))
+                print("值班长 PIN 已设置（记录在本数据库中）。")
+            elif args.action == "change":
+                if not pin.is_set():
+                    raise PinError(HOW_TO_SET)
+                old = _ask("原值班长 PIN：", ENV_OLD_PIN)
+                pin.change(old, _ask_new("修改"))
+                print("值班长 PIN 已修改。")
             else:
-                first = _ask("", ENV_PIN)
-            pin.set(first)
-            print("值班长 PIN 已设置。")
-        else:
-            if not pin.is_set() or pin.deployed:
-                pin.change("", "")
-            old = _ask("原值班长 PIN：", ENV_OLD_PIN)
-            if sys.stdin.isatty():
-                new = getpass.getpass("新的值班长 PIN：")
-                if getpass.getpass("再输入一次：") != new:
-                    raise _usage("两次输入的新 PIN 不一致，未修改。")
-            else:
-                new = _ask("", ENV_PIN)
-            pin.change(old, new)
-            print("值班长 PIN 已修改。")
-    except PinError as exc:
-        raise _usage(str(exc)) from exc
+                event_id = pin.reset(_ask_new("重置"))
+                print(f"值班长 PIN 已重置（事件 #{event_id}）。这次重置已永久记录，值班长和大厅都会看到。")
+        except PinError as exc:
+            raise _usage(str(exc)) from exc
     return 0
 
 
@@ -153,8 +186,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.start > args.end:
         raise _usage("--from 不能晚于 --to。")
     existing_db(args)  # an export reads records: it never creates a database
-    if args.unmasked:
-        require_pin(args)
     tables = [t.strip() for t in args.tables.split(",") if t.strip()] if args.tables else None
     pdf_writer = None
     if args.format == "pdf":
@@ -163,6 +194,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     scripts = load_scripts_reporting(args)
     flt = ReportFilter(args.start, args.end, args.window, args.clerk, args.role)
     with open_store(args) as store:
+        lead = require_pin(args, store)  # every export holds other people's records, masked or not
         desk = Desk(store, scripts, SystemClock())
         report = None
         try:
@@ -181,13 +213,15 @@ def cmd_export(args: argparse.Namespace) -> int:
                 args.out,
                 masked=not args.unmasked,
                 tables=tables,
-                by="值班长" if args.unmasked else "",
+                by=lead,
                 pdf_writer=pdf_writer,
                 report=report,
             )
         except (ExportError, KeyError, HallError) as exc:
             raise _usage(str(exc).strip("'\"")) from exc
-    print(f"已导出 {result.rows} 行到 {result.path}（{'电话已遮蔽' if result.masked else '完整电话'}）。")
+    print(
+        f"已导出 {result.rows} 行到 {result.path}（{'个人信息已遮蔽' if result.masked else '完整个人信息'}）。"
+    )
     if report is not None:
         print(f"来源：{report.source}")
         print(chain_line(report))

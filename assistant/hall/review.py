@@ -417,14 +417,28 @@ class LocalSource:
     def report(self, flt: ReportFilter, tables: Sequence[str] | None = None) -> Report:
         return build_report(self.store, self.scripts, flt, tables)
 
-    def ack_command(self, target: Any, comment: str) -> tuple[str, dict]:
-        return "review_ack", {"target": target, "comment": comment, "by": "值班长"}
+    def ack_command(self, target: Any, comment: str, by: str) -> tuple[str, dict]:
+        return "review_ack", {"target": target, "comment": comment, "by": by}
 
-    def verify_text(self) -> tuple[bool, str]:
-        report = self.store.verify()
-        if report.ok:
-            return True, f"完整（{report.count} 条）"
-        return False, f"不完整：首个问题在事件 #{report.first_bad_id}：{report.problems[0]}"
+    def verify_text(
+        self, keys: Sequence[Any] = (), anchors: Sequence[tuple[int, str]] = ()
+    ) -> tuple[bool, str]:
+        """The verdict of `verify-log` (with the lead's keys and anchors), and what it could not prove."""
+        from assistant.edges.lead_pin import resets_text
+
+        report = self.store.verify(keys, anchors)
+        resets = "；".join(resets_text(self.store))
+        if not report.ok:
+            return False, f"不完整：首个问题在事件 #{report.first_bad_id}：{report.problems[0]}" + (
+                f"；{resets}" if resets else ""
+            )
+        checked = ["哈希链"] + (["封印"] if keys else []) + (["锚点"] if anchors else [])
+        text = f"完整（{report.count} 条；已校验{'、'.join(checked)}"
+        if not keys:
+            text += "；未用校验密钥：持有数据文件的人可以重算整条链"
+        elif report.unsealed:
+            text += f"；封印开始前的 {report.unsealed} 条未封印"
+        return True, text + "）" + (f"；{resets}" if resets else "")
 
     def close(self) -> None:
         pass
@@ -472,18 +486,21 @@ class HallSource:
         self._count = len(report.heads)
         return report
 
-    def ack_command(self, target: Any, comment: str) -> tuple[str, dict]:
+    def ack_command(self, target: Any, comment: str, by: str) -> tuple[str, dict]:
         if not isinstance(target, dict):
             raise TypeError(target)
         return HALL_ACK_KIND, {
             "terminal": target["terminal"],
             "target": target["target"],
             "comment": comment,
-            "by": "值班长",
+            "by": by,
         }
 
-    def verify_text(self) -> tuple[bool, str]:
-        """Every terminal's chain as the hall holds it, and the events the hall refused."""
+    def verify_text(
+        self, keys: Sequence[Any] = (), anchors: Sequence[tuple[int, str]] = ()
+    ) -> tuple[bool, str]:
+        """Every terminal's chain as the hall holds it, and the events the hall refused. (The seals of each
+        terminal's epochs are the hall issue's: assistant.store.sealing.check_seals with the keys the hall holds.)"""
         problems, count = [], 0
         for info in self.reader.terminals():
             check = self.reader.verify(info.terminal_id)

@@ -8,8 +8,9 @@ The pdf writer is Qt's and lives in ``ui/review/pdf_report.py``; callers pass it
 * csv: PATH is a folder (created if needed) holding ``<table key>.csv`` per table (e.g. ``checklist.csv``),
   header = the Chinese labels, plus ``about.csv`` with the same facts as the 说明 sheet. Encoding
   ``utf-8-sig`` so Excel opens Chinese correctly.
-* Phone numbers in every cell are masked ``138****1234`` unless ``masked=False`` (which needs the lead PIN;
-  the caller checks it).
+* Phone numbers in every cell are masked ``138****1234``, and the personal data behind the placeholders of
+  free text (``〔证件号#17〕``, assistant/domain/personal_data.py) shown masked, unless ``masked=False``. Every export
+  holds other people's records and needs the lead PIN (the caller checks it).
 * Every export is recorded through the desk as an ``export`` event {from, to, format, masked, tables, by,
   head_id, head_hash, rows} once the output is in place; when it cannot be recorded, the earlier output is put
   back, so no export goes unrecorded.
@@ -40,6 +41,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from assistant.config import paths
+from assistant.domain import personal_data
 from assistant.reports.build import build_report
 from assistant.reports.model import SPECS, Report, ReportFilter, Table
 
@@ -95,19 +97,27 @@ def is_formula_like(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(_FORMULA_START)
 
 
-def iter_masked_rows(table: Table, masked: bool, rows: Iterable[tuple] | None = None) -> Iterator[tuple]:
+def iter_masked_rows(
+    table: Table,
+    masked: bool,
+    rows: Iterable[tuple] | None = None,
+    personal: Callable[[int], dict | None] | None = None,
+) -> Iterator[tuple]:
     """The table's rows (or the given ones), phones masked unless masked=False, control characters made visible;
     streamed page by page from a lazy table (``Table.all_rows``), so an export holds one page, not the whole
-    table."""
+    table. With `personal` (the store's persons lookup), the placeholders of personal data found in free text
+    (〔证件号#17〕) show it, masked or not."""
     rows = table.all_rows() if rows is None else rows
     phone_cols = {i for i, key in enumerate(table.keys) if key in _PHONE_KEYS} if masked else set()
     for row in rows:
-        yield tuple(_cell(v, masked, i in phone_cols) for i, v in enumerate(row))
+        yield tuple(_cell(v, masked, i in phone_cols, personal) for i, v in enumerate(row))
 
 
-def _cell(value: Any, masked: bool, phone: bool) -> Any:
+def _cell(value: Any, masked: bool, phone: bool, personal: Callable[[int], dict | None] | None) -> Any:
     if not isinstance(value, str) or not value:
         return value
+    if personal is not None and "〔" in value:
+        value = personal_data.fill(value, personal, masked)
     if masked:
         value = _mask_field(value) if phone else mask_phone(value)
     return visible(value)
@@ -135,7 +145,7 @@ def about_rows(report: Report, masked: bool, generated: datetime) -> list[tuple[
         ("窗口", f.window or "全部"),
         ("工作证编号", f.clerk or "全部"),
         ("岗位", f.role or "全部"),
-        ("电话号码", "已遮蔽（138****1234）" if masked else "完整（已验证值班长 PIN）"),
+        ("个人信息遮蔽", "已遮蔽（电话 138****1234，证件号 1101**********002X）" if masked else "完整"),
     ]
     if getattr(
         report, "source", ""
@@ -149,7 +159,8 @@ def about_rows(report: Report, masked: bool, generated: datetime) -> list[tuple[
         ("链尾哈希", report.head_hash),
         (
             "核对方法",
-            "python main.py verify-log；链尾事件的哈希应与上一行一致，打印件可作为记录未被改动的凭证",
+            "python main.py verify-log --anchor 链尾事件号:链尾哈希（再加 --key 值班长的校验密钥）；"
+            "链尾之前的记录被改写或截去时校验不通过",
         ),
     ]
     for table in report.tables.values():
@@ -190,7 +201,7 @@ def write_csv(
         with open(path, "w", encoding="utf-8-sig", newline="", opener=_private) as f:
             writer = csv.writer(f)
             writer.writerow(table.labels)
-            for row in iter_masked_rows(table, masked):
+            for row in iter_masked_rows(table, masked, personal=report.personal):
                 writer.writerow(tuple(_csv_text(v) for v in row))
                 done += 1
                 if progress and done % 2000 == 0 and not progress(done, total):
@@ -245,7 +256,7 @@ def write_xlsx(
             for i, column in enumerate(table.columns):
                 ws.column_dimensions[_letter(i)].width = max(10, min(40, 2 * len(column.label) + 4))
             header(ws, table.labels)
-            for row in iter_masked_rows(table, masked):
+            for row in iter_masked_rows(table, masked, personal=report.personal):
                 ws.append(text_cells(row))
                 done += 1
                 if progress and done % 2000 == 0 and not progress(done, total):
@@ -401,6 +412,7 @@ def export(
             raise ExportError(why)
     if report is None:
         report = build_report(desk.store, desk.scripts, flt, tables)
+        report.personal = desk.store.person
     rows = sum(len(t) for t in report.tables.values())
     generated = desk.clock.now()
     temp: Path | None = None

@@ -37,9 +37,9 @@ from pathlib import Path
 from typing import Any, Self
 from urllib.parse import quote
 
-from assistant.store import projections
+from assistant.store import projections, sealing
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 APPLICATION_ID = 0x57415353  # "WASS": marks a database as ours (PRAGMA application_id)
 
 GENESIS_HASH = "0" * 64
@@ -109,6 +109,8 @@ class VerifyReport:
     count: int  # events checked
     first_bad_id: int | None
     problems: tuple[str, ...]
+    sealed: int = 0  # with keys: events whose seal holds
+    unsealed: int = 0  # with keys: events before the first seal_init (the hash chain's word only)
 
 
 # --- schema -------------------------------------------------------------------------------------
@@ -283,9 +285,27 @@ def _v4(conn: sqlite3.Connection) -> None:
     _catch_up(conn, None)
 
 
+# Version 5 (issue 16: evidence that holds against the person at the keyboard):
+# * events.mac: the forward-secure seal of each event from `seal init` on (assistant/store/sealing.py), set when the
+#   row is inserted (the triggers refuse any later change); NULL before sealing started (the key lives outside
+#   the database, in <database>-seal);
+# * persons: ID-card numbers and e-mail addresses found in free text (assistant/domain/personal_data.py).
+_V5_SQL = (
+    "ALTER TABLE events ADD COLUMN mac TEXT",
+    "ALTER TABLE persons ADD COLUMN id_number TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE persons ADD COLUMN email TEXT NOT NULL DEFAULT ''",
+)
+
 # Index = the version a migration brings the database to; index 0 is the empty database.
 # Append-only: never edit a released version, add the next one.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None] | None] = [None, _run(_V1), _run(_V2), _v3, _v4]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None] | None] = [
+    None,
+    _run(_V1),
+    _run(_V2),
+    _v3,
+    _v4,
+    _run(_V5_SQL),
+]
 assert len(MIGRATIONS) == SCHEMA_VERSION + 1
 
 
@@ -725,6 +745,8 @@ def _no_checkpoint_on_close(conn: sqlite3.Connection) -> bool:
 
 # --- the store ----------------------------------------------------------------------------------
 
+_PERSON_COLUMNS = ("name", "phone", "address", "id_number", "email")
+
 
 def _rollback(conn: sqlite3.Connection) -> None:
     """End a failed write transaction without hiding why it failed.
@@ -1042,11 +1064,12 @@ class EventStore:
 
         expected_last_id: the last event the caller's decision was made on; when another writer appended
         since, nothing is written and HeadMoved is raised (decide again on the fresh state).
-        persons: for each event, the personal data (name/phone/address) it refers to, or None; each distinct
+        persons: for each event, the personal data it refers to, or None (see `_write`); each distinct form
         dict becomes one `persons` row in the same transaction, and its id goes into the payload as
-        ``person_id``. prepare: run first inside the transaction (a purge of personal data); the fields it
-        returns are merged into every event's payload, so the change and its record commit together.
-        Raises StoreDetached when the commit went into files no longer at our path."""
+        ``person_id``; personal data found in free text becomes rows and placeholders. prepare: run first inside
+        the transaction (a purge of personal data); the fields it returns are merged into every event's payload,
+        so the change and its record commit together. Raises StoreDetached when the commit went into files no
+        longer at our path."""
         if persons is not None and len(persons) != len(events):
             raise ValueError("persons must have one entry per event")
         stamp = format_at(at)
@@ -1071,12 +1094,21 @@ class EventStore:
         items: Sequence[tuple[str, dict, str, dict | None]],
         expected_last_id: int | None,
         prepare: Callable[[sqlite3.Connection], Mapping[str, Any]] | None = None,
+        seal_with: bytes | None = None,
     ) -> list[Event]:
-        """Insert (kind, payload, at, person) rows at the end of the chain, in one transaction."""
+        """Insert (kind, payload, at, person) rows at the end of the chain, in one transaction.
+
+        A person dict (a form's name/phone/address/id_number/email; the same dict for several events: one row)
+        becomes one `persons` row and the payload's ``person_id``. A dict {"form": person or None, "found":
+        items} also carries the personal data found in the event's free text (assistant/domain/personal_data.py): one
+        row per item, and the item's token in the payload becomes ``〔label#row id〕``.
+        Events are sealed when the terminal holds a key for this database (assistant/store/sealing.py), or from the
+        first one on with `seal_with` (k₀); the key is evolved past them in its file after the commit."""
         conn = self.conn
         # BEGIN IMMEDIATE takes the write lock before we read the chain's tail, so two writers
         # (threads or processes) cannot both extend the same tail.
         conn.execute("BEGIN IMMEDIATE")
+        placed: list[tuple[dict, str]] = []
         try:
             row = conn.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
             last_id, prev = (row[0], row[1]) if row else (0, GENESIS_HASH)
@@ -1087,6 +1119,7 @@ class EventStore:
                 items = [
                     (kind, {**payload, **extra}, stamp, person) for kind, payload, stamp, person in items
                 ]
+            key, key_id, init = self._seal_key(last_id, seal_with)
             # The projections follow the log in this same transaction: from the context cached after our own
             # last write when nobody wrote since, else from the persisted one (caught up if it lags).
             ctx = self._proj
@@ -1097,26 +1130,41 @@ class EventStore:
             sql = projections.SQL
             person_ids: dict[int, int] = {}
             for kind, payload, stamp, person in items:
+                text = None
                 if person is not None:
-                    if id(person) not in person_ids:
-                        cursor = conn.execute(
-                            "INSERT INTO persons (added_at, name, phone, address) VALUES (?, ?, ?, ?)",
-                            (stamp, *(str(person.get(k, "")) for k in ("name", "phone", "address"))),
-                        )
-                        assert cursor.lastrowid is not None
-                        person_ids[id(person)] = cursor.lastrowid
-                    payload = {**payload, "person_id": person_ids[id(person)]}
-                text = canonical_json(payload)
+                    form = person.get("form") if "found" in person else person
+                    if form and any(form.get(k) for k in _PERSON_COLUMNS) and id(form) not in person_ids:
+                        person_ids[id(form)] = self._insert_person(stamp, form)
+                    if form and id(form) in person_ids:
+                        payload = {**payload, "person_id": person_ids[id(form)]}
+                    text = canonical_json(payload)
+                    for item in person.get("found", ()):
+                        mark = f"〔{item['label']}#{self._insert_person(stamp, {item['column']: item['value']})}〕"
+                        text = text.replace(item.get("placed") or item["token"], mark)
+                        placed.append((item, mark))
+                if text is None:
+                    text = canonical_json(payload)
                 last_id += 1
                 digest = event_hash(prev, last_id, stamp, kind, text)
+                seal = None
+                if key is not None:
+                    while key_id < last_id:
+                        key, key_id = sealing.evolve(key), key_id + 1
+                    # key_id > last_id: the key has sealed this id before, so events were removed from the log's
+                    # end; the event stays unsealed and `verify-log --key` names it.
+                    if key_id == last_id:
+                        seal = sealing.mac(key, digest)
+                        key, key_id = sealing.evolve(key), key_id + 1
+                    if init is None:
+                        init = (last_id, digest)  # this is the seal_init event
                 conn.execute(
-                    "INSERT INTO events (id, at, kind, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)",
-                    (last_id, stamp, kind, text, prev, digest),
+                    "INSERT INTO events (id, at, kind, payload, prev_hash, hash, mac) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (last_id, stamp, kind, text, prev, digest, seal),
                 )
                 parsed = json.loads(text)
                 if projections.needs(kind):
-                    for key, params in projections.project(ctx, last_id, stamp, kind, parsed):
-                        conn.execute(sql[key], params)
+                    for key_, params in projections.project(ctx, last_id, stamp, kind, parsed):
+                        conn.execute(sql[key_], params)
                 ctx["last_id"] = last_id
                 out.append(Event(last_id, stamp, kind, parsed, prev, digest))
                 prev = digest
@@ -1126,7 +1174,48 @@ class EventStore:
             _rollback(conn)
             raise
         self._proj = ctx
+        for item, mark in placed:
+            item["placed"] = mark  # a re-append by `reattach` gets fresh persons rows for the same items
+        if key is not None and init is not None:
+            sealing.write_terminal_key(
+                sealing.key_file_for(self.path),
+                sealing.TerminalKey(*init, key_id, key),
+                fresh=seal_with is not None,
+            )
         return out
+
+    def _seal_key(
+        self, last_id: int, seal_with: bytes | None
+    ) -> tuple[bytes | None, int, tuple[int, str] | None]:
+        """(key, the event id it seals, (seal_init id, hash)) for the events after last_id: k₀ for a new
+        seal_init, else the terminal's key when it belongs to this database's log, else (None, 0, None)."""
+        if seal_with is not None:
+            return seal_with, last_id + 1, None
+        held = sealing.read_terminal_key(sealing.key_file_for(self.path))
+        if held is None:
+            return None, 0, None
+        row = self.conn.execute(
+            "SELECT hash FROM events WHERE id = ? AND kind = 'seal_init'", (held.init_id,)
+        ).fetchone()
+        if row is None or row[0] != held.init_hash:
+            return None, 0, None  # a key of another database (this one was replaced or moved aside)
+        return held.key, held.next_id, (held.init_id, held.init_hash)
+
+    def _insert_person(self, stamp: str, person: dict) -> int:
+        cursor = self.conn.execute(
+            "INSERT INTO persons (added_at, name, phone, address, id_number, email) VALUES (?, ?, ?, ?, ?, ?)",
+            (stamp, *(str(person.get(k, "")) for k in _PERSON_COLUMNS)),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def start_sealing(self, key: bytes, payload: dict, at: datetime) -> Event:
+        """Record the `seal_init` event, sealed with k₀ (which is not kept), and seal every event after it."""
+        if self._detached is not None:
+            raise StoreDetached(self._detached)
+        event = self._write([("seal_init", payload, format_at(at), None)], None, seal_with=key)[0]
+        self._remember([event], [None])
+        return event
 
     def sync_projections(self) -> None:
         """Bring the query-side projections up to the last event (readers call this before reading them)."""
@@ -1193,38 +1282,91 @@ class EventStore:
         row = self.conn.execute("SELECT MAX(id) FROM events").fetchone()
         return row[0] or 0
 
-    def verify(self) -> VerifyReport:
-        """Walk all events in id order, recomputing the chain."""
+    def verify(
+        self, keys: Sequence[sealing.VerificationKey] = (), anchors: Sequence[tuple[int, str]] = ()
+    ) -> VerifyReport:
+        """Walk all events in id order, recomputing the chain; with `keys`, check every seal from the first key's
+        seal_init on (assistant/store/sealing.py); each anchor (id, hash) must be in the log as it was."""
         problems: list[str] = []
-        first_bad: int | None = None
+        bad: list[int] = []
         count = 0
-        prev_id = 0
-        prev_hash = GENESIS_HASH
-        cursor = self.conn.execute("SELECT id, at, kind, payload, prev_hash, hash FROM events ORDER BY id")
-        for event_id, at, kind, payload, stored_prev, digest in cursor:
-            count += 1
-            bad = False
-            if event_id != prev_id + 1:
-                if prev_id == 0:
-                    problems.append(f"事件编号应从 #1 开始，第一条却是 #{event_id}")
-                elif event_id - prev_id == 2:
-                    problems.append(f"事件编号 #{prev_id} 之后缺少 #{prev_id + 1}")
-                else:
-                    problems.append(f"事件编号 #{prev_id} 之后缺少 #{prev_id + 1}～#{event_id - 1}")
-                bad = True
-            if stored_prev != prev_hash:
-                if prev_id == 0:
-                    problems.append(f"事件 #{event_id} 是第一条，其 prev_hash 应为 64 个 0")
-                else:
-                    problems.append(f"事件 #{event_id} 的 prev_hash 与 #{prev_id} 不符")
-                bad = True
-            if event_hash(stored_prev, event_id, at, kind, payload) != digest:
-                problems.append(f"事件 #{event_id} 的哈希值不符（内容被改动过）")
-                bad = True
-            if bad and first_bad is None:
-                first_bad = event_id
-            prev_id, prev_hash = event_id, digest
-        return VerifyReport(ok=not problems, count=count, first_bad_id=first_bad, problems=tuple(problems))
+        wanted = dict(anchors)
+        found_anchors: set[int] = set()
+
+        def walk() -> Iterator[tuple[int, str, str, str | None]]:
+            nonlocal count
+            prev_id = 0
+            prev_hash = GENESIS_HASH
+            first_bad: int | None = None
+            mac = "mac" if self._has_seals() else "NULL"  # read-only on a database not yet migrated
+            cursor = self.conn.execute(
+                f"SELECT id, at, kind, payload, prev_hash, hash, {mac} FROM events ORDER BY id"
+            )
+            for event_id, at, kind, payload, stored_prev, digest, seal in cursor:
+                count += 1
+                wrong = False
+                if event_id != prev_id + 1:
+                    if prev_id == 0:
+                        problems.append(f"事件编号应从 #1 开始，第一条却是 #{event_id}")
+                    elif event_id - prev_id == 2:
+                        problems.append(f"事件编号 #{prev_id} 之后缺少 #{prev_id + 1}")
+                    else:
+                        problems.append(f"事件编号 #{prev_id} 之后缺少 #{prev_id + 1}～#{event_id - 1}")
+                    wrong = True
+                if stored_prev != prev_hash:
+                    if prev_id == 0:
+                        problems.append(f"事件 #{event_id} 是第一条，其 prev_hash 应为 64 个 0")
+                    else:
+                        problems.append(f"事件 #{event_id} 的 prev_hash 与 #{prev_id} 不符")
+                    wrong = True
+                if event_hash(stored_prev, event_id, at, kind, payload) != digest:
+                    problems.append(f"事件 #{event_id} 的哈希值不符（内容被改动过）")
+                    wrong = True
+                if wrong and first_bad is None:
+                    first_bad = event_id
+                    bad.append(event_id)
+                if event_id in wanted:
+                    found_anchors.add(event_id)
+                    if wanted[event_id] != digest:
+                        problems.append(
+                            f"事件 #{event_id} 的哈希与所给锚点不符（该事件或其前的记录被改写过）"
+                        )
+                        bad.append(event_id)
+                yield event_id, kind, digest, seal
+                prev_id, prev_hash = event_id, digest
+
+        seals = None
+        if keys:
+            seals = sealing.check_seals(walk(), keys)
+            problems.extend(seals.problems)
+            if seals.first_bad_id is not None:
+                bad.append(seals.first_bad_id)
+        else:
+            for _ in walk():
+                pass
+        for event_id in sorted(set(wanted) - found_anchors):
+            problems.append(f"锚点事件 #{event_id} 不在数据文件中（其后的记录被截去，或数据文件被替换）")
+            bad.append(event_id)
+        return VerifyReport(
+            ok=not problems,
+            count=count,
+            first_bad_id=min(bad) if bad else None,
+            problems=tuple(problems),
+            sealed=seals.sealed if seals else 0,
+            unsealed=seals.unsealed_before if seals else 0,
+        )
+
+    def seal_state(self) -> tuple[int | None, int]:
+        """(id of the newest seal_init event or None, how many events carry a seal): what plain verify-log says
+        of sealing. It proves nothing by itself: only the key file can tell a seal from a forged one."""
+        if not self._has_seals():
+            return None, 0
+        row = self.conn.execute("SELECT MAX(id) FROM events WHERE kind = 'seal_init'").fetchone()
+        sealed = self.conn.execute("SELECT COUNT(*) FROM events WHERE mac IS NOT NULL").fetchone()[0]
+        return row[0], sealed
+
+    def _has_seals(self) -> bool:
+        return any(r[1] == "mac" for r in self.conn.execute("PRAGMA table_info(events)"))
 
     # -- persons (the only place personal data lives)
 
@@ -1248,13 +1390,14 @@ class EventStore:
         return cursor.lastrowid
 
     def person(self, person_id: int) -> dict | None:
-        """{id, added_at, name, phone, address, purged_at} or None."""
+        """{id, added_at, name, phone, address, id_number, email, purged_at} or None."""
         row = self.conn.execute(
-            "SELECT id, added_at, name, phone, address, purged_at FROM persons WHERE id = ?", (person_id,)
+            "SELECT id, added_at, name, phone, address, id_number, email, purged_at FROM persons WHERE id = ?",
+            (person_id,),
         ).fetchone()
         if row is None:
             return None
-        keys = ("id", "added_at", "name", "phone", "address", "purged_at")
+        keys = ("id", "added_at", *_PERSON_COLUMNS, "purged_at")
         return dict(zip(keys, row))
 
     def scrub(self) -> bool:
@@ -1274,7 +1417,8 @@ def purge_rows(conn: sqlite3.Connection, before: datetime) -> int:
     # Compare as datetimes, not text: stored times may carry different UTC offsets.
     ids = [pid for pid, added in rows if datetime.fromisoformat(added) < limit]
     conn.executemany(
-        "UPDATE persons SET name = '', phone = '', address = '', purged_at = ? WHERE id = ?",
+        "UPDATE persons SET name = '', phone = '', address = '', id_number = '', email = '', purged_at = ? "
+        "WHERE id = ?",
         [(now, pid) for pid in ids],
     )
     return len(ids)

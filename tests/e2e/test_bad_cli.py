@@ -134,6 +134,19 @@ def _cases(w: dict[str, str]) -> dict[str, list[list[str]]]:
             [*db[:0], "--db", w["folder"], "verify-log"],
             ["--db", w["under_file"], "verify-log"],
             ["verify-log", "--bogus"],
+            ["verify-log", "--key", w["root"] + "/missing.json"],
+            ["verify-log", "--key", w["file"]],
+            ["verify-log", "--key", w["folder"]],
+            ["verify-log", "--anchor", "12"],
+            ["verify-log", "--anchor", "0:" + "a" * 64],
+            ["verify-log", "--anchor", "3:xyz"],
+        ],
+        "seal": [
+            ["seal"],
+            ["seal", "init"],
+            ["seal", "start", "--out", "k.json"],
+            [*db, "seal", "init", "--out", w["folder"]],
+            [*db, "seal", "init", "--out", w["root"] + "/k.json"],
         ],
         "replay": [
             ["replay"],
@@ -283,6 +296,7 @@ def test_the_table_covers_every_subcommand(world):
         "purge-personal",
         "privacy-notice",
         "correction",
+        "seal",
     } <= listed
     assert set(_cases(world)) - {""} == listed
 
@@ -306,6 +320,7 @@ def test_the_table_covers_every_subcommand(world):
         "privacy-notice",
         "correction",
         "hall",
+        "seal",
     ],
 )
 def test_hostile_arguments_exit_2_in_chinese(world, command):
@@ -375,6 +390,7 @@ SUBCOMMANDS = [
     "privacy-notice",
     "correction",
     "hall",
+    "seal",
 ]
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)

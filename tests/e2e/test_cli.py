@@ -313,12 +313,18 @@ def test_help_for_every_subcommand():
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
 def test_what_the_program_creates_is_private_to_the_user(tmp_path):
-    """The database and its companions, the PIN files and exports 0600, folders 0700, whatever the umask."""
+    """The database and its companions, the sealing keys and exports 0600, folders 0700, whatever the umask."""
     import stat
 
     data = tmp_path / "data"
     db = data / "records" / "assistant.db"
-    env = {**os.environ, "WA_NO_VENV": "1", "WA_DATA_DIR": str(data), "WA_LEAD_PIN": "2468"}
+    env = {
+        **os.environ,
+        "WA_NO_VENV": "1",
+        "WA_DATA_DIR": str(data),
+        "WA_LEAD_PIN": "583920",
+        "WA_LEAD_ID": "L1",
+    }
 
     def main(*args: str, stdin: str = "") -> None:
         result = subprocess.run(
@@ -339,7 +345,8 @@ def test_what_the_program_creates_is_private_to_the_user(tmp_path):
         "-",
         stdin='{"at": "2026-11-26T08:40:00", "cmd": "sign_in", "clerk": "A"}\n',
     )
-    main("lead-pin", "set")
+    main("--db", str(db), "lead-pin", "set")
+    main("--db", str(db), "seal", "init", "--out", str(tmp_path / "usb" / "key.json"))
     main(
         "--db",
         str(db),
@@ -371,7 +378,10 @@ def test_what_the_program_creates_is_private_to_the_user(tmp_path):
     assert {k for k, m in modes.items() if m != (0o700 if Path(tmp_path / k).is_dir() else 0o600)} == set(), (
         modes
     )
-    assert any(k.endswith("assistant.db") for k in modes) and any("pin" in k for k in modes)
+    assert any(k.endswith("assistant.db") for k in modes) and any(
+        k.endswith("assistant.db-seal") for k in modes
+    )
+    assert any(k.endswith("key.json") for k in modes)
 
 
 def test_a_gbk_pipe_gets_utf8_and_never_a_traceback():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -43,8 +42,12 @@ def _demo(tmp_path: Path) -> Path:
     return db
 
 
+LEAD = {"WA_LEAD_PIN": "583920", "WA_LEAD_ID": "L001"}
+
+
 def test_demo_then_xlsx_export_masked_with_chain_hash(tmp_path):
     db = _demo(tmp_path)
+    assert run(tmp_path, "--db", str(db), "lead-pin", "set", env=LEAD).returncode == 0
     out = tmp_path / "r.xlsx"
     result = run(
         tmp_path,
@@ -59,6 +62,7 @@ def test_demo_then_xlsx_export_masked_with_chain_hash(tmp_path):
         "xlsx",
         "--out",
         str(out),
+        env=LEAD,
     )
     assert result.returncode == 0, result.stderr
     wb = openpyxl.load_workbook(out)
@@ -69,31 +73,34 @@ def test_demo_then_xlsx_export_masked_with_chain_hash(tmp_path):
     assert run(tmp_path, "--db", str(db), "verify-log").returncode == 0
 
 
-def test_unmasked_needs_the_pin(tmp_path):
+def test_every_export_needs_the_lead_pin_and_records_the_leads_id(tmp_path):
     db = _demo(tmp_path)
-    args = [
-        "--db",
-        str(db),
-        "export",
-        "--from",
-        "2026-11-26",
-        "--to",
-        "2026-11-27",
-        "--format",
-        "csv",
-        "--out",
-        str(tmp_path / "csv"),
-        "--unmasked",
-    ]
-    refused = run(tmp_path, *args)
-    assert refused.returncode == 2 and "lead-pin set" in refused.stderr
-    assert run(tmp_path, "lead-pin", "set", env={"WA_LEAD_PIN": "2468"}).returncode == 0
-    again = run(tmp_path, "lead-pin", "set", env={"WA_LEAD_PIN": "1111"})
+    for unmasked in ([], ["--unmasked"]):
+        args = [
+            "--db",
+            str(db),
+            "export",
+            "--from",
+            "2026-11-26",
+            "--to",
+            "2026-11-27",
+            "--format",
+            "csv",
+            "--out",
+            str(tmp_path / "csv"),
+            *unmasked,
+        ]
+        refused = run(tmp_path, *args)
+        assert refused.returncode == 2 and "lead-pin set" in refused.stderr
+    assert run(tmp_path, "--db", str(db), "lead-pin", "set", env={"WA_LEAD_PIN": "2468"}).returncode == 2
+    assert run(tmp_path, "--db", str(db), "lead-pin", "set", env=LEAD).returncode == 0
+    again = run(tmp_path, "--db", str(db), "lead-pin", "set", env={"WA_LEAD_PIN": "802731"})
     assert again.returncode == 2 and "change" in again.stderr
-    wrong = run(tmp_path, *args, env={"WA_LEAD_PIN": "0000"})
+    no_id = run(tmp_path, *args, env={"WA_LEAD_PIN": "583920"})
+    assert no_id.returncode == 2 and "WA_LEAD_ID" in no_id.stderr
+    wrong = run(tmp_path, *args, env={**LEAD, "WA_LEAD_PIN": "000000"})
     assert wrong.returncode == 2 and "不正确" in wrong.stderr
-    attempts = json.loads((tmp_path / "lead_pin_attempts.json").read_text())
-    assert attempts["failures"] == 1
+    assert not (tmp_path / "lead_pin_attempts.json").exists()  # the failure is an event, not a file
 
 
 def test_demo_refuses_a_real_database_and_bad_dates(tmp_path):
@@ -123,6 +130,7 @@ def ten_days(tmp_path_factory) -> Path:
         folder, "--db", str(db), "demo-data", "--days", "10", "--windows", "4", "--end", "2026-11-27"
     )
     assert result.returncode == 0, result.stderr
+    assert run(folder, "--db", str(db), "lead-pin", "set", env=LEAD).returncode == 0
     return db
 
 
@@ -135,7 +143,13 @@ def _export(tmp_path: Path, fmt: str, out: Path, limit: int | None = None) -> su
         if limit is not None:
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    env = {**os.environ, "WA_NO_VENV": "1", "WA_DATA_DIR": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
+    env = {
+        **os.environ,
+        "WA_NO_VENV": "1",
+        "WA_DATA_DIR": str(tmp_path),
+        "QT_QPA_PLATFORM": "offscreen",
+        **LEAD,
+    }
     return subprocess.Popen(
         [
             sys.executable,

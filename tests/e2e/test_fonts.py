@@ -23,6 +23,8 @@ def main_py(tmp_path: Path, *args: str, env_extra: dict[str, str]) -> subprocess
         "WA_NO_VENV": "1",
         "QT_QPA_PLATFORM": "offscreen",
         "WA_DATA_DIR": str(tmp_path / "data"),
+        "WA_LEAD_ID": "L001",  # every export needs the lead's 工号 and PIN
+        "WA_LEAD_PIN": "583920",
         **env_extra,
     }
     return subprocess.run(
@@ -51,6 +53,7 @@ def test_pdf_export_refuses_without_a_chinese_font_and_records_nothing(tmp_path)
         "2026-11-20",
         env_extra={},
     )
+    assert main_py(tmp_path, "--db", str(db), "lead-pin", "set", env_extra={}).returncode == 0
     assert made.returncode == 0, made.stderr
     result = main_py(
         tmp_path,
@@ -89,6 +92,7 @@ def test_with_a_chinese_font_the_same_export_writes_the_pdf(tmp_path):
         "2026-11-20",
         env_extra={},
     )
+    assert main_py(tmp_path, "--db", str(db), "lead-pin", "set", env_extra={}).returncode == 0
     result = main_py(
         tmp_path,
         "--db",

@@ -18,11 +18,18 @@ from assistant.edges.clock import FixedClock
 from assistant.store.event_log import EventStore
 from tests.conftest import ROOT
 
+PIN = "583920"
 PEOPLE = {"张三": "13800138000", "李四": "13900139000", "王五": "13700137000", "赵六": "13600136000"}
 
 
 def run(data: Path, *args: str, pin: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "WA_NO_VENV": "1", "WA_DATA_DIR": str(data), "QT_QPA_PLATFORM": "offscreen"}
+    env = {
+        **os.environ,
+        "WA_NO_VENV": "1",
+        "WA_DATA_DIR": str(data),
+        "QT_QPA_PLATFORM": "offscreen",
+        "WA_LEAD_ID": "L001",
+    }
     env.pop("WA_LEAD_PIN", None)
     if pin is not None:
         env["WA_LEAD_PIN"] = pin
@@ -80,51 +87,50 @@ def test_purge_personal_end_to_end(tmp_path):
 
     refused = run(tmp_path, "--db", str(db), "purge-personal", "--before", before)
     assert refused.returncode == 2 and "lead-pin set" in refused.stderr
-    assert run(tmp_path, "lead-pin", "set", pin="2468").returncode == 0
+    assert run(tmp_path, "--db", str(db), "lead-pin", "set", pin=PIN).returncode == 0
 
-    wrong = run(tmp_path, "--db", str(db), "purge-personal", "--before", before, pin="0000")
+    wrong = run(tmp_path, "--db", str(db), "purge-personal", "--before", before, pin="000000")
     assert wrong.returncode == 2 and "不正确" in wrong.stderr and "Traceback" not in wrong.stderr
-    slowed = run(tmp_path, "--db", str(db), "purge-personal", "--before", before, pin="2468")
-    assert slowed.returncode == 2 and "秒后再试" in slowed.stderr  # the right PIN waits its turn too
-    attempts = tmp_path / "lead_pin_attempts.json"
-    attempts.write_text(json.dumps({**json.loads(attempts.read_text()), "last": 0.0}))  # the wait is over
     assert _rows(db, "SELECT COUNT(*) FROM persons WHERE name != ''") == [(4,)]
-
-    done = run(tmp_path, "--db", str(db), "purge-personal", "--before", before, pin="2468")
+    for _ in range(20):  # the right PIN waits its turn too (1 s after the failure, recorded in the chain)
+        done = run(tmp_path, "--db", str(db), "purge-personal", "--before", before, pin=PIN)
+        if "秒后再试" not in done.stderr:
+            break
     assert done.returncode == 0, done.stderr
-    assert "2 人" in done.stdout
+    assert "2 条" in done.stdout
     names = dict(_rows(db, "SELECT name, phone FROM persons WHERE name != ''"))
     assert names == {"王五": "13700137000", "赵六": "13600136000"}
     assert _rows(db, "SELECT COUNT(*) FROM persons WHERE purged_at IS NOT NULL") == [(2,)]
     kind, payload = _rows(db, "SELECT kind, payload FROM events ORDER BY id DESC LIMIT 1")[0]
-    assert kind == "purge_personal" and json.loads(payload) == {"before": before, "count": 2, "by": "值班长"}
+    assert kind == "purge_personal" and json.loads(payload) == {"before": before, "count": 2, "by": "L001"}
     everything = " ".join(p for (p,) in _rows(db, "SELECT payload FROM events"))
     assert not any(name in everything or phone in everything for name, phone in PEOPLE.items())
     events_after = _rows(db, "SELECT id, hash FROM events ORDER BY id")
-    assert events_after[: len(events_before)] == events_before and len(events_after) == len(events_before) + 1
+    assert events_after[: len(events_before)] == events_before
+    added = [k for (k,) in _rows(db, f"SELECT kind FROM events WHERE id > {len(events_before)} ORDER BY id")]
+    assert added == ["lead_pin_set", "lead_pin_failed", "lead_pin_ok", "purge_personal"]
     assert _rows(db, "SELECT COUNT(*) FROM v_interactions") == served_before  # the statistics stay
     verified = run(tmp_path, "--db", str(db), "verify-log")
-    assert verified.returncode == 0 and "哈希链校验通过" in verified.stdout
+    assert verified.returncode == 0 and "已校验：哈希链" in verified.stdout
 
     # without --before: the hall's retention period (settings.toml [privacy] retention_days)
     hall = tmp_path / "hall"
     hall.mkdir()
     (hall / "settings.toml").write_text("[privacy]\nretention_days = 30\n", encoding="utf-8")
-    by_default = run(tmp_path, "--db", str(db), "--scripts", str(hall), "purge-personal", pin="2468")
+    by_default = run(tmp_path, "--db", str(db), "--scripts", str(hall), "purge-personal", pin=PIN)
     assert by_default.returncode == 0, by_default.stderr
     assert _rows(db, "SELECT name FROM persons WHERE name != ''") == [("赵六",)]
     payload = json.loads(_rows(db, "SELECT payload FROM events ORDER BY id DESC LIMIT 1")[0][0])
     assert payload == {
         "before": (date.today() - timedelta(days=30)).isoformat(),
         "count": 1,
-        "by": "值班长",
+        "by": "L001",
         "retention_days": 30,
     }
     assert run(tmp_path, "--db", str(db), "verify-log").returncode == 0
 
 
 def test_purge_refuses_a_future_date_and_a_missing_database(tmp_path):
-    assert run(tmp_path, "lead-pin", "set", pin="2468").returncode == 0
     future = run(
         tmp_path,
         "--db",
@@ -132,10 +138,10 @@ def test_purge_refuses_a_future_date_and_a_missing_database(tmp_path):
         "purge-personal",
         "--before",
         (date.today() + timedelta(days=1)).isoformat(),
-        pin="2468",
+        pin=PIN,
     )
     assert future.returncode == 2 and "晚于今天" in future.stderr
-    missing = run(tmp_path, "--db", str(tmp_path / "x.db"), "purge-personal", pin="2468")
+    missing = run(tmp_path, "--db", str(tmp_path / "x.db"), "purge-personal", pin=PIN)
     assert missing.returncode == 2 and "不存在" in missing.stderr and not (tmp_path / "x.db").exists()
 
 
@@ -182,7 +188,7 @@ def test_correction_is_a_new_event_and_nothing_is_rewritten(tmp_path):
         assert refused.returncode == 2 and words in refused.stderr, refused.stderr
 
     # Every sub-command that writes, run against the database: the old rows stay exactly as they were.
-    assert run(tmp_path, "lead-pin", "set", pin="2468").returncode == 0
+    assert run(tmp_path, "--db", str(db), "lead-pin", "set", pin=PIN).returncode == 0
     jsonl = tmp_path / "day.jsonl"
     jsonl.write_text('{"at": "2026-11-30T08:50:00", "cmd": "sign_in", "clerk": "A0123"}\n', encoding="utf-8")
     for args in (
@@ -204,7 +210,7 @@ def test_correction_is_a_new_event_and_nothing_is_rewritten(tmp_path):
         ["purge-personal"],
         ["demo-data", "--days", "1", "--windows", "1", "--db", str(db)],
     ):
-        result = run(tmp_path, "--db", str(db), *args, pin="2468")
+        result = run(tmp_path, "--db", str(db), *args, pin=PIN)
         assert "Traceback" not in result.stderr, (args, result.stderr)
     after = _rows(db, "SELECT id, at, kind, payload, prev_hash, hash FROM events ORDER BY id")
     assert after[: len(original)] == original and len(after) > len(original) + 1
@@ -265,7 +271,7 @@ def test_no_purged_value_is_left_in_any_file_while_a_sidebar_has_the_database_op
     db = _served_db(tmp_path / "hall.db")
     with EventStore.open(db) as store:
         store.add_person(name="钱七", phone="13500135000", address=LONG_ADDRESS, at=_day(300))
-    assert run(tmp_path, "lead-pin", "set", pin="2468").returncode == 0
+    assert run(tmp_path, "--db", str(db), "lead-pin", "set", pin=PIN).returncode == 0
     sidebar = subprocess.Popen(
         [sys.executable, "-c", _SIDEBAR, str(db)],
         stdin=subprocess.PIPE,
@@ -278,8 +284,8 @@ def test_no_purged_value_is_left_in_any_file_while_a_sidebar_has_the_database_op
         files = lambda: [p for p in tmp_path.iterdir() if p.name.startswith("hall.db")]  # noqa: E731
         assert any(v in p.read_bytes() for p in files() for v in _purged_values())  # there before
         before = (date.today() - timedelta(days=150)).isoformat()
-        done = run(tmp_path, "--db", str(db), "purge-personal", "--before", before, pin="2468")
-        assert done.returncode == 0 and "3 人" in done.stdout, done.stderr
+        done = run(tmp_path, "--db", str(db), "purge-personal", "--before", before, pin=PIN)
+        assert done.returncode == 0 and "3 条" in done.stdout, done.stderr
         names = {p.name for p in files()}
         assert {"hall.db", "hall.db-wal", "hall.db-shm"} <= names  # the sidebar still has it open
         left = [(p.name, v.decode()) for p in files() for v in _purged_values() if v in p.read_bytes()]
@@ -305,14 +311,18 @@ def test_a_purge_killed_at_any_moment_is_all_or_nothing(tmp_path):
     import time as clock
 
     template = _served_db(tmp_path / "template.db")
-    assert run(tmp_path, "lead-pin", "set", pin="2468").returncode == 0
+    assert run(tmp_path, "--db", str(template), "lead-pin", "set", pin=PIN).returncode == 0
     before = (date.today() - timedelta(days=150)).isoformat()
-    env = {**os.environ, "WA_NO_VENV": "1", "WA_DATA_DIR": str(tmp_path), "WA_LEAD_PIN": "2468"}
+    env = {
+        **os.environ,
+        "WA_NO_VENV": "1",
+        "WA_DATA_DIR": str(tmp_path),
+        "WA_LEAD_PIN": PIN,
+        "WA_LEAD_ID": "L001",
+    }
     start = clock.monotonic()
     assert (
-        run(
-            tmp_path, "--db", str(template), "purge-personal", "--before", "1990-01-01", pin="2468"
-        ).returncode
+        run(tmp_path, "--db", str(template), "purge-personal", "--before", "1990-01-01", pin=PIN).returncode
         == 0
     )
     span = clock.monotonic() - start  # how long one purge takes from start to exit

@@ -407,7 +407,7 @@ def test_passwords_never_on_the_command_line(capsys):
 
 
 def test_a_cli_recording_and_a_lead_export_reach_the_hall(
-    capsys, pg_cluster, hall_url, tmp_path, scripts, two_enrolled
+    capsys, pg_cluster, hall_url, tmp_path, scripts, two_enrolled, monkeypatch
 ):
     a, store, clerk = two_enrolled["社保3号窗口"]
     serve(store, scripts, a.window, clerk)
@@ -426,6 +426,9 @@ def test_a_cli_recording_and_a_lead_export_reach_the_hall(
         # the lead's PC: a database no sidebar opens, under its own enrolment
         lead_db = tmp_path / "lead.db"
         EventStore.open(lead_db).close()
+        monkeypatch.setenv("WA_LEAD_PIN", "583920")  # every export needs the lead's 工号 and PIN
+        monkeypatch.setenv("WA_LEAD_ID", "L001")
+        assert cli(capsys, "--db", str(lead_db), "lead-pin", "set")[0] == 0
         join(capsys, lead_db, enrol(capsys, hall_url, "值班长台"))
         code, _, err = cli(
             capsys,
@@ -443,9 +446,9 @@ def test_a_cli_recording_and_a_lead_export_reach_the_hall(
             str(tmp_path / "out"),
         )
         assert code == 0 and "已上传大厅数据库" in err, err
-        assert admin_rows(hall_url, "SELECT kind FROM hall.events WHERE terminal_id = '值班长台#1'") == [
-            ("export",)
-        ]
+        assert admin_rows(
+            hall_url, "SELECT kind FROM hall.events WHERE terminal_id = '值班长台#1' ORDER BY seq"
+        ) == [("lead_pin_set",), ("export",)]
         # the hall down: the event stays for the next push
         pg_cluster.stop()
         try:

@@ -181,7 +181,7 @@ def test_the_lead_acknowledges_a_row_of_another_terminal(hall_url, tmp_path, scr
         checklist = report.tables["checklist"]
         target = checklist.targets[column(checklist, "terminal").index("T-2")]
         assert target["terminal"] == "T-2"
-        assert lead.execute(*source.ack_command(target, "已核对")).accepted
+        assert lead.execute(*source.ack_command(target, "已核对", "L001")).accepted
         # not pushed yet: the lead's own unpushed acknowledgement counts
         after = source.report(FLT).tables["checklist"]
         comments = dict(zip((t["terminal"] for t in after.targets), column(after, "lead_comment")))
@@ -243,6 +243,12 @@ def test_a_tampered_terminal_is_reported_not_silently_merged(hall_url, tmp_path,
 
 # ─── the command line ─────────────────────────────────────────────────────────────────────────────
 
+LEAD_PIN = "583920"
+
+
+def set_pin(data: Path, db: Path) -> None:
+    assert run(data, "--db", str(db), "lead-pin", "set").returncode == 0
+
 
 def run(data: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     full = {
@@ -250,11 +256,12 @@ def run(data: Path, *args: str, env: dict | None = None) -> subprocess.Completed
         "WA_NO_VENV": "1",
         "WA_DATA_DIR": str(data),
         "QT_QPA_PLATFORM": "offscreen",
+        "WA_LEAD_ID": "L001",
+        "WA_LEAD_PIN": LEAD_PIN,
         **(env or {}),
     }
-    for name in ("WA_LEAD_PIN", "WA_HALL"):
-        if not env or name not in env:
-            full.pop(name, None)
+    if not env or "WA_HALL" not in env:
+        full.pop("WA_HALL", None)
     return subprocess.run(
         [sys.executable, str(ROOT / "main.py"), *args],
         capture_output=True,
@@ -270,6 +277,7 @@ def test_export_from_the_hall_xlsx_and_csv(hall_url, tmp_path, two_terminals):
     data, lead_db = tmp_path / "data", tmp_path / "lead.db"
     EventStore.open(lead_db).close()  # the lead's PC has its own terminal database (export never creates one)
     args = ["--db", str(lead_db), "--hall", hall_url, "export", "--from", "2026-11-26", "--to", "2026-11-26"]
+    set_pin(data, lead_db)
     done = run(data, *args, "--format", "xlsx", "--out", str(tmp_path / "hall.xlsx"))
     assert done.returncode == 0, done.stderr
     assert "来源：大厅：2 个终端" in done.stdout
@@ -295,9 +303,10 @@ def test_export_from_the_hall_xlsx_and_csv(hall_url, tmp_path, two_terminals):
     assert rows[0][0] == "终端" and sorted(r[0] for r in rows[1:]) == ["T-1", "T-2"]
     # each export is recorded on the lead's own terminal
     with EventStore.open(lead_db) as lead:
-        assert [e.kind for e in lead.events()] == ["export", "export"]
+        assert [e.kind for e in lead.events() if e.kind != "lead_pin_set"] == ["export", "export"]
 
     # --local: this terminal only, even with a hall configured (here through WA_HALL)
+    set_pin(data, two_terminals["T-1"].path)
     local = run(
         data,
         "--db",
@@ -343,7 +352,7 @@ def test_export_warns_of_a_refused_terminal_and_of_an_unreachable_hall(
     with hall_config.connect(hall_url) as conn:
         hall_pusher.push_rows(conn, "T-3", [rows[0], rows[2]])  # #2 missing: a gap
     t3.close()
-    EventStore.open(tmp_path / "lead.db").close()  # the lead's own terminal database
+    set_pin(tmp_path / "data", tmp_path / "lead.db")
     done = run(
         tmp_path / "data",
         "--db",

@@ -101,3 +101,52 @@ def test_tables_are_read_a_page_at_a_time(qtbot, store, scripts, clock):
     assert model.rows == whole.rows and model.targets == whole.targets
     view.selectRow(len(whole.rows) - 1)
     assert window.selected_target() == whole.targets[-1]
+
+
+def test_verify_offers_the_key_and_an_anchor(qtbot, desk, tmp_path):
+    """校验记录: with the lead's key file the seals are checked, with a kept anchor the tail; the acknowledgement
+    carries the lead's 工号."""
+    from assistant.store import sealing
+    from ui.review.window import VerifyDialog
+
+    k0 = sealing.new_key()
+    init = desk.store.start_sealing(
+        k0, {"fingerprint": sealing.fingerprint(k0), "lead": "L001"}, desk.clock.now()
+    )
+    ready_desk(desk)
+    key_file = tmp_path / "usb" / "key.json"
+    key_file.parent.mkdir()
+    sealing.write_key_file(key_file, sealing.VerificationKey(k0, init.id, init.hash), str(desk.store.path))
+    window = ReviewWindow(desk, lead_id="L001", today=date(2026, 11, 26))
+    qtbot.addWidget(window)
+    plain = window.verify()
+    assert plain.startswith("完整") and "未用校验密钥" in plain
+
+    dialog = VerifyDialog(window, desk.store.path)
+    qtbot.addWidget(dialog)
+    assert dialog.key_edit.accessibleName() and dialog.anchor_edit.accessibleName()
+    dialog.key_edit.setText(str(key_file))
+    head = desk.store.last_id()
+    dialog.anchor_edit.setText(f"{head}:{'0' * 64}")  # an anchor this log never had
+    keys, anchors = dialog.values()
+    assert f"#{head}" in window.verify(keys, anchors)
+    dialog.anchor_edit.setText(f"{init.id}:{init.hash}")
+    assert window.verify(*dialog.values()).startswith("完整")
+    dialog.key_edit.setText(str(tmp_path / "missing.json"))
+    assert "无法读取" in dialog.values()
+
+    view = window.views["checklist"]
+    window.tabs.setCurrentWidget(view)
+    view.selectRow(0)
+    assert window.acknowledge(window.selected_target(), "已核实") is None
+    acks = [e.payload for e in desk.store.events() if e.kind == "review_ack"]
+    assert acks[-1]["by"] == "L001"
+
+
+def test_the_pin_dialog_asks_for_the_leads_id(qtbot):
+    from ui.review.window import LeadPinDialog
+
+    dialog = LeadPinDialog(None)
+    qtbot.addWidget(dialog)
+    assert dialog.lead_edit.accessibleName() == "值班长工号"
+    assert dialog.pin_edit.echoMode() == dialog.pin_edit.EchoMode.Password

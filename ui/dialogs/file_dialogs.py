@@ -113,3 +113,13 @@ def choose_folder(parent: QWidget | None, title: str, db_path: Path) -> str:
     if dialog.exec() != QFileDialog.DialogCode.Accepted or not dialog.selectedFiles():
         return ""
     return dialog.selectedFiles()[0]
+
+
+def open_file(parent: QWidget | None, title: str, db_path: Path) -> str:
+    """An existing file the user chose to read (the lead's verification key), or "" when cancelled."""
+    dialog = _dialog(parent, title, db_path)
+    dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+    dialog.setObjectName("openFileDialog")
+    if dialog.exec() != QFileDialog.DialogCode.Accepted or not dialog.selectedFiles():
+        return ""
+    return dialog.selectedFiles()[0]

@@ -106,7 +106,7 @@ def report_html(report: Report, masked: bool, generated: datetime) -> tuple[str,
         parts.append("<table border='1' cellspacing='0' cellpadding='2' style='font-size:7pt'><tr>")
         parts.extend(f"<th>{e(label)}</th>" for label in table.labels)
         parts.append("</tr>")
-        for row in iter_masked_rows(table, masked, table.page(0, MAX_ROWS_PER_TABLE)[0]):
+        for row in iter_masked_rows(table, masked, table.page(0, MAX_ROWS_PER_TABLE)[0], report.personal):
             parts.append("<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in row) + "</tr>")
         parts.append("</table>")
         if count > MAX_ROWS_PER_TABLE:

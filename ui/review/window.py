@@ -2,7 +2,8 @@
 
 Thin over ``assistant.reports``: filters → ``build_report`` → one table view per table, a charts tab
 (QtCharts), acknowledge-with-comment and explanations recorded through the desk's rules, a verify button
-(hash chain: 完整 or the first broken record), and exports (xlsx/csv/pdf) with a progress dialog and cancel.
+(hash chain, and with the lead's verification key and/or a kept anchor the seals and the tail: 完整 or the first
+broken record), and exports (xlsx/csv/pdf) with a progress dialog and cancel.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -38,13 +42,13 @@ from PySide6.QtWidgets import (
 from assistant.desk import Desk
 from assistant.domain.hours import calendar_notice
 from assistant.domain.rules import ROLES
-from assistant.edges.lead_pin import HOW_TO_SET, LeadPin
+from assistant.edges.lead_pin import HOW_TO_SET, LeadPin, resets_text
 from assistant.hall.review import LocalSource, chain_line
 from assistant.reports.build import preset_range
 from assistant.reports.charts import CHART_TITLES, COUNT_CHARTS, value_axis
 from assistant.reports.exporting import ExportCancelled, ExportError, export
 from assistant.reports.model import PAGE, Report, ReportFilter, Table
-from ui.dialogs.file_dialogs import choose_folder, save_file
+from ui.dialogs.file_dialogs import choose_folder, open_file, save_file
 
 PRESETS = (
     ("day", QT_TRANSLATE_NOOP("ReviewWindow", "今天")),
@@ -134,12 +138,14 @@ class ReviewWindow(QWidget):
         *,
         lead: bool = True,
         clerk: str | None = None,
+        lead_id: str = "",
         today: date | None = None,
         parent: QWidget | None = None,
         source: Any = None,
     ) -> None:
         super().__init__(parent)
         self.desk, self.lead, self.own_clerk = desk, lead, clerk
+        self.lead_id = lead_id  # the lead's 工号, recorded with every acknowledgement and export
         # what the review reads: this terminal (LocalSource) or the hall (assistant.hall.review.HallSource)
         self.source = source or LocalSource(desk.store, desk.scripts)
         self.today = today or desk.clock.now().date()
@@ -196,7 +202,7 @@ class ReviewWindow(QWidget):
         actions = QHBoxLayout()
         self.ack_button = self._button("reviewAcknowledge", self.tr("确认并批注…"), self._ack_clicked)
         self.explain_button = self._button("reviewExplain", self.tr("添加说明…"), self._explain_clicked)
-        self.verify_button = self._button("reviewVerify", self.tr("校验记录"), self.verify)
+        self.verify_button = self._button("reviewVerify", self.tr("校验记录"), self._verify_clicked)
         self.verify_label = QLabel("")
         self.verify_label.setObjectName("reviewVerifyResult")
         self.verify_label.setAccessibleName(self.tr("校验结果"))
@@ -386,7 +392,7 @@ class ReviewWindow(QWidget):
 
     def acknowledge(self, target: Any, comment: str) -> str | None:
         """Record the lead's acknowledgement; None when recorded, else the refusal's reason."""
-        outcome = self.desk.execute(*self.source.ack_command(target, comment))
+        outcome = self.desk.execute(*self.source.ack_command(target, comment, self.lead_id or "值班长"))
         if not outcome.accepted:
             return outcome.refusal.reason
         self.refresh()
@@ -420,15 +426,28 @@ class ReviewWindow(QWidget):
         if got and (reason := self.add_explanation(*got)):
             QMessageBox.warning(self, self.tr("未记录"), reason)
 
-    def verify(self) -> str:
-        ok, text = self.source.verify_text()
+    def verify(self, keys: tuple = (), anchors: tuple = ()) -> str:
+        """Check the records (the hash chain; with the lead's verification keys the seals; with kept anchors
+        the tail) and show the verdict; returns its text."""
+        ok, text = self.source.verify_text(keys, anchors)
         if ok:
             text = self.tr("完整") + text.removeprefix("完整")
             self.verify_label.setStyleSheet("color: #1a7f37; font-weight: bold;")
         else:
             self.verify_label.setStyleSheet("color: #c62828; font-weight: bold;")
         self.verify_label.setText(text)
+        self.verify_label.setToolTip(text)
         return text
+
+    def _verify_clicked(self) -> None:
+        dialog = VerifyDialog(self, self.desk.store.path)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        got = dialog.values()
+        if isinstance(got, str):
+            QMessageBox.warning(self, self.tr("校验记录"), got)
+            return
+        self.verify(*got)
 
     def export_to(self, fmt: str, path: Path, masked: bool = True) -> Any:
         from ui.review.pdf_report import write_pdf
@@ -451,7 +470,7 @@ class ReviewWindow(QWidget):
                 fmt,
                 Path(path),
                 masked=masked,
-                by="值班长",
+                by=self.lead_id or "值班长",
                 progress=step,
                 pdf_writer=write_pdf,
                 report=self.source.report(flt) if self.source.hall else None,
@@ -479,24 +498,121 @@ class ReviewWindow(QWidget):
         )
 
 
-def ask_lead_pin(parent: QWidget | None, pin: LeadPin) -> bool:
-    """The PIN gate: says how to set a PIN when none exists; True when the right PIN was given."""
+class VerifyDialog(QDialog):
+    """What 校验记录 checks besides the hash chain: the lead's verification key file (seals) and a kept anchor
+    (链尾 ID:HASH from an export or an earlier review): both optional."""
+
+    def __init__(self, parent: QWidget | None, db: Path) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.setObjectName("verifyDialog")
+        self.setWindowTitle(self.tr("校验记录"))
+        form = QFormLayout(self)
+        note = QLabel(
+            self.tr(
+                "只校验哈希链时，持有数据文件的人可以改写记录后重算整条链。"
+                "请选择值班长保管的校验密钥文件（检查封印），和/或填入此前记下的链尾（发现被截去的记录）。"
+            )
+        )
+        note.setWordWrap(True)
+        form.addRow(note)
+        self.key_edit = QLineEdit()
+        self.key_edit.setObjectName("verifyKeyFile")
+        self.key_edit.setAccessibleName(self.tr("校验密钥文件"))
+        browse = QPushButton(self.tr("选择…"))
+        browse.setObjectName("verifyKeyBrowse")
+        browse.setAccessibleName(self.tr("选择校验密钥文件"))
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.key_edit, 1)
+        row.addWidget(browse)
+        form.addRow(self.tr("校验密钥文件"), row)
+        self.anchor_edit = QLineEdit()
+        self.anchor_edit.setObjectName("verifyAnchor")
+        self.anchor_edit.setAccessibleName(self.tr("链尾锚点"))
+        self.anchor_edit.setPlaceholderText(self.tr("事件编号:哈希，如 120:3fa4…"))
+        form.addRow(self.tr("链尾锚点"), self.anchor_edit)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _browse(self) -> None:
+        path = open_file(self, self.tr("校验密钥文件"), self.db)
+        if path:
+            self.key_edit.setText(str(path))
+
+    def values(self) -> tuple[tuple, tuple] | str:
+        """(keys, anchors) to check, or why not (Chinese)."""
+        from assistant.store.sealing import SealError, read_key_file
+
+        keys: tuple = ()
+        anchors: tuple = ()
+        if self.key_edit.text().strip():
+            try:
+                keys = (read_key_file(Path(self.key_edit.text().strip())),)
+            except SealError as exc:
+                return str(exc)
+        text = self.anchor_edit.text().strip()
+        if text:
+            number, _, digest = text.partition(":")
+            digest = digest.strip().lower()
+            if not number.strip().isdigit() or len(digest) != 64:
+                return self.tr("链尾锚点应为“事件编号:64 位哈希”。")
+            anchors = ((int(number), digest),)
+        return keys, anchors
+
+
+class LeadPinDialog(QDialog):
+    """The lead's 工号 and PIN."""
+
+    def __init__(self, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setObjectName("leadPinDialog")
+        self.setWindowTitle(QCoreApplication.translate("ReviewWindow", "值班长审阅"))
+        form = QFormLayout(self)
+        self.lead_edit = QLineEdit()
+        self.lead_edit.setObjectName("leadId")
+        self.lead_edit.setAccessibleName(QCoreApplication.translate("ReviewWindow", "值班长工号"))
+        self.pin_edit = QLineEdit()
+        self.pin_edit.setObjectName("leadPin")
+        self.pin_edit.setAccessibleName(QCoreApplication.translate("ReviewWindow", "值班长 PIN"))
+        self.pin_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow(QCoreApplication.translate("ReviewWindow", "值班长工号："), self.lead_edit)
+        form.addRow(QCoreApplication.translate("ReviewWindow", "值班长 PIN："), self.pin_edit)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+
+def ask_lead_pin(parent: QWidget | None, pin: LeadPin) -> str | None:
+    """The PIN gate: says how to set a PIN when none exists; the lead's 工号 when the right PIN was given."""
     title = QCoreApplication.translate("ReviewWindow", "值班长审阅")
     if not pin.is_set():
         QMessageBox.information(parent, title, HOW_TO_SET)
-        return False
+        return None
+    for line in resets_text(pin.store):
+        QMessageBox.warning(parent, title, line + "。")
     while True:
-        text, ok = QInputDialog.getText(
-            parent,
-            title,
-            QCoreApplication.translate("ReviewWindow", "值班长 PIN："),
-            QLineEdit.EchoMode.Password,
-        )
-        if not ok:
-            return False
-        result = pin.check(text)
+        dialog = LeadPinDialog(parent)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        lead = dialog.lead_edit.text().strip()
+        if not lead or len(lead) > 20:
+            QMessageBox.warning(
+                parent, title, QCoreApplication.translate("ReviewWindow", "请填写值班长工号（1–20 个字符）。")
+            )
+            continue
+        result = pin.check(dialog.pin_edit.text(), lead)
         if result.ok:
-            return True
+            if result.warning:
+                QMessageBox.warning(parent, title, result.warning)
+            return lead
         QMessageBox.warning(parent, title, result.message)
 
 
@@ -528,13 +644,15 @@ def run_review(args: argparse.Namespace) -> int:
 
     app = make_application()
     install_translation(app, getattr(args, "lang", "zh"))
-    if not ask_lead_pin(None, LeadPin(paths.data_dir(), args.scripts)):
-        return 1
     try:
         store = EventStore.open(args.db or paths.default_db_path(), create=False)
     except StoreError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
+    lead = ask_lead_pin(None, LeadPin(store, paths.data_dir(), args.scripts))
+    if lead is None:
+        store.close()
+        return 1
     from assistant.hall.config import HallError
     from assistant.hall.review import open_source
 
@@ -545,7 +663,7 @@ def run_review(args: argparse.Namespace) -> int:
         store.close()
         print(f"错误：{exc}", file=sys.stderr)
         return 2
-    window = ReviewWindow(Desk(store, scripts, SystemClock()), source=source)
+    window = ReviewWindow(Desk(store, scripts, SystemClock()), source=source, lead_id=lead)
     window.show()
     try:
         return app.exec()

@@ -40,6 +40,9 @@ from ui.vocabulary import shown
 
 # Labels that arrive as data (outcome names, the fixed flow step names of scripts_zh/flow.toml): listed here
 # so that pyside6-lupdate extracts them; self.tr(value) looks them up.
+# Free text goes into the records: numbers typed there are taken out (assistant/domain/personal_data.py), but the
+# clerk is asked not to type them; the forms have their own 姓名/电话 fields.
+NO_PERSONAL = QT_TRANSLATE_NOOP("Sidebar", "请勿在此填写姓名、电话、证件号")
 OUTCOME_LABELS = (
     QT_TRANSLATE_NOOP("Sidebar", "办结"),
     QT_TRANSLATE_NOOP("Sidebar", "退回"),
@@ -622,7 +625,7 @@ class Sidebar(QWidget):
         answer = self.ask(
             self.tr("上门服务"),
             [
-                FormField("need", self.tr("办理事项")),
+                FormField("need", self.tr("办理事项"), hint=self.tr(NO_PERSONAL)),
                 FormField("due", self.tr("上门期限"), "date", days_ahead=3),
                 FormField("name", self.tr("姓名"), required=False),
                 FormField("phone", self.tr("联系电话")),
@@ -639,7 +642,7 @@ class Sidebar(QWidget):
         if state.call is not None:
             answer = self.ask(
                 self.tr("结束通话"),
-                [FormField("note", self.tr("通话记录"), required=False)],
+                [FormField("note", self.tr("通话记录"), required=False, hint=self.tr(NO_PERSONAL))],
                 self.tr("复述要点并确认，请让对方先挂电话（第 33 条）。"),
             )
             if answer is not None:
@@ -686,7 +689,7 @@ class Sidebar(QWidget):
         answer = self.ask(
             self.tr("故障预约"),
             [
-                FormField("topic", self.tr("办理事项")),
+                FormField("topic", self.tr("办理事项"), hint=self.tr(NO_PERSONAL)),
                 FormField("phone", self.tr("联系电话")),
                 FormField("due", self.tr("预约日期"), "date", days_ahead=1),
             ],
@@ -707,7 +710,7 @@ class Sidebar(QWidget):
         answer = self.ask(
             self.tr("投诉登记"),
             [
-                FormField("content", self.tr("投诉内容")),
+                FormField("content", self.tr("投诉内容"), hint=self.tr(NO_PERSONAL)),
                 FormField("forwarded_to", self.tr("转交部门或领导")),
                 FormField("deadline", self.tr("答复期限"), "date", days_ahead=5),
             ],
@@ -742,7 +745,7 @@ class Sidebar(QWidget):
             self.tr("待答复事项"),
             [
                 FormField("item", self.tr("事项"), "choice", tuple(labels)),
-                FormField("answer", self.tr("答复情况")),
+                FormField("answer", self.tr("答复情况"), hint=self.tr(NO_PERSONAL)),
             ],
         )
         if answer is None or answer["item"] not in labels:

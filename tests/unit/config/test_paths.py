@@ -12,9 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli.commands import main
 from assistant.config import paths
-from assistant.edges.lead_pin import LeadPin, PinError
 from assistant.reports.exporting import ExportError, export
 from assistant.reports.model import ReportFilter
 from tests.conftest import ready_desk
@@ -148,28 +146,6 @@ def test_a_target_held_for_good_is_a_chinese_message_and_nothing_is_left(tmp_pat
     with pytest.raises(paths.FileInUseError, match="正被其他程序占用"):
         paths.replace_file(temp, target)
     assert target.read_text(encoding="utf-8") == "old" and not temp.exists()
-
-
-def test_setting_the_pin_while_its_file_is_held_says_so_in_chinese(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(paths, "REPLACE_FIRST_DELAY_S", 0.0)
-    monkeypatch.setenv("WA_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("WA_LEAD_PIN", "2468")
-    monkeypatch.setattr(os, "replace", SharingViolation(tmp_path / "lead_pin.json", held=-1))
-    with pytest.raises(PinError, match="正被其他程序占用"):
-        LeadPin(tmp_path).set("2468")
-    assert main(["lead-pin", "set"]) == 2
-    assert "正被其他程序占用" in capsys.readouterr().err
-    assert not (tmp_path / "lead_pin.json").exists()
-
-
-def test_a_wrong_pin_that_cannot_be_counted_says_why(tmp_path, monkeypatch):
-    monkeypatch.setattr(paths, "REPLACE_FIRST_DELAY_S", 0.0)
-    pin = LeadPin(tmp_path)
-    pin.set("2468")
-    monkeypatch.setattr(os, "replace", SharingViolation(tmp_path / "lead_pin_attempts.json", held=-1))
-    result = pin.check("0000")
-    assert not result.ok and result.wait_seconds > 0 and "正被其他程序占用" in result.message
-    assert pin.check("2468").ok
 
 
 def test_an_export_over_a_workbook_open_in_excel_is_a_chinese_error(desk, tmp_path, monkeypatch):

@@ -97,8 +97,8 @@ def test_a_failed_export_leaves_the_earlier_output_untouched(served, tmp_path, f
 
     real = exporting.iter_masked_rows
 
-    def failing(table, masked, rows=None):  # dies in the middle of the third table
-        for i, row in enumerate(real(table, masked, rows)):
+    def failing(table, masked, rows=None, personal=None):  # dies in the middle of the third table
+        for i, row in enumerate(real(table, masked, rows, personal)):
             if table.key == list(SPECS)[2] or i > 0:
                 raise OSError(28, "No space left on device")
             yield row
@@ -118,10 +118,10 @@ def test_a_cancelled_export_leaves_nothing_behind(served, tmp_path, fmt, monkeyp
 
     real = exporting.iter_masked_rows
 
-    def cancelled(table, masked, rows=None):
+    def cancelled(table, masked, rows=None, personal=None):
         if table.key == list(SPECS)[3]:
             raise ExportCancelled("导出已取消。")
-        yield from real(table, masked, rows)
+        yield from real(table, masked, rows, personal)
 
     monkeypatch.setattr(exporting, "iter_masked_rows", cancelled)
     out = tmp_path / "new" / ("r.xlsx" if fmt == "xlsx" else "csv")

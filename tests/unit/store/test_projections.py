@@ -82,11 +82,12 @@ def test_rebuilt_and_caught_up_projections_equal_the_kept_ones(demo, scripts, tm
     EventStore.open(raw).close()
     conn = sqlite3.connect(raw)
     conn.executemany(
-        "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)",
-        demo.conn.execute("SELECT id, at, kind, payload, prev_hash, hash FROM events").fetchall(),
+        "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)",
+        demo.conn.execute("SELECT id, at, kind, payload, prev_hash, hash, mac FROM events").fetchall(),
     )
     conn.executemany(
-        "INSERT INTO persons VALUES (?, ?, ?, ?, ?, ?)", demo.conn.execute("SELECT * FROM persons").fetchall()
+        "INSERT INTO persons VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        demo.conn.execute("SELECT * FROM persons").fetchall(),
     )
     conn.commit()
     conn.close()

@@ -210,3 +210,26 @@ def test_the_store_reads_the_header_itself_only_while_nothing_of_ours_holds_the_
     if first is not None:
         first.close()
     assert (str(path) in opened) is (not held)
+
+
+def test_a_re_appended_event_points_at_fresh_rows_of_the_personal_data_found_in_it(tmp_path, clock):
+    """Personal data found in free text (a persons row per item, a placeholder in the event) survives a reattach:
+    the re-appended event's placeholders name the rows written with it."""
+    path = tmp_path / "g.db"
+    with EventStore.open(path) as store:
+        store.append([("waiting_set", {"count": 1})], clock.now())
+        _stray_descriptor(path)
+        _other_process(path)
+        _other_process(path, "s.append([('export', {'rows': 1})], datetime.now().astimezone())")
+        token = "\ue0000\ue001"
+        found = [{"column": "id_number", "label": "证件号", "value": "11010519491231002X", "token": token}]
+        with pytest.raises(store_module.StoreDetached):
+            store.append(
+                [("fault_start", {"fault": f"证件 {token}"})],
+                clock.now(),
+                persons=[{"form": None, "found": found}],
+            )
+        (recovered,) = store.reattach()
+        person_id = int(recovered.payload["fault"].split("#")[1].rstrip("〕"))
+        assert store.person(person_id)["id_number"] == "11010519491231002X"
+        assert recovered.payload["recovered"]["id"] == 2
