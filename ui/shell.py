@@ -59,11 +59,11 @@ class Shell(QObject):
         if self.panel is not None:
             return
         from assistant.config.settings import load_settings
-        from assistant.edges.speech import Speaker
         from ui.panels.phrase_panel import PhrasePanel
         from ui.platform.focus import FocusReturn
         from ui.platform.hotkey_bridge import HotkeyBridge
         from ui.platform.paste import Inserter, choose_sender
+        from ui.platform.playback import SpeechPlayer
 
         sender, reason = self._sender if self._sender is not None else choose_sender()
         settings = load_settings(self.scripts_dir)  # a broken [paste] value keeps its default
@@ -76,7 +76,7 @@ class Shell(QObject):
             remote_restore_ms=settings.paste_remote_restore_ms,
             remote=self.focus.target_is_remote,
         )
-        self.panel = PhrasePanel(self.desk, self.inserter, Speaker())
+        self.panel = PhrasePanel(self.desk, self.inserter, SpeechPlayer(self))
         self.sidebar.set_phrase_panel(self.panel)
         if self.hotkeys is None:
             self.hotkeys = HotkeyBridge.for_this_desktop(parent=self)
@@ -139,6 +139,13 @@ class Shell(QObject):
         """A global hotkey: 来人, the quick search, or favourite N (inserted into the focused program)."""
         if action == "interaction_start":
             self.sidebar.on_start()
+        elif action == "next_step":
+            self.sidebar.on_next()
+        elif action == "interaction_end":
+            self.sidebar.run("interaction_end")
+        elif action == "resume":
+            if self.desk.state.pause is not None:
+                self.sidebar.run("resume")
         elif action == "quick_search":
             self.open_quick_search()
         elif action.startswith("fav") and action[3:].isdigit():

@@ -106,6 +106,12 @@ def _env() -> dict[str, str]:
     return env
 
 
+def worker(mode: str, text: str, care: bool, out: str = "") -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of one utterance's worker ("save": write `out` as WAV). The sidebar
+    runs it in a QProcess and plays the WAV itself (ui/platform/playback.py)."""
+    return _command(mode, text, care, out), _env()
+
+
 class Speaker:
     """Speaks one phrase at a time; a new one interrupts the current one.
 

@@ -85,6 +85,7 @@ def test_insert_copy_speak_are_recorded(qtbot, desk):
     panel, sender = make_panel(qtbot, desk, speaker)
     qtbot.mouseClick(panel.rows["greet.wait"].buttons["insert"], Qt.LeftButton)
     qtbot.waitUntil(lambda: sender.calls == ["release", "ctrl+v"], timeout=2000)
+    qtbot.waitUntil(lambda: used(desk) == [("greet.wait", "insert")], timeout=2000)  # once it was pasted
     qtbot.mouseClick(panel.rows["greet.welcome"].buttons["copy"], Qt.LeftButton)
     assert QGuiApplication.clipboard().text() == "您好！请坐，请问您要办理什么业务？"
     panel.care.click()

@@ -55,8 +55,11 @@ def test_favourite_hotkey_inserts_into_the_focused_program(shell, desk, qtbot):
     backend.trigger("ctrl+alt+1")
     qtbot.waitUntil(lambda: "ctrl+v" in sender.calls, timeout=3000)
     assert QGuiApplication.clipboard().text() == "请稍候，我们马上为您办理！"
-    used = [e.payload for e in desk.store.events() if e.kind == "phrase_used"]
-    assert used[-1]["phrase"] == "greet.wait" and used[-1]["mode"] == "insert"
+
+    def used():
+        return [e.payload for e in desk.store.events() if e.kind == "phrase_used"]
+
+    qtbot.waitUntil(lambda: used()[-1:] == [{"phrase": "greet.wait", "mode": "insert"}], timeout=3000)
 
 
 def test_an_unset_favourite_says_how_to_set_it(shell):
