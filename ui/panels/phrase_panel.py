@@ -323,7 +323,8 @@ class PhrasePanel(QWidget):
             self.message.setText(self.tr("已复制到剪贴板。"))
         elif mode == "speak":
             if not self.speech_ok or not self.speaker.speak(text):
-                self.message.setText(self.speech_reason or self.tr("朗读失败。"))
+                reason = self.speaker.available()[1] if self.speaker is not None else ""
+                self.message.setText(reason or self.speech_reason or self.tr("朗读失败。"))
                 return
             self.message.setText(self.tr("正在朗读…"))
         self._record(phrase, mode)

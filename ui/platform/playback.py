@@ -33,7 +33,7 @@ class SpeechPlayer(QObject):
         self._ok, self._reason = speech.available()
         if self._ok and not QMediaDevices.audioOutputs():
             self._ok, self._reason = False, NO_OUTPUT
-        self._dir = Path(tempfile.mkdtemp(prefix="wa-speech-"))
+        self._dir: Path | None = None  # made at the first phrase: a start-up never fails on a full disk
         self._count = 0
         self._proc: QProcess | None = None
         self._started = False
@@ -60,6 +60,12 @@ class SpeechPlayer(QObject):
         if not self._ok or not text.strip():
             return False
         self.stop()
+        try:
+            self._dir = self._dir or Path(tempfile.mkdtemp(prefix="wa-speech-"))
+        except OSError as exc:
+            self._ok = False
+            self._reason = f"无法写入临时语音文件（{exc.strerror}：{tempfile.gettempdir()}），朗读不可用。"
+            return False
         self._count += 1
         wav = self._dir / f"phrase-{self._count}.wav"
         argv, env = speech.worker("save", text, self.care, str(wav))
