@@ -313,7 +313,7 @@
     </message>
     <message>
         <source>请填写：</source>
-        <translation type="unfinished">Please fill in:</translation>
+        <translation>Please fill in: </translation>
     </message>
     <message>
         <source>（{0} 个工作日后为 {1}月{2}日）</source>
