@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from assistant.config.schema import Scripts, Step
+from assistant.domain import shift
 from assistant.domain.phrases import FIELD_RE
 from assistant.domain.rules import FollowUp, State
 
@@ -369,3 +370,26 @@ def known_values(phrase_id: str, state: State, scripts: Scripts) -> dict[str, st
         if field_ is not None and state.fault.reason in field_.options:
             return {"故障": state.fault.reason}
     return {}
+
+
+def checklist_result(payload: Mapping) -> str:
+    """What the clerk reads once the checklist is submitted: on time or how late (rule 19)."""
+    deadline = payload.get("deadline")
+    by = f"（应在 {datetime.fromisoformat(deadline):%H:%M} 前完成，第 19 条）" if deadline else ""
+    failed = len(payload.get("failed", ()))
+    tail = f"；{failed} 项不合格，已登记" if failed else ""
+    if payload.get("late"):
+        return f"班前检查已提交：晚了 {payload.get('late_minutes', 0)} 分钟{by}{tail}。"
+    return f"班前检查已提交：按时完成{by}{tail}。"
+
+
+def checklist_reminder(state: State, now: datetime, scripts: Scripts) -> str | None:
+    """The reminder shown from hours.toml's reminder_minutes before opening until the checklist is in."""
+    if state.clerk is None:
+        return None
+    due = shift.checklist_due(state, now, scripts.hours)
+    if due is None:
+        return None
+    if due.minutes_left >= 0:
+        return f"{due.opening:%H:%M} 开门：请在 {due.deadline:%H:%M} 前完成班前检查（还有 {due.minutes_left} 分钟，第 19 条）"
+    return f"班前检查已超过 {due.deadline:%H:%M} 的期限 {-due.minutes_left} 分钟，请尽快完成（第 19 条）"

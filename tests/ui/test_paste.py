@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
 from PySide6.QtCore import QByteArray, QMimeData
 from PySide6.QtGui import QGuiApplication
 
 from tests.fakes.paste import FakeSender
-from ui.platform.paste import Inserter, snapshot
+from ui.platform.paste import Inserter, XdotoolSender, snapshot
 
 
 def rich_clipboard() -> QMimeData:
@@ -257,3 +263,23 @@ def test_on_windows_our_text_is_marked_for_clipboard_history_and_managers_to_ski
         "CanIncludeInClipboardHistory": b"\x00\x00\x00\x00",
         "CanUploadToCloudClipboard": b"\x00\x00\x00\x00",
     }
+
+
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool is not installed")
+def test_the_paste_keystroke_process_leaves_no_zombie(monkeypatch):
+    """Issue 14 #20: each xdotool is reaped when it exits, not at the next insertion."""
+    started: list[subprocess.Popen] = []
+    real = subprocess.Popen
+
+    def popen(*args, **kwargs):
+        started.append(real(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    monkeypatch.setenv("DISPLAY", ":999")  # no such display: xdotool exits at once, with an error
+    XdotoolSender().send_paste()
+    pid = started[0].pid
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{pid}").exists():  # a zombie keeps its /proc entry until it is reaped
+        assert time.monotonic() < deadline, f"xdotool {pid} was never reaped"
+        time.sleep(0.05)

@@ -353,3 +353,24 @@ def test_return_with_a_fault_the_clerk_types(qtbot, desk, clock):
     click(qtbot, sidebar, sidebar.outcome_buttons["退回"])
     assert events(desk, "matter")[-1].payload["faults"] == ["未填", "照片不合格"]
     assert sidebar.offers[0].values == {"问题": "未填、{其他问题}", "其他问题": "照片不合格"}
+
+
+def test_checklist_reminder_before_opening_then_on_time_or_late(qtbot, desk, clock):
+    """Issue 14 #17: the sidebar reminds before opening and says after submitting whether it was on time."""
+    sidebar = make(qtbot, desk)
+    desk.execute("sign_in", {"clerk": "A0123", "role": "窗口人员", "window": "社保3号窗口"})
+    sidebar.tick()  # 08:40: too early to remind
+    assert "班前检查" not in sidebar.call_panel.text()
+    clock.advance(minutes=6)  # 08:46, opening at 09:00: due by 08:55
+    sidebar.tick()
+    assert "请在 08:55 前完成班前检查（还有 9 分钟" in sidebar.call_panel.text()
+    for item in desk.scripts.checklist.items:
+        desk.execute("checklist_item", {"item": item.id, "ok": True})
+    clock.advance(minutes=12)  # 08:58
+    sidebar.tick()
+    assert "班前检查已超过 08:55 的期限 3 分钟" in sidebar.call_panel.text()
+    with qtbot.waitSignal(sidebar.state_changed):
+        desk.execute("checklist_submit")
+    assert sidebar.message.text() == "班前检查已提交：晚了 3 分钟（应在 08:55 前完成，第 19 条）。"
+    sidebar.tick()
+    assert "班前检查" not in sidebar.call_panel.text()

@@ -36,10 +36,17 @@ class PauseSign(QWidget):
         self.detail.setAccessibleName(self.tr("暂停原因"))
         self.detail.setAlignment(Qt.AlignCenter)
         self.detail.setWordWrap(True)
+        # for the clerk, on the clerk's own screen only: how to come back
+        self.hint = QLabel(self.tr("点击此处或按 Esc 恢复服务（Ctrl+Alt+R）"))
+        self.hint.setObjectName("pause_hint")
+        self.hint.setAlignment(Qt.AlignCenter)
+        self.hint.setStyleSheet("color: #777;")
+        self.hint.hide()
         layout.addStretch(1)
         layout.addWidget(self.title)
         layout.addWidget(self.detail)
         layout.addStretch(1)
+        layout.addWidget(self.hint)
         self.resize(640, 360)
         self._fit()
 
@@ -81,6 +88,7 @@ class PauseSign(QWidget):
         shared = leave is not None and screen.geometry().intersects(leave)
         self.setWindowFlag(Qt.WindowDoesNotAcceptFocus, not shared)
         self.setAttribute(Qt.WA_ShowWithoutActivating, not shared)
+        self.hint.setVisible(shared)
         if full_screen:
             self.setWindowFlag(Qt.FramelessWindowHint, True)
             self.setGeometry(uncovered(screen.geometry(), leave) if shared else screen.geometry())

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from assistant.config import paths
 from assistant.config.schema import Phrase
 from assistant.desk import Desk
+from assistant.domain import service
 from assistant.domain.phrases import RenderError, render, required_fields
 from assistant.domain.rules import State
 from ui.bridge import DeskBridge
@@ -149,6 +150,9 @@ class PhrasePanel(QWidget):
         self.form: PhraseForm | None = None
         self.rows: dict[str, PhraseRow] = {}
         self.current_step: str | None = None
+        self.step_phrases: tuple[
+            str, ...
+        ] = ()  # the current step's phrases for the clerk's role, shown first
         self.setObjectName("phrase_panel")
         self.setAccessibleName(self.tr("规范用语库"))
 
@@ -202,19 +206,25 @@ class PhrasePanel(QWidget):
 
     # ── building ───────────────────────────────────────────────────────────────────────────────
     def rebuild(self) -> None:
-        """(Re)lay out the phrases: favourites first, then each category in the scripts' order."""
+        """(Re)lay out the phrases: the current step's first (issue 14 #9), then the favourites, then each
+        category in the scripts' order; each phrase once."""
         content = QWidget()
         content.setObjectName("phrase_content")
         column = QVBoxLayout(content)
         column.setContentsMargins(4, 4, 4, 4)
         phrases = self.desk.scripts.phrases
         favourites = [pid for pid in self.favourites.ids if pid in phrases]
+        step_ids = [pid for pid in self.step_phrases if pid in phrases]
+        favourites = [pid for pid in favourites if pid not in step_ids]
         groups: list[tuple[str, list[Phrase]]] = []
+        if step_ids:
+            title = self.desk.scripts.flow.step(self.current_step).title
+            groups.append((self.tr("本环节：") + title, [phrases[pid] for pid in step_ids]))
         if favourites:
             groups.append((self.tr("★ 收藏"), [phrases[pid] for pid in favourites]))
         categories: dict[str, list[Phrase]] = {}
         for phrase in phrases.values():
-            if phrase.id not in favourites:
+            if phrase.id not in favourites and phrase.id not in step_ids:
                 categories.setdefault(phrase.category, []).append(phrase)
         groups.extend(categories.items())
         self.rows = {}
@@ -225,7 +235,7 @@ class PhrasePanel(QWidget):
             header.setStyleSheet("font-weight: bold; padding-top: 6px;")
             column.addWidget(header)
             for phrase in members:
-                row = PhraseRow(phrase, phrase.id in favourites)
+                row = PhraseRow(phrase, phrase.id in self.favourites.ids)
                 for mode, button in row.buttons.items():
                     button.clicked.connect(lambda _=False, p=phrase.id, m=mode: self.use(p, m))
                     if mode == "speak":
@@ -247,15 +257,19 @@ class PhrasePanel(QWidget):
     def on_state(self, state: State) -> None:
         """Highlight the phrases of the step in focus (nothing when no one is being served)."""
         self.current_step = state.interaction.step if state.interaction else None
-        self._highlight()
+        wanted = (
+            service.role_phrases(state.role, self.current_step, self.desk.scripts)
+            if self.current_step
+            else ()
+        )
+        if wanted != self.step_phrases:
+            self.step_phrases = wanted
+            self.rebuild()  # the new step's phrases at the top, in view
+        else:
+            self._highlight()
 
     def _highlight(self) -> None:
-        ids: tuple[str, ...] = ()
-        if self.current_step:
-            try:
-                ids = self.desk.scripts.flow.step(self.current_step).phrases
-            except KeyError:
-                ids = ()
+        ids = self.step_phrases
         first = None
         for pid, row in self.rows.items():
             row.set_current(pid in ids)

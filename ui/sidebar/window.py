@@ -737,6 +737,9 @@ class Sidebar(QWidget):
             self.message.setText(self.desk.store.notices[-1])
         elif outcome.events:
             self.message.setText(service.recorded_words([e.kind for e in outcome.events]))
+            submitted = [e for e in outcome.events if e.kind == "checklist_submit"]
+            if submitted:  # on time, or how late (rule 19)
+                self.message.setText(service.checklist_result(submitted[0].payload))
             kinds = {e.kind for e in outcome.events}
             if kinds & {"interaction_end", "call_end", "fault_end"}:
                 self.set_offers([])
@@ -845,6 +848,9 @@ class Sidebar(QWidget):
             self.timers.hide()  # its line goes to the phrases while nobody is served
         lines: list[str] = []
         warning = None
+        reminder = service.checklist_reminder(state, now, self.desk.scripts)
+        if reminder:
+            lines.append(reminder)
         ringing = service.ring_note(state, now, self.desk.scripts)
         if ringing is not None:
             lines.append(ringing)
@@ -866,7 +872,7 @@ class Sidebar(QWidget):
         self.call_panel.setText("\n".join(lines))
         self.call_panel.setVisible(bool(lines))
         # the lines that cite a rule warn (not by looking for 第 in the text: it is translated)
-        self.call_panel.setProperty("warn", bool(warning) or long_fault)
+        self.call_panel.setProperty("warn", bool(reminder) or bool(warning) or long_fault)
         self._show_follow_ups(state, now.date())
         self._poll_queue()
 
