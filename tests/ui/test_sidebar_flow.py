@@ -374,3 +374,23 @@ def test_checklist_reminder_before_opening_then_on_time_or_late(qtbot, desk, clo
     assert sidebar.message.text() == "班前检查已提交：晚了 3 分钟（应在 08:55 前完成，第 19 条）。"
     sidebar.tick()
     assert "班前检查" not in sidebar.call_panel.text()
+
+
+def test_offers_show_the_filled_sentence_and_never_move_under_the_pointer(qtbot, desk, clock):
+    """Issue 14 #10: no raw template, the whole sentence on hover, a used offer stays where it was."""
+    ready_desk(desk)
+    sidebar = make(qtbot, desk, {"title": "社保登记", "faults": "未签章"})
+    sidebar.resize(340, 900)
+    click(qtbot, sidebar, sidebar.start_button)
+    desk.execute("call_ring")
+    clock.advance(seconds=9)
+    click(qtbot, sidebar, sidebar.helper_buttons["call"])
+    buttons = sidebar.offer_box.findChildren(OfferButton)
+    assert all("{" not in b.full and "{" not in b.text() for b in buttons)
+    assert all(b.full in b.toolTip() and b.accessibleName() == "插入：" + b.full for b in buttons)
+    long = max(buttons, key=lambda b: len(b.full))
+    assert long.text().endswith("…") and long.text() != long.full  # elided to the width, not cut off
+    places = [b.geometry() for b in buttons]
+    click(qtbot, sidebar, buttons[0])
+    assert [b.geometry() for b in sidebar.offer_box.findChildren(OfferButton)] == places
+    assert not buttons[0].isEnabled() and all(b.isEnabled() for b in buttons[1:])
