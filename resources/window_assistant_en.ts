@@ -276,6 +276,10 @@
         <source>暂停原因</source>
         <translation>Pause reason</translation>
     </message>
+    <message>
+        <source>点击此处或按 Esc 恢复服务（Ctrl+Alt+R）</source>
+        <translation>Click here or press Esc to resume (Ctrl+Alt+R)</translation>
+    </message>
 </context>
 <context>
     <name>PhraseForm</name>
@@ -353,6 +357,10 @@
     <message>
         <source>朗读可用</source>
         <translation>Speech ready</translation>
+    </message>
+    <message>
+        <source>本环节：</source>
+        <translation>This step: </translation>
     </message>
     <message>
         <source>★ 收藏</source>
