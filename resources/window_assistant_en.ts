@@ -220,6 +220,22 @@
         <source>点击，用这句规范用语替换划线的文字</source>
         <translation>Click to replace the underlined text with this standard phrase</translation>
     </message>
+    <message>
+        <source>仍要插入</source>
+        <translation>Insert anyway</translation>
+    </message>
+    <message>
+        <source>返回修改</source>
+        <translation>Back to editing</translation>
+    </message>
+    <message>
+        <source>服务忌语</source>
+        <translation>Forbidden wording</translation>
+    </message>
+    <message>
+        <source>这段文字仍含服务忌语（第 60 条），确定要插入吗？</source>
+        <translation>This text still contains forbidden wording (rule 60). Insert it anyway?</translation>
+    </message>
 </context>
 <context>
     <name>FileDialogs</name>

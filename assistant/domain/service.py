@@ -393,3 +393,19 @@ def checklist_reminder(state: State, now: datetime, scripts: Scripts) -> str | N
     if due.minutes_left >= 0:
         return f"{due.opening:%H:%M} 开门：请在 {due.deadline:%H:%M} 前完成班前检查（还有 {due.minutes_left} 分钟，第 19 条）"
     return f"班前检查已超过 {due.deadline:%H:%M} 的期限 {-due.minutes_left} 分钟，请尽快完成（第 19 条）"
+
+
+CLAUSE_ENDS = "，。！？；,.!?;\n"
+
+
+def clause_around(text: str, start: int, end: int, replacement: str) -> tuple[int, int]:
+    """The span a guard suggestion replaces (rule 60): the whole clause holding text[start:end] — from the
+    previous punctuation to the next — and the next punctuation mark too when the suggestion ends with its own,
+    so that "这不归我管吧。" becomes the suggestion, not "这<suggestion>吧".
+    """
+    left = max((text.rfind(c, 0, start) for c in CLAUSE_ENDS), default=-1) + 1
+    ends = [i for i in (text.find(c, end) for c in CLAUSE_ENDS) if i != -1]
+    right = min(ends) if ends else len(text)
+    if right < len(text) and replacement[-1:] in CLAUSE_ENDS and text[right] != "\n":
+        right += 1
+    return left, right

@@ -235,7 +235,6 @@ def live_the_day(d: Desktop, day: Day, db: Path, closing: datetime) -> None:
     d.click("等候人数加一")
     d.find("等候 2 人", exact=False)
     d.find("下班 · 还有", exact=False, timeout=CLOSE_AFTER_MINUTES * 60)
-    day.shot("closing-soon")
     wait_until(
         lambda: datetime.now().astimezone() >= closing + timedelta(seconds=2),
         CLOSE_AFTER_MINUTES * 60 + 120,

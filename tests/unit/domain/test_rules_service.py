@@ -287,3 +287,14 @@ def test_the_checklist_result_says_on_time_or_how_late():
     assert service.checklist_result(late) == (
         "班前检查已提交：晚了 7 分钟（应在 08:55 前完成，第 19 条）；1 项不合格，已登记。"
     )
+
+
+def test_a_guard_suggestion_replaces_the_whole_clause():
+    from assistant.domain import service
+
+    text = "这不归我管吧，您去问问别人。"
+    start = text.index("不归我管")
+    s, e = service.clause_around(text, start, start + 4, "请您到{窗口}窗口办理此项业务！")
+    assert text[s:e] == "这不归我管吧，"  # the clause and its comma: the suggestion brings its own "！"
+    s, e = service.clause_around(text, start, start + 4, "请您到{窗口}窗口办理此项业务")
+    assert text[s:e] == "这不归我管吧"
