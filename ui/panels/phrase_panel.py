@@ -297,9 +297,6 @@ class PhrasePanel(QWidget):
         to insert into (the quick search's); by default the window that has the focus now — the sidebar
         never takes it, so that is the program the clerk was typing in."""
         phrase = self.desk.scripts.phrase(phrase_id)
-        if mode == "insert" and target is None:
-            target = FocusReturn()
-            target.remember()
         values = {k: v for k, v in (values or {}).items() if v}
         missing = [n for n in required_fields(phrase, values) if not values.get(n)]
         if not missing:
@@ -308,7 +305,10 @@ class PhrasePanel(QWidget):
             except RenderError:
                 missing = [f.name for f in phrase.fields]
             else:
-                if target is not None:
+                if mode == "insert" and target is None:
+                    target = FocusReturn()
+                    target.remember()
+                elif target is not None:
                     target.restore()
                 self.perform(phrase, _joined(text, details), mode, target)
                 return
@@ -319,6 +319,7 @@ class PhrasePanel(QWidget):
             form.focus_return = target  # the form gives the focus back to the window the phrase goes to
         else:
             form.focus_return.remember()
+            target = form.focus_return if mode == "insert" else None
         self.form = form
         form.accepted.connect(lambda: self.perform(phrase, _joined(form.text(), details), mode, target))
         form.open()
