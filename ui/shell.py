@@ -38,6 +38,7 @@ class Shell(QObject):
         self.panel = None
         self.focus = None
         self._quick_search = None
+        self._search_target = None  # where the phrase chosen in the quick search goes
         self._composer = None
         self._review = None
         self._notices: list[str] = []
@@ -166,9 +167,16 @@ class Shell(QObject):
 
             index = PhraseIndex.for_phrases(self.desk.scripts.phrases.values(), self.scripts_dir)
             index.set_uses(usage_counts(self.desk.store.conn))
-            self._quick_search = QuickSearch(index, self.desk.scripts.phrases, self.panel.use)
+            self._quick_search = QuickSearch(index, self.desk.scripts.phrases, self._use_from_search)
             self._quick_search.chosen.connect(index.add_use)
+        from ui.platform.focus import FocusReturn
+
+        self._search_target = FocusReturn()
+        self._search_target.remember()  # the window the clerk was typing in: the phrase goes there, checked
         self._quick_search.popup()
+
+    def _use_from_search(self, phrase_id: str, mode: str) -> None:
+        self.panel.use(phrase_id, mode, target=self._search_target)
 
     def open_composer(self) -> None:
         self.finish()

@@ -255,8 +255,6 @@ def return_offer(chosen: list[str], values: dict[str, str] | None = None) -> Off
 
 # ─── what the sidebar decides on a click, decided here (the widget only shows and sends) ──────────────
 
-OUTCOMES = ("办结", "退回", "转办", "无法办理", "待答复")
-
 
 def next_step(state: State, scripts: Scripts) -> str | None:
     """The step after the current one in the signed-in role's flow; None when the interaction should end."""

@@ -150,9 +150,7 @@ class PhrasePanel(QWidget):
         self.form: PhraseForm | None = None
         self.rows: dict[str, PhraseRow] = {}
         self.current_step: str | None = None
-        self.step_phrases: tuple[
-            str, ...
-        ] = ()  # the current step's phrases for the clerk's role, shown first
+        self.step_phrases: tuple[str, ...] = ()  # the current step's, for the clerk's role: shown first
         self.setObjectName("phrase_panel")
         self.setAccessibleName(self.tr("规范用语库"))
 
