@@ -31,6 +31,7 @@ class SpeechPlayer(QObject):
         super().__init__(parent)
         self.care = False
         self._ok, self._reason = speech.available()
+        self._program = speech.bundled_program() if self._ok else None  # asked once, not per phrase
         if self._ok and not QMediaDevices.audioOutputs():
             self._ok, self._reason = False, NO_OUTPUT
         self._dir: Path | None = None  # made at the first phrase: a start-up never fails on a full disk
@@ -68,7 +69,7 @@ class SpeechPlayer(QObject):
             return False
         self._count += 1
         wav = self._dir / f"phrase-{self._count}.wav"
-        argv, env = speech.worker("save", text, self.care, str(wav))
+        argv, env = speech.worker("save", text, self.care, str(wav), self._program)
         proc = QProcess(self)
         environment = QProcessEnvironment()
         for key, value in env.items():
