@@ -220,6 +220,22 @@
         <source>点击，用这句规范用语替换划线的文字</source>
         <translation>Click to replace the underlined text with this standard phrase</translation>
     </message>
+    <message>
+        <source>仍要插入</source>
+        <translation>Insert anyway</translation>
+    </message>
+    <message>
+        <source>返回修改</source>
+        <translation>Back to editing</translation>
+    </message>
+    <message>
+        <source>服务忌语</source>
+        <translation>Forbidden wording</translation>
+    </message>
+    <message>
+        <source>这段文字仍含服务忌语（第 60 条），确定要插入吗？</source>
+        <translation>This text still contains forbidden wording (rule 60). Insert it anyway?</translation>
+    </message>
 </context>
 <context>
     <name>FileDialogs</name>
@@ -247,8 +263,19 @@
         <translation>Cancel</translation>
     </message>
     <message>
+        <source>请选择</source>
+        <translation>Please choose</translation>
+    </message>
+    <message>
         <source>请填写：</source>
         <translation>Please fill in:</translation>
+    </message>
+</context>
+<context>
+    <name>OfferButton</name>
+    <message>
+        <source>插入：</source>
+        <translation>Insert: </translation>
     </message>
 </context>
 <context>
@@ -264,6 +291,10 @@
     <message>
         <source>暂停原因</source>
         <translation>Pause reason</translation>
+    </message>
+    <message>
+        <source>点击此处或按 Esc 恢复服务（Ctrl+Alt+R）</source>
+        <translation>Click here or press Esc to resume (Ctrl+Alt+R)</translation>
     </message>
 </context>
 <context>
@@ -299,6 +330,10 @@
     <message>
         <source>即 {0}月{1}日前</source>
         <translation>i.e. by {0}/{1}</translation>
+    </message>
+    <message>
+        <source>请填写：</source>
+        <translation>Please fill in: </translation>
     </message>
     <message>
         <source>（{0} 个工作日后为 {1}月{2}日）</source>
@@ -338,6 +373,10 @@
     <message>
         <source>朗读可用</source>
         <translation>Speech ready</translation>
+    </message>
+    <message>
+        <source>本环节：</source>
+        <translation>This step: </translation>
     </message>
     <message>
         <source>★ 收藏</source>
@@ -383,8 +422,8 @@
         <translation>Art. {0} · {1}</translation>
     </message>
     <message>
-        <source>收藏</source>
-        <translation>Favourite</translation>
+        <source>收藏：</source>
+        <translation>Favourite: </translation>
     </message>
     <message>
         <source>收藏/取消收藏（收藏的前 9 条可用 Ctrl+Alt+1…9 插入）</source>
@@ -927,6 +966,10 @@ w</translation>
         <translation>Fill in phrase</translation>
     </message>
     <message>
+        <source>已复制到剪贴板，请按 Ctrl+V 粘贴。</source>
+        <translation>Copied to the clipboard; press Ctrl+V to paste.</translation>
+    </message>
+    <message>
         <source>提前签退</source>
         <translation>Signing out early</translation>
     </message>
@@ -949,6 +992,10 @@ w</translation>
     <message>
         <source>业务事项</source>
         <translation>Matter</translation>
+    </message>
+    <message>
+        <source>办结的业务事项（第 13 条）。</source>
+        <translation>The matter completed (rule 13).</translation>
     </message>
     <message>
         <source>资料问题</source>
@@ -975,16 +1022,12 @@ w</translation>
         <translation>Give the visitor the exact window, phone and address (Art. 10).</translation>
     </message>
     <message>
-        <source>超过 5 声才接听，先致歉（第 29 条）</source>
-        <translation>Answered after more than 5 rings: apologise first (rule 29)</translation>
+        <source>恢复服务？</source>
+        <translation>Resume service?</translation>
     </message>
     <message>
-        <source>，已超过 5 声，接听后先致歉</source>
-        <translation>, more than 5 rings: apologise when you answer</translation>
-    </message>
-    <message>
-        <source>，已超过 5 秒，请马上接听</source>
-        <translation>, over 5 seconds: answer now</translation>
+        <source>继续暂停</source>
+        <translation>Stay paused</translation>
     </message>
     <message>
         <source>原因</source>
@@ -1047,32 +1090,12 @@ w</translation>
         <translation>Repeat the key points to confirm; let the caller hang up first (Art. 33).</translation>
     </message>
     <message>
-        <source>电话问候（第 29 条）</source>
-        <translation>Phone greeting (Art. 29)</translation>
-    </message>
-    <message>
-        <source>复述确认（第 29、33 条）</source>
-        <translation>Repeat to confirm (Art. 29, 33)</translation>
-    </message>
-    <message>
-        <source>打错电话：礼貌说明（第 32 条）</source>
-        <translation>Wrong number: explain politely (rule 32)</translation>
-    </message>
-    <message>
-        <source>骚扰电话：严正指出，不用脏话（第 32 条）</source>
-        <translation>Harassing call: say so firmly, never rudely (rule 32)</translation>
-    </message>
-    <message>
         <source>故障情况</source>
         <translation>Fault</translation>
     </message>
     <message>
         <source>系统故障：先致歉，请服务对象稍候（第 24 条）。</source>
         <translation>System fault: apologise first and ask the visitor to wait (Art. 24).</translation>
-    </message>
-    <message>
-        <source>系统故障（第 24 条）</source>
-        <translation>System fault (Art. 24)</translation>
     </message>
     <message>
         <source>故障预约</source>
@@ -1097,10 +1120,6 @@ w</translation>
     <message>
         <source>感谢服务对象，记录并转交，及时答复（第 31 条）。</source>
         <translation>Thank the visitor, record and forward it, reply promptly (Art. 31).</translation>
-    </message>
-    <message>
-        <source>感谢意见（第 31 条）</source>
-        <translation>Thanks for the feedback (Art. 31)</translation>
     </message>
     <message>
         <source>工作内容</source>
@@ -1221,14 +1240,6 @@ w</translation>
     <message>
         <source>本环节 {0} · 本次 {1}</source>
         <translation>Step {0} · Visit {1}</translation>
-    </message>
-    <message>
-        <source>铃响 {0} 秒</source>
-        <translation>Ringing {0} s</translation>
-    </message>
-    <message>
-        <source>，请在 5 秒内接听</source>
-        <translation>, answer within 5 s</translation>
     </message>
     <message>
         <source>通话 {0}&#x3000;复述确认：“您看是这个问题吗？”&#x3000;请让对方先挂电话</source>

@@ -38,6 +38,7 @@ class Shell(QObject):
         self.panel = None
         self.focus = None
         self._quick_search = None
+        self._search_target = None  # where the phrase chosen in the quick search goes
         self._composer = None
         self._review = None
         self._notices: list[str] = []
@@ -59,11 +60,11 @@ class Shell(QObject):
         if self.panel is not None:
             return
         from assistant.config.settings import load_settings
-        from assistant.edges.speech import Speaker
         from ui.panels.phrase_panel import PhrasePanel
         from ui.platform.focus import FocusReturn
         from ui.platform.hotkey_bridge import HotkeyBridge
         from ui.platform.paste import Inserter, choose_sender
+        from ui.platform.playback import SpeechPlayer
 
         sender, reason = self._sender if self._sender is not None else choose_sender()
         settings = load_settings(self.scripts_dir)  # a broken [paste] value keeps its default
@@ -76,7 +77,7 @@ class Shell(QObject):
             remote_restore_ms=settings.paste_remote_restore_ms,
             remote=self.focus.target_is_remote,
         )
-        self.panel = PhrasePanel(self.desk, self.inserter, Speaker())
+        self.panel = PhrasePanel(self.desk, self.inserter, SpeechPlayer(self))
         self.sidebar.set_phrase_panel(self.panel)
         if self.hotkeys is None:
             self.hotkeys = HotkeyBridge.for_this_desktop(parent=self)
@@ -139,6 +140,13 @@ class Shell(QObject):
         """A global hotkey: 来人, the quick search, or favourite N (inserted into the focused program)."""
         if action == "interaction_start":
             self.sidebar.on_start()
+        elif action == "next_step":
+            self.sidebar.on_next()
+        elif action == "interaction_end":
+            self.sidebar.run("interaction_end")
+        elif action == "resume":
+            if self.desk.state.pause is not None:
+                self.sidebar.run("resume")
         elif action == "quick_search":
             self.open_quick_search()
         elif action.startswith("fav") and action[3:].isdigit():
@@ -159,9 +167,16 @@ class Shell(QObject):
 
             index = PhraseIndex.for_phrases(self.desk.scripts.phrases.values(), self.scripts_dir)
             index.set_uses(usage_counts(self.desk.store.conn))
-            self._quick_search = QuickSearch(index, self.desk.scripts.phrases, self.panel.use)
+            self._quick_search = QuickSearch(index, self.desk.scripts.phrases, self._use_from_search)
             self._quick_search.chosen.connect(index.add_use)
+        from ui.platform.focus import FocusReturn
+
+        self._search_target = FocusReturn()
+        self._search_target.remember()  # the window the clerk was typing in: the phrase goes there, checked
         self._quick_search.popup()
+
+    def _use_from_search(self, phrase_id: str, mode: str) -> None:
+        self.panel.use(phrase_id, mode, target=self._search_target)
 
     def open_composer(self) -> None:
         self.finish()

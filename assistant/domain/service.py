@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from assistant.config.schema import Scripts, Step
+from assistant.domain import shift
 from assistant.domain.phrases import FIELD_RE
 from assistant.domain.rules import FollowUp, State
 
@@ -51,6 +52,7 @@ class Offer:
     phrase: str
     reason: str
     values: Mapping[str, str] = field(default_factory=dict)  # fields already known (e.g. the faults chosen)
+    details: str = ""  # said after the sentence: the phone and address of the window referred to (转办)
 
 
 def role_steps(role: str | None, scripts: Scripts) -> tuple[Step, ...]:
@@ -249,3 +251,159 @@ def return_offer(chosen: list[str], values: dict[str, str] | None = None) -> Off
         for o in faults
     ]
     return Offer("return.faults", "退回：" + "、".join(shown), {"问题": "、".join(faults), **(values or {})})
+
+
+# ─── what the sidebar decides on a click, decided here (the widget only shows and sends) ──────────────
+
+
+def next_step(state: State, scripts: Scripts) -> str | None:
+    """The step after the current one in the signed-in role's flow; None when the interaction should end."""
+    if state.interaction is None:
+        return None
+    ids = [s.id for s in role_steps(state.role, scripts)]
+    current = state.interaction.step
+    if current not in ids or ids.index(current) + 1 >= len(ids):
+        return None
+    return ids[ids.index(current) + 1]
+
+
+def known_title(state: State) -> str:
+    """The 业务事项 a form starts with: the one this interaction already recorded (a person usually comes for
+    one matter), otherwise empty — never a placeholder that would be recorded as if the clerk had typed it."""
+    if state.interaction is None or not state.interaction.matters:
+        return ""
+    return str(state.interaction.matters[-1].get("title", ""))
+
+
+def matter(outcome: str, answer: Mapping[str, str], scripts: Scripts) -> tuple[dict, list[Offer]] | str:
+    """The `matter` command for one outcome from what the clerk filled in (rules 13, 15, 18, 22, 10), and the
+    sentence offered once it is recorded (the 退回 faults ticked, the 转办 window with its card); or what is
+    still missing, in Chinese."""
+    payload: dict = {"title": answer.get("title", "").strip(), "outcome": outcome}
+    offers: list[Offer] = []
+    if outcome == "退回":
+        result = returned(scripts, answer.get("faults", "").split("、"), answer.get("other", ""))
+        if isinstance(result, str):
+            return result
+        payload["faults"], offer = result
+        offers.append(offer)
+    elif outcome == "转办":
+        try:
+            entry = referral_entry(answer.get("to", ""), scripts)
+        except KeyError:
+            return f"转办窗口“{answer.get('to', '')}”不在 directory.toml 中（第 10 条）。"
+        payload["referral"] = entry.id
+        offers.append(
+            Offer(
+                "greet.refer",
+                "转办：提供准确的窗口、电话和地址（第 10 条）",
+                {"窗口": entry.window},
+                entry.card(),
+            )
+        )
+    elif outcome == "无法办理":
+        payload["reason"] = answer.get("reason", "")
+    elif outcome == "待答复":
+        payload["due"] = answer.get("due", "")
+        payload["person"] = {"phone": answer.get("phone", "")}
+    return payload, offers
+
+
+def referral_labels(scripts: Scripts) -> list[str]:
+    """The 转办 choices: 窗口（部门）, in directory.toml's order."""
+    return [f"{e.window}（{e.department}）" for e in scripts.directory.entries]
+
+
+def referral_entry(label: str, scripts: Scripts):
+    """The directory entry a referral label names (KeyError when none does)."""
+    labels = referral_labels(scripts)
+    if label not in labels:
+        raise KeyError(label)
+    return scripts.directory.entries[labels.index(label)]
+
+
+def offers_after_answer(state: State, scripts: Scripts) -> list[Offer]:
+    """Phrases to say once the phone is picked up (rules 29, 32, 33): an apology after more than 5 rings, the
+    greeting, the confirmation, and the answers to a wrong number and a harassing call. The ring limits are
+    hours.toml's, not fixed numbers."""
+    offers: list[Offer] = []
+    limits = scripts.hours.thresholds
+    if state.call is not None and state.call.apology:
+        offers.append(Offer(APOLOGY_LATE_CALL, f"超过 {limits.apology_rings} 声才接听，先致歉（第 29 条）"))
+    offers.append(Offer(PHONE_GREETING, "电话问候（第 29 条）"))
+    offers.append(Offer(PHONE_CONFIRM, "复述确认（第 29、33 条）"))
+    offers.append(Offer(PHONE_WRONG_NUMBER, "打错电话：礼貌说明（第 32 条）"))
+    offers.append(Offer(PHONE_HARASSING, "骚扰电话：严正指出，不用脏话（第 32 条）"))
+    return offers
+
+
+def ring_note(state: State, now: datetime, scripts: Scripts) -> str | None:
+    """The line shown while the phone rings (rule 29, limits from hours.toml)."""
+    ringing = ring_seconds(state, now)
+    if ringing is None:
+        return None
+    limits = scripts.hours.thresholds
+    if ring_apology(state, now, scripts):
+        return f"铃响 {int(ringing)} 秒，已超过 {limits.apology_rings} 声，接听后先致歉"
+    if ring_late(state, now, scripts):
+        return f"铃响 {int(ringing)} 秒，已超过 {limits.ring_seconds} 秒，请马上接听"
+    return f"铃响 {int(ringing)} 秒，请在 {limits.ring_count} 声/{limits.ring_seconds} 秒内接听"
+
+
+def fault_offer() -> Offer:
+    return Offer(FAULT_PHRASE, "系统故障（第 24 条）")
+
+
+def complaint_offer() -> Offer:
+    return Offer(COMPLAINT_THANKS, "感谢意见（第 31 条）")
+
+
+def known_values(phrase_id: str, state: State, scripts: Scripts) -> dict[str, str]:
+    """The fields of a phrase the state already knows: this window's name in the phone greeting, the fault
+    being handled in the fault apology."""
+    if phrase_id in (PHONE_GREETING, PHONE_WRONG_NUMBER) and state.window:
+        return {"窗口": state.window}
+    if phrase_id == FAULT_PHRASE and state.fault is not None:
+        field_ = scripts.phrase(phrase_id).field("故障")
+        if field_ is not None and state.fault.reason in field_.options:
+            return {"故障": state.fault.reason}
+    return {}
+
+
+def checklist_result(payload: Mapping) -> str:
+    """What the clerk reads once the checklist is submitted: on time or how late (rule 19)."""
+    deadline = payload.get("deadline")
+    by = f"（应在 {datetime.fromisoformat(deadline):%H:%M} 前完成，第 19 条）" if deadline else ""
+    failed = len(payload.get("failed", ()))
+    tail = f"；{failed} 项不合格，已登记" if failed else ""
+    if payload.get("late"):
+        return f"班前检查已提交：晚了 {payload.get('late_minutes', 0)} 分钟{by}{tail}。"
+    return f"班前检查已提交：按时完成{by}{tail}。"
+
+
+def checklist_reminder(state: State, now: datetime, scripts: Scripts) -> str | None:
+    """The reminder shown from hours.toml's reminder_minutes before opening until the checklist is in."""
+    if state.clerk is None:
+        return None
+    due = shift.checklist_due(state, now, scripts.hours)
+    if due is None:
+        return None
+    if due.minutes_left >= 0:
+        return f"{due.opening:%H:%M} 开门：请在 {due.deadline:%H:%M} 前完成班前检查（还有 {due.minutes_left} 分钟，第 19 条）"
+    return f"班前检查已超过 {due.deadline:%H:%M} 的期限 {-due.minutes_left} 分钟，请尽快完成（第 19 条）"
+
+
+CLAUSE_ENDS = "，。！？；,.!?;\n"
+
+
+def clause_around(text: str, start: int, end: int, replacement: str) -> tuple[int, int]:
+    """The span a guard suggestion replaces (rule 60): the whole clause holding text[start:end] — from the
+    previous punctuation to the next — and the next punctuation mark too when the suggestion ends with its own,
+    so that "这不归我管吧。" becomes the suggestion, not "这<suggestion>吧".
+    """
+    left = max((text.rfind(c, 0, start) for c in CLAUSE_ENDS), default=-1) + 1
+    ends = [i for i in (text.find(c, end) for c in CLAUSE_ENDS) if i != -1]
+    right = min(ends) if ends else len(text)
+    if right < len(text) and replacement[-1:] in CLAUSE_ENDS and text[right] != "\n":
+        right += 1
+    return left, right

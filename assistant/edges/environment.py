@@ -57,6 +57,8 @@ DEBIAN_PACKAGES = (
     "ibus-libpinyin",
     "fcitx5",
     "fcitx5-pinyin",
+    # tests/e2e/test_speech_playback.py: a sound server with a null sink, so Qt's playback can be seen to start
+    "pulseaudio",
     # the hall database tests start a throwaway PostgreSQL cluster on loopback (tests/hall/conftest.py)
     "postgresql",
     # tests/hall/pgcluster.py: a throwaway certificate authority for the TLS (verify-full) tests

@@ -31,6 +31,11 @@ DEFAULT_HOTKEYS: dict[str, str] = {
     **{f"ctrl+alt+{n}": f"fav{n}" for n in range(1, 10)},
     "ctrl+alt+space": "quick_search",
     "ctrl+alt+n": "interaction_start",
+    # the flow from the business program: plain F9–F11 belong to it (menus, full screen), so with Ctrl+Alt
+    "ctrl+alt+f9": "interaction_start",
+    "ctrl+alt+f10": "next_step",
+    "ctrl+alt+f11": "interaction_end",
+    "ctrl+alt+r": "resume",  # back from 暂停服务 whatever covers the screen
 }
 
 MODIFIER_NAMES = {

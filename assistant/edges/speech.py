@@ -108,6 +108,15 @@ def _env(program: Path | None = None) -> dict[str, str]:
     return env
 
 
+def worker(
+    mode: str, text: str, care: bool, out: str = "", program: Path | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of one utterance's worker ("save": write `out` as WAV; `program`: the
+    bundled espeak-ng, from `bundled_program()`). The sidebar runs it in a QProcess and plays the WAV itself
+    (ui/platform/playback.py)."""
+    return _command(mode, text, care, out, program), _env()
+
+
 class Speaker:
     """Speaks one phrase at a time; a new one interrupts the current one.
 

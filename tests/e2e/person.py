@@ -45,7 +45,7 @@ app.exec()
 """,
     "tk": """
 import json, tkinter
-root = tkinter.Tk(); root.title("business-tk"); root.geometry("560x300+40+200")
+root = tkinter.Tk(); root.title("business-tk"); root.geometry("560x200+40+540")
 text = tkinter.Text(root); text.pack(fill="both", expand=True); text.focus_set()
 def changed(event=None):
     print("TEXT " + json.dumps(text.get("1.0", "end-1c"), ensure_ascii=False), flush=True)
@@ -169,6 +169,7 @@ class Desktop:
         return program
 
     def start_editor(self, kind: str = "qt") -> Editor:
+        """A business program: "qt" (a QPlainTextEdit, top left) or "tk" (a Tk Text, below it)."""
         proc = subprocess.Popen(
             [sys.executable, "-c", EDITORS[kind]],
             env=self.env,
@@ -214,6 +215,48 @@ class Desktop:
             return None
 
         return wait_until(look, timeout, f"a control named {name!r}")  # type: ignore[return-value]
+
+    def find_all(self, name: str, role: str | None = None, exact: bool = True) -> list[Node]:
+        """Every control on screen with that accessible name (or containing it)."""
+        return [
+            n
+            for n in self.nodes()
+            if (n.name == name if exact else name in n.name)
+            and (role is None or n.role == role)
+            and n.on_screen
+            and self.visible(n)
+        ]
+
+    def click_in_view(self, name: str, container: str, role: str | None = None, exact: bool = True) -> Node:
+        """Click a control inside a scrolled list, turning the mouse wheel over the list until it is in view
+        (a control scrolled out of its viewport still says "showing")."""
+        box = self.find(container)
+        for _ in range(60):
+            node = next(
+                (
+                    n
+                    for n in self.nodes()
+                    if (n.name == name if exact else name in n.name)
+                    and (role is None or n.role == role)
+                    and n.on_screen
+                ),
+                None,
+            )
+            if node is not None:
+                x, y = node.centre
+                if box.y <= y < box.y + box.h and box.x <= x < box.x + box.w:
+                    self.xdotool("mousemove", str(x), str(y), "click", "1")
+                    return node
+                wheel = "5" if node is None or y >= box.y + box.h else "4"
+            else:
+                wheel = "5"
+            bx, by = box.centre
+            self.xdotool("mousemove", str(bx), str(by), "click", wheel)
+        raise AssertionError(f"{name!r} never came into view in {container!r}")
+
+    def gone(self, name: str, role: str | None = None, timeout: float = 10) -> None:
+        """Wait until no control with that name is on screen (a dialog closed)."""
+        wait_until(lambda: not self.find_all(name, role), timeout, f"{name!r} to close")
 
     def visible(self, node: Node) -> bool:
         """Inside the screen (a list scrolled out of its viewport still says "showing")."""

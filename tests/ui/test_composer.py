@@ -72,7 +72,9 @@ def test_one_click_on_the_suggestion_replaces_the_span(qtbot, composer):
     button = composer.findChild(QPushButton, "composer_suggestion_0")
     qtbot.mouseClick(button, Qt.LeftButton)
     text = composer.text()
-    assert text == "您的材料不全，" + hit.suggestion + "？"
+    assert (
+        text == "您的材料不全，" + hit.suggestion
+    )  # the whole clause, its "？" too: no "！？" (issue 14 #15)
     assert composer.hits == [] and _marks(composer) == []
     assert composer.findChild(QPushButton, "composer_suggestion_0") is None
     assert "未发现" in composer.status.text()
@@ -87,7 +89,8 @@ def test_a_suggestion_with_a_field_leaves_the_field_selected_to_type_over(qtbot,
     qtbot.mouseClick(composer.findChild(QPushButton, "composer_suggestion_0"), Qt.LeftButton)
     assert composer.editor.textCursor().selectedText() == "{窗口}"
     _ime(composer.editor, "不动产登记")
-    assert composer.text().startswith("请您到不动产登记窗口办理此项业务")
+    # the whole clause is replaced, not only the flagged words (issue 14 #15)
+    assert composer.text() == "请您到不动产登记窗口办理此项业务！"
 
 
 def test_a_stale_suggestion_is_not_applied_to_moved_text(qtbot, composer):
@@ -130,6 +133,12 @@ def test_inserting_emits_the_text_and_records_the_alert_only_when_flagged(qtbot,
     assert _guard_alerts(desk) == []
     composer.show()
     composer.set_text("急什么，这不是系统问题吗，我也急！有意见，找领导去。")
+    asked = []
+    composer.confirm = lambda _title, question: asked.append(question) or False  # 返回修改
+    with qtbot.assertNotEmitted(composer.insert_requested):
+        qtbot.mouseClick(composer.insert_button, Qt.LeftButton)
+    assert asked and "服务忌语" in asked[0] and _guard_alerts(desk) == []  # issue 14 #15: asked first
+    composer.confirm = lambda _title, _question: True  # 仍要插入
     with qtbot.waitSignal(composer.insert_requested):
         qtbot.mouseClick(composer.insert_button, Qt.LeftButton)
     assert _guard_alerts(desk) == [{"rules": ["60(8)", "60(10)"], "action": "insert"}]

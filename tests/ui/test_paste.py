@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
 from PySide6.QtCore import QByteArray, QMimeData
 from PySide6.QtGui import QGuiApplication
 
 from tests.fakes.paste import FakeSender
-from ui.platform.paste import Inserter, snapshot
+from ui.platform.paste import Inserter, XdotoolSender, snapshot
 
 
 def rich_clipboard() -> QMimeData:
@@ -51,18 +57,55 @@ def test_no_restore_when_the_clipboard_changed_meanwhile(qtbot):
     assert clipboard.text() == "用户刚复制的"
 
 
-def test_second_insert_keeps_the_first_saved_clipboard(qtbot):
+def test_two_quick_inserts_are_two_insertions_and_the_first_clipboard_comes_back(qtbot):
     clipboard = QGuiApplication.clipboard()
     clipboard.setText("最早的内容")
     sender = FakeSender()
     inserter = Inserter(sender, pre_paste_ms=50, restore_ms=50)
-    inserter.insert("第一句")
-    inserter.insert("第二句", shift=True)
-    with qtbot.waitSignal(inserter.finished, timeout=2000) as blocker:
-        pass
-    assert blocker.args[0] == "第二句"
-    assert sender.calls == ["release", "ctrl+shift+v"]
+    pasted: list[str] = []
+    sender.send_paste = lambda shift=False: pasted.append(clipboard.text())
+    done: list[tuple[str, bool]] = []
+    inserter.insert("第一句", on_done=lambda ok, _m: done.append(("第一句", ok)))
+    inserter.insert("第二句", shift=True, on_done=lambda ok, _m: done.append(("第二句", ok)))
+    qtbot.waitUntil(lambda: len(done) == 2, timeout=3000)
+    assert pasted == ["第一句", "第二句"] and done == [("第一句", True), ("第二句", True)]
     assert clipboard.text() == "最早的内容"
+
+
+def test_no_paste_when_the_window_that_had_the_focus_does_not_get_it_back(qtbot):
+    """Issue 14 #2: the window focused when Ctrl+V is sent must be the one the clerk was typing in."""
+    from tests.fakes.focus import FakeDesktopFocus, FakeFocusReturn
+
+    clipboard = QGuiApplication.clipboard()
+    clipboard.setText("原来的文字")
+    desktop = FakeDesktopFocus(focused=100)
+    target = FakeFocusReturn(desktop)
+    target.remember()
+    desktop.focused, desktop.obeys = 200, False  # a form was closed and the window manager kept the focus
+    sender = FakeSender()
+    inserter = Inserter(sender, pre_paste_ms=5, restore_ms=5)
+    inserter.FOCUS_POLL_MS = 5
+    done: list[tuple[bool, str]] = []
+    inserter.insert("请您到社保窗口办理此项业务！", target=target, on_done=lambda ok, m: done.append((ok, m)))
+    qtbot.waitUntil(lambda: bool(done), timeout=3000)
+    assert sender.calls == [] and target.restores == 1
+    assert done[0][0] is False and done[0][1].startswith("未能插入") and "已复制到剪贴板" in done[0][1]
+    assert clipboard.text() == "请您到社保窗口办理此项业务！"
+
+
+def test_paste_waits_for_the_focus_to_come_back(qtbot):
+    from tests.fakes.focus import FakeDesktopFocus, FakeFocusReturn
+
+    desktop = FakeDesktopFocus(focused=100)
+    target = FakeFocusReturn(desktop)
+    target.remember()
+    desktop.focused = 200  # our form still has it; asking again gives it back
+    sender = FakeSender()
+    inserter = Inserter(sender, pre_paste_ms=5, restore_ms=5)
+    done: list[bool] = []
+    inserter.insert("您好！", target=target, on_done=lambda ok, _m: done.append(ok))
+    qtbot.waitUntil(lambda: bool(done), timeout=3000)
+    assert done == [True] and sender.calls == ["release", "ctrl+v"] and desktop.focused == 100
 
 
 def test_without_a_key_sender_the_phrase_stays_on_the_clipboard(qtbot):
@@ -220,3 +263,23 @@ def test_on_windows_our_text_is_marked_for_clipboard_history_and_managers_to_ski
         "CanIncludeInClipboardHistory": b"\x00\x00\x00\x00",
         "CanUploadToCloudClipboard": b"\x00\x00\x00\x00",
     }
+
+
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool is not installed")
+def test_the_paste_keystroke_process_leaves_no_zombie(monkeypatch):
+    """Issue 14 #20: each xdotool is reaped when it exits, not at the next insertion."""
+    started: list[subprocess.Popen] = []
+    real = subprocess.Popen
+
+    def popen(*args, **kwargs):
+        started.append(real(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    monkeypatch.setenv("DISPLAY", ":999")  # no such display: xdotool exits at once, with an error
+    XdotoolSender().send_paste()
+    pid = started[0].pid
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{pid}").exists():  # a zombie keeps its /proc entry until it is reaped
+        assert time.monotonic() < deadline, f"xdotool {pid} was never reaped"
+        time.sleep(0.05)

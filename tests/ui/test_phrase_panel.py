@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QInputMethodEvent
-from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QDialogButtonBox, QSpinBox
+from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QDialogButtonBox, QLabel, QSpinBox
 
 from assistant.domain.search import PhraseIndex, entries_of
 from tests.conftest import ready_desk
@@ -85,6 +85,7 @@ def test_insert_copy_speak_are_recorded(qtbot, desk):
     panel, sender = make_panel(qtbot, desk, speaker)
     qtbot.mouseClick(panel.rows["greet.wait"].buttons["insert"], Qt.LeftButton)
     qtbot.waitUntil(lambda: sender.calls == ["release", "ctrl+v"], timeout=2000)
+    qtbot.waitUntil(lambda: used(desk) == [("greet.wait", "insert")], timeout=2000)  # once it was pasted
     qtbot.mouseClick(panel.rows["greet.welcome"].buttons["copy"], Qt.LeftButton)
     assert QGuiApplication.clipboard().text() == "您好！请坐，请问您要办理什么业务？"
     panel.care.click()
@@ -192,3 +193,30 @@ def test_a_speech_failure_replaces_speaking_on_the_panel(qtbot, desk):
     assert panel.message.text() == "正在朗读…"
     threading.Thread(target=speaker.on_failure, args=("语音引擎出错（ValueError：…），朗读不可用。",)).start()
     qtbot.waitUntil(lambda: panel.message.text().startswith("语音引擎出错"), timeout=5000)
+
+
+def test_the_current_steps_phrases_come_first(qtbot, desk):
+    """Issue 14 #9: at 问 the panel opens on the step's own sentences, not on the top of the library."""
+    panel, _ = make_panel(qtbot, desk)
+    ready_desk(desk)
+    desk.execute("interaction_start")
+    desk.execute("step", {"step": "wen"})  # the bridge tells the panel; nobody calls on_state by hand
+    wen = desk.scripts.flow.step("wen").phrases
+    assert list(panel.rows)[: len(wen)] == list(wen)
+    assert panel.findChild(QLabel, "category_0").text() == "本环节：" + desk.scripts.flow.step("wen").title
+    assert set(panel.highlighted()) == set(wen)
+    desk.execute("interaction_end")
+    assert not panel.highlighted() and panel.findChild(QLabel, "category_0").text() != "本环节："
+
+
+def test_a_phrase_form_shows_no_error_and_no_internal_id_before_typing(qtbot, desk, tmp_path):
+    """Issue 14 #13: the form names what is still to fill, in the clerk's words."""
+    form = PhraseForm(
+        desk.scripts.phrase("accept.materials"),
+        desk.scripts,
+        date(2026, 11, 27),
+        RecentValues(tmp_path / "r.json"),
+    )
+    qtbot.addWidget(form)
+    assert "accept.materials" not in form.preview.text() and "未填写" not in form.preview.text()
+    assert form.preview.text().startswith("请填写：")

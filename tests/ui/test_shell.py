@@ -55,8 +55,11 @@ def test_favourite_hotkey_inserts_into_the_focused_program(shell, desk, qtbot):
     backend.trigger("ctrl+alt+1")
     qtbot.waitUntil(lambda: "ctrl+v" in sender.calls, timeout=3000)
     assert QGuiApplication.clipboard().text() == "请稍候，我们马上为您办理！"
-    used = [e.payload for e in desk.store.events() if e.kind == "phrase_used"]
-    assert used[-1]["phrase"] == "greet.wait" and used[-1]["mode"] == "insert"
+
+    def used():
+        return [e.payload for e in desk.store.events() if e.kind == "phrase_used"]
+
+    qtbot.waitUntil(lambda: used()[-1:] == [{"phrase": "greet.wait", "mode": "insert"}], timeout=3000)
 
 
 def test_an_unset_favourite_says_how_to_set_it(shell):
@@ -91,3 +94,45 @@ def test_my_records_needs_a_signed_in_clerk(shell, desk):
     sidebar.records_requested.emit()
     review = sidebar.shell._review
     assert review is not None and not review.lead and review.own_clerk == "A0123"
+
+
+def test_the_flow_and_resume_by_global_hotkeys_leave_plain_f_keys_alone(shell, desk, qtbot):
+    """Issue 14 #8 and #1: Ctrl+Alt+F9/F10/F11 work from the business program; plain F9–F11 are not
+    grabbed (menus and full screen there); Ctrl+Alt+R ends a pause whatever covers the screen."""
+    sidebar, backend, _ = shell
+    assert not any(backend.trigger(key) for key in ("f9", "f10", "f11"))
+    ready_desk(desk)
+    assert backend.trigger("ctrl+alt+f9") and desk.state.interaction.step == "ying"
+    assert backend.trigger("ctrl+alt+f10") and desk.state.interaction.step == "wen"
+    assert backend.trigger("ctrl+alt+f11") and desk.state.interaction is None
+    desk.execute("pause", {"reason": "会议"})
+    assert sidebar.pause_sign is not None and sidebar.pause_sign.isVisible()
+    assert backend.trigger("ctrl+alt+r")
+    assert desk.state.pause is None and not sidebar.pause_sign.isVisible()
+
+
+def test_two_quick_favourite_presses_insert_twice(shell, desk, qtbot):
+    """Issue 14 #20: each press is one insertion, queued."""
+    sidebar, backend, sender = shell
+    sidebar.phrase_panel.toggle_favourite("greet.wait")
+    backend.trigger("ctrl+alt+1")
+    backend.trigger("ctrl+alt+1")
+
+    def inserted():
+        return [e for e in desk.store.events() if e.kind == "phrase_used" and e.payload["mode"] == "insert"]
+
+    qtbot.waitUntil(lambda: len(inserted()) == 2, timeout=5000)
+    assert sender.calls.count("ctrl+v") == 2
+
+
+def test_the_pause_reason_starts_empty(qtbot):
+    """Issue 14 #20: one Enter cannot record a reason nobody chose."""
+    from ui.dialogs.form import FormDialog, FormField
+
+    dialog = FormDialog(
+        "暂停服务", [FormField("reason", "暂停原因", "choice", ("会议", "培训"), preselect=False)]
+    )
+    qtbot.addWidget(dialog)
+    assert dialog.values()["reason"] == ""
+    dialog.try_accept()
+    assert "暂停原因" in dialog.error.text()

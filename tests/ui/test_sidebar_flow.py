@@ -14,7 +14,7 @@ from assistant.edges.queue import FileQueue
 from tests.conftest import ready_desk
 from ui.dialogs.form import FormDialog, FormField
 from ui.dialogs.signin import SignInDialog
-from ui.sidebar.window import Sidebar
+from ui.sidebar.window import OfferButton, Sidebar
 
 
 class Answers:
@@ -24,8 +24,11 @@ class Answers:
         self.answers = list(answers)
         self.asked: list[tuple[str, list[str], str]] = []
 
+        self.defaults: list[dict[str, str]] = []
+
     def __call__(self, title, fields, note=""):
         self.asked.append((title, [f.name for f in fields], note))
+        self.defaults.append({f.name: f.default for f in fields if f.default})
         return self.answers.pop(0)
 
 
@@ -94,6 +97,7 @@ def test_whole_flow_by_clicks(qtbot, desk, clock):
     sidebar = make(
         qtbot,
         desk,
+        {"title": "社保登记"},  # 办结
         {"title": "社保登记", "faults": "未签章、计算有误"},  # 退回
         {"title": "医保报销", "to": "医疗保险（市医疗保障局）"},  # 转办
         {"title": "异地转移", "reason": "系统不支持跨省业务"},  # 无法办理
@@ -117,11 +121,12 @@ def test_whole_flow_by_clicks(qtbot, desk, clock):
     assert sidebar.offers[0].phrase == "return.faults"
     assert sidebar.offers[0].values == {"问题": "未签章、计算有误"}  # what was ticked is what will be said
     click(qtbot, sidebar, sidebar.outcome_buttons["转办"])
-    assert "请您到医疗保险窗口办理此项业务！" in QGuiApplication.clipboard().text()
-    assert "0396-0000003" in QGuiApplication.clipboard().text()
-    assert (
-        "联系人：赵老师" in QGuiApplication.clipboard().text()
-    )  # rule 10: contact person, phone and address
+    # the referral sentence with the window's phone and address is offered, one click away (rule 10)
+    offer = sidebar.offer_box.findChild(QPushButton, "offer_greet.refer")
+    assert offer.full.startswith("请您到医疗保险窗口办理此项业务！") and "0396-0000003" in offer.full
+    # every form after the first starts with the matter already named, never a placeholder (issue 14 #11)
+    assert sidebar.asker.defaults[1:3] == [{"title": "社保登记"}] * 2
+    assert "联系人：赵老师" in offer.full  # rule 10: contact person, phone and address
     click(qtbot, sidebar, sidebar.outcome_buttons["无法办理"])
     click(qtbot, sidebar, sidebar.outcome_buttons["待答复"])
     # jump straight to 送 — the steps guide, they do not force
@@ -130,6 +135,8 @@ def test_whole_flow_by_clicks(qtbot, desk, clock):
 
     matters = [e.payload for e in events(desk, "matter")]
     assert [m["outcome"] for m in matters] == ["办结", "退回", "转办", "无法办理", "待答复"]
+    assert sidebar.asker.defaults[0] == {}  # the first matter is asked for, not made up as 业务事项 1
+    assert {m["title"] for m in matters[:2]} == {"社保登记"}
     assert matters[1]["faults"] == ["未签章", "计算有误"] and matters[2]["referral"] == "medical_insurance"
     assert "13800000000" not in json.dumps([e.payload for e in events(desk)], ensure_ascii=False)
     assert desk.store.person(matters[4]["person_id"])["phone"] == "13800000000"
@@ -166,9 +173,7 @@ def test_internal_work_then_long_interaction_offer_apologies(qtbot, desk, clock)
     click(qtbot, sidebar, sidebar.end_button)
     click(qtbot, sidebar, sidebar.start_button)
     assert [o.phrase for o in sidebar.offers] == ["accept.sorry_wait"]  # rule 26
-    assert "很抱歉，让您久等了。" in [
-        b.text() for b in sidebar.offer_box.findChildren(type(sidebar.start_button))
-    ]
+    assert "很抱歉，让您久等了。" in [b.full for b in sidebar.offer_box.findChildren(OfferButton)]
 
 
 def test_helpers_while_serving(qtbot, desk, clock):
@@ -204,7 +209,7 @@ def test_helpers_while_serving(qtbot, desk, clock):
     assert "超过 5 声，接听后先致歉" in sidebar.call_panel.text()  # 9 s: more than 5 rings (rule 29)
     click(qtbot, sidebar, sidebar.helper_buttons["call"])
     assert [o.phrase for o in sidebar.offers][:2] == ["accept.sorry_wait", "phone.greeting"]
-    greeting = [b.text() for b in sidebar.offer_box.findChildren(type(sidebar.start_button))]
+    greeting = [b.full for b in sidebar.offer_box.findChildren(OfferButton)]
     assert "您好，这里是社保3号窗口，请问有什么可以帮助您的？" in greeting  # 窗口 not doubled (rule 29)
     assert "您好，这里是社保3号窗口，您可能拨错号码了，请您核对后再拨，谢谢。" in greeting  # rule 32
     assert {"phone.wrong_number", "phone.harassing"} <= {o.phrase for o in sidebar.offers}
@@ -230,7 +235,7 @@ def test_fault_mode_long_fault_books_a_follow_up(qtbot, desk, clock):
     )
     click(qtbot, sidebar, sidebar.helper_buttons["fault"])
     assert "对不起，电脑出现故障，正在检修，请稍等。" in [
-        b.text() for b in sidebar.offer_box.findChildren(type(sidebar.start_button))
+        b.full for b in sidebar.offer_box.findChildren(OfferButton)
     ]
     clock.advance(minutes=12)
     sidebar.tick()
@@ -246,11 +251,40 @@ def test_pause_shows_the_sign_and_resume_hides_it(qtbot, desk):
     click(qtbot, sidebar, sidebar.pause_button)
     assert sidebar.pause_sign is not None and sidebar.pause_sign.isVisible()
     assert sidebar.pause_sign.title.text() == "暂停服务" and "会议" in sidebar.pause_sign.detail.text()
-    assert sidebar.pause_sign.windowFlags() & Qt.WindowDoesNotAcceptFocus
+    # one screen: the sign covers everything but the sidebar, which stays usable (issue 14 #1)
+    assert not sidebar.pause_sign.geometry().intersects(sidebar.frameGeometry())
+    assert sidebar.pause_sign.geometry().width() > 0
     assert not sidebar.start_button.isEnabled()
     click(qtbot, sidebar, sidebar.pause_button)
     assert not sidebar.pause_sign.isVisible()
     assert [e.kind for e in events(desk)][-2:] == ["pause", "resume"]
+
+
+def test_esc_or_a_click_on_the_sign_asks_to_resume(qtbot, desk):
+    ready_desk(desk)
+    sidebar = make(qtbot, desk, {"reason": "会议"})
+    asked = []
+    sidebar.confirm = lambda title, question: asked.append(question) or len(asked) > 1
+    click(qtbot, sidebar, sidebar.pause_button)
+    qtbot.mouseClick(sidebar.pause_sign, Qt.LeftButton)  # "恢复服务？" — no: the sign stays
+    assert asked == ["恢复服务？"] and desk.state.pause is not None and sidebar.pause_sign.isVisible()
+    with qtbot.waitSignal(sidebar.state_changed):
+        qtbot.keyClick(sidebar.pause_sign, Qt.Key_Escape)  # yes
+    assert desk.state.pause is None and not sidebar.pause_sign.isVisible()
+
+
+def test_the_sign_on_a_screen_of_its_own_never_takes_the_focus(qtbot):
+    from PySide6.QtCore import QRect
+
+    from ui.panels.pause_sign import PauseSign
+
+    sign = PauseSign()
+    qtbot.addWidget(sign)
+    screen = QGuiApplication.primaryScreen()
+    elsewhere = screen.geometry().translated(screen.geometry().width(), 0)
+    sign.show_on(screen, leave=QRect(elsewhere.left(), 0, 300, 700))
+    assert sign.windowFlags() & Qt.WindowDoesNotAcceptFocus
+    assert sign.geometry() == screen.geometry()
 
 
 def test_restart_mid_interaction_comes_back_where_it_was(qtbot, desk, store, scripts, clock):
@@ -274,23 +308,18 @@ def test_queue_adapter_sets_the_waiting_count(qtbot, desk, tmp_path):
     assert desk.state.waiting == 4 and events(desk, "waiting_set")[-1].payload == {"count": 4}
 
 
-def test_phrase_panel_slot_replaces_the_simple_list(qtbot, desk):
-    from PySide6.QtWidgets import QLabel
-
-    class Panel(QLabel):
-        def __init__(self):
-            super().__init__("panel")
-            self.states = []
-
-        def on_state(self, state):
-            self.states.append(state)
+def test_phrase_panel_replaces_the_simple_list_and_follows_every_outcome(qtbot, desk, tmp_path):
+    from tests.fakes.paste import FakeSender
+    from ui.panels.phrase_panel import Favourites, PhrasePanel, RecentValues
+    from ui.platform.paste import Inserter
 
     sidebar = make(qtbot, desk)
-    panel = Panel()
+    panel = PhrasePanel(desk, Inserter(FakeSender()), None, Favourites([]), RecentValues(tmp_path / "r.json"))
     sidebar.set_phrase_panel(panel)
-    assert sidebar.phrase_stack.currentWidget() is panel and panel.states
+    assert sidebar.phrase_stack.currentWidget() is panel and panel.current_step is None
     ready_desk(desk)
-    assert len(panel.states) > 2
+    desk.execute("interaction_start")  # not through the sidebar: the bridge tells every widget
+    assert panel.current_step == "ying" and sidebar.step_buttons["ying"].isChecked()
 
 
 def test_collapse_and_expand(qtbot, desk):
@@ -324,3 +353,44 @@ def test_return_with_a_fault_the_clerk_types(qtbot, desk, clock):
     click(qtbot, sidebar, sidebar.outcome_buttons["退回"])
     assert events(desk, "matter")[-1].payload["faults"] == ["未填", "照片不合格"]
     assert sidebar.offers[0].values == {"问题": "未填、{其他问题}", "其他问题": "照片不合格"}
+
+
+def test_checklist_reminder_before_opening_then_on_time_or_late(qtbot, desk, clock):
+    """Issue 14 #17: the sidebar reminds before opening and says after submitting whether it was on time."""
+    sidebar = make(qtbot, desk)
+    desk.execute("sign_in", {"clerk": "A0123", "role": "窗口人员", "window": "社保3号窗口"})
+    sidebar.tick()  # 08:40: too early to remind
+    assert "班前检查" not in sidebar.call_panel.text()
+    clock.advance(minutes=6)  # 08:46, opening at 09:00: due by 08:55
+    sidebar.tick()
+    assert "请在 08:55 前完成班前检查（还有 9 分钟" in sidebar.call_panel.text()
+    for item in desk.scripts.checklist.items:
+        desk.execute("checklist_item", {"item": item.id, "ok": True})
+    clock.advance(minutes=12)  # 08:58
+    sidebar.tick()
+    assert "班前检查已超过 08:55 的期限 3 分钟" in sidebar.call_panel.text()
+    with qtbot.waitSignal(sidebar.state_changed):
+        desk.execute("checklist_submit")
+    assert sidebar.message.text() == "班前检查已提交：晚了 3 分钟（应在 08:55 前完成，第 19 条）。"
+    sidebar.tick()
+    assert "班前检查" not in sidebar.call_panel.text()
+
+
+def test_offers_show_the_filled_sentence_and_never_move_under_the_pointer(qtbot, desk, clock):
+    """Issue 14 #10: no raw template, the whole sentence on hover, a used offer stays where it was."""
+    ready_desk(desk)
+    sidebar = make(qtbot, desk, {"title": "社保登记", "faults": "未签章"})
+    sidebar.resize(340, 900)
+    click(qtbot, sidebar, sidebar.start_button)
+    desk.execute("call_ring")
+    clock.advance(seconds=9)
+    click(qtbot, sidebar, sidebar.helper_buttons["call"])
+    buttons = sidebar.offer_box.findChildren(OfferButton)
+    assert all("{" not in b.full and "{" not in b.text() for b in buttons)
+    assert all(b.full in b.toolTip() and b.accessibleName() == "插入：" + b.full for b in buttons)
+    long = max(buttons, key=lambda b: len(b.full))
+    assert long.text().endswith("…") and long.text() != long.full  # elided to the width, not cut off
+    places = [b.geometry() for b in buttons]
+    click(qtbot, sidebar, buttons[0])
+    assert [b.geometry() for b in sidebar.offer_box.findChildren(OfferButton)] == places
+    assert not buttons[0].isEnabled() and all(b.isEnabled() for b in buttons[1:])

@@ -82,14 +82,16 @@ def test_no_button_of_the_sidebar_is_left_in_chinese(english):
     assert chinese == []
 
 
-def test_what_the_clerk_says_stays_chinese(english, desk):
+def test_what_the_clerk_says_stays_chinese(english, desk, qtbot):
     sidebar = english
     ready_desk(desk)
     sidebar.on_start()
     phrase = desk.scripts.phrase("greet.welcome")
     row_text = sidebar.phrase_panel.findChild(QAbstractButton, "insert_greet.welcome")
     assert row_text is not None and row_text.text().startswith("Insert")
-    assert sidebar.use_phrase("greet.welcome") == phrase.template
+    with qtbot.waitSignal(sidebar.shell.inserter.finished, timeout=3000) as inserted:
+        sidebar.use_phrase("greet.welcome")
+    assert inserted.args[0] == phrase.template
     assert CJK.search(phrase.template)
     offers = [b.text() for b in sidebar.findChildren(QAbstractButton) if b.objectName().startswith("offer_")]
     assert all(CJK.search(text) for text in offers)

@@ -145,7 +145,6 @@ class ChecklistDialog(QDialog):
     def _label(self, name: str, text: str) -> QLabel:
         label = QLabel(text)
         label.setObjectName(name)
-        label.setAccessibleName(text or name)
         label.setWordWrap(True)
         return label
 

@@ -42,6 +42,7 @@ class FormField:
     required: bool = True
     hint: str = ""
     days_ahead: int = 0  # for dates: the default is today + this
+    preselect: bool = True  # choices: start on the first option; False: start empty (the clerk must choose)
 
 
 class FormDialog(QDialog):
@@ -105,7 +106,11 @@ class FormDialog(QDialog):
             box.setEditable(True)
             for option in f.options:  # shown in the UI's language, recorded as written
                 box.addItem(shown(option), option)
-            box.setCurrentText(shown(f.default or (f.options[0] if f.options else "")))
+            if f.default or f.preselect:
+                box.setCurrentText(shown(f.default or (f.options[0] if f.options else "")))
+            else:
+                box.setCurrentIndex(-1)  # nothing chosen: one Enter cannot record a reason nobody picked
+                box.lineEdit().setPlaceholderText(self.tr("请选择"))
             return box
         if f.kind == "multi":
             holder = QWidget()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
@@ -76,6 +77,7 @@ class PhraseForm(QDialog):
         today: date,
         recent: RecentValues,
         parent: QWidget | None = None,
+        preset: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(parent)
         self.phrase, self.scripts, self.today, self.recent = phrase, scripts, today, recent
@@ -102,6 +104,8 @@ class PhraseForm(QDialog):
             label.setBuddy(editor)
             self.form.addRow(label, editor)
             self.rows[field.name] = (label, editor)
+            if preset and preset.get(field.name):
+                self._set(field, preset[field.name])
         self.preview = QLabel()
         self.preview.setObjectName("preview")
         self.preview.setAccessibleName(self.tr("预览"))
@@ -185,6 +189,16 @@ class PhraseForm(QDialog):
         self.editors[field.name] = editor
         return editor
 
+    def _set(self, field: Field, value: str) -> None:
+        """Start a field with a value the sidebar already knows (the faults ticked, this window's name)."""
+        editor = self.editors[field.name]
+        if field.type == "choice" and field.multiple:
+            chosen = set(value.split("、"))
+            for box in editor.boxes:  # type: ignore[attr-defined]
+                box.setChecked(box.text() in chosen)
+        elif isinstance(editor, QComboBox):
+            editor.setCurrentText(value)
+
     def _value(self, field: Field) -> str:
         editor = self.editors[field.name]
         if field.type == "choice" and field.multiple:
@@ -215,8 +229,10 @@ class PhraseForm(QDialog):
         ok = self.buttons.button(QDialogButtonBox.Ok)
         try:
             text = render(self.phrase, values)
-        except RenderError as exc:
-            self.preview.setText(str(exc))
+        except RenderError:
+            # what is still to fill, by the labels the clerk sees (never the phrase's internal id)
+            empty = [f.label or f.name for f in self.phrase.fields if f.name in values and not values[f.name]]
+            self.preview.setText(self.tr("请填写：") + "、".join(empty) if empty else "")
             ok.setEnabled(False)
             return
         extra = ""
@@ -244,6 +260,6 @@ class PhraseForm(QDialog):
 
     def done(self, result: int) -> None:
         """Closed either way: the focus goes back to the program the clerk was typing in, which the phrase is
-        pasted into a moment later (ui/platform/paste.py waits before Ctrl+V)."""
+        pasted into a moment later (ui/platform/paste.py checks that it is there before Ctrl+V)."""
         super().done(result)
         self.focus_return.restore()

@@ -11,6 +11,7 @@ rule 60 and what was done, never the text itself (it may hold personal data).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QKeySequence, QShortcut, QTextCharFormat, QTextCursor
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from assistant.desk import Desk
+from assistant.domain import service
 from assistant.domain.guard import Guard, Hit
 
 DEBOUNCE_MS = 150
@@ -57,6 +60,7 @@ class Composer(QWidget):
             guard = Guard.from_scripts(desk.scripts)
         self.desk = desk
         self.guard = guard
+        self.confirm: Callable[[str, str], bool] = self._confirm_dialog  # tests answer in its place
         self.hits: list[Hit] = []
         self._checked_text = ""
         self._seeds = {t.item: t.seed for t in desk.scripts.taboo} if desk is not None else {}
@@ -251,25 +255,36 @@ class Composer(QWidget):
         return row
 
     def apply_suggestion(self, hit: Hit) -> bool:
-        """Replace the flagged span with the suggestion (one undo step); False if the draft moved on."""
+        """Replace the whole clause holding the flagged words with the suggestion (one undo step); False if
+        the draft moved on."""
         text = self.text()
         if text != self._checked_text or hit not in self.hits:
             self.recheck()  # the clerk typed since the last check: the list was stale
             return False
+        start, end = service.clause_around(text, hit.start, hit.end, hit.suggestion)
         cursor = QTextCursor(self.editor.document())
-        cursor.setPosition(_utf16(text, hit.start))
-        cursor.setPosition(_utf16(text, hit.end), QTextCursor.KeepAnchor)
+        cursor.setPosition(_utf16(text, start))
+        cursor.setPosition(_utf16(text, end), QTextCursor.KeepAnchor)
         cursor.insertText(hit.suggestion)
         # a suggestion with a field ({窗口}) leaves the field selected, ready to be typed over
         field = _PLACEHOLDER.search(hit.suggestion)
         if field:
-            base = _utf16(text, hit.start)
+            base = _utf16(text, start)
             cursor.setPosition(base + _utf16(hit.suggestion, field.start()))
             cursor.setPosition(base + _utf16(hit.suggestion, field.end()), QTextCursor.KeepAnchor)
         self.editor.setTextCursor(cursor)
         self.editor.setFocus(Qt.OtherFocusReason)
         self.recheck()
         return True
+
+    def _confirm_dialog(self, title: str, question: str) -> bool:
+        box = QMessageBox(QMessageBox.Warning, title, question, parent=self)
+        go = box.addButton(self.tr("仍要插入"), QMessageBox.AcceptRole)
+        back = box.addButton(self.tr("返回修改"), QMessageBox.RejectRole)
+        box.setDefaultButton(back)
+        box.setEscapeButton(back)
+        box.exec()
+        return box.clickedButton() is go
 
     # ── insert / copy ─────────────────────────────────────────────────────────────────────────────────
     def _send(self, action: str) -> str | None:
@@ -283,7 +298,12 @@ class Composer(QWidget):
         return text
 
     def insert(self) -> None:
-        """Hand the draft to the shell for pasting into the business system (it restores the focus first)."""
+        """Hand the draft to the shell for pasting into the business system (it restores the focus first);
+        a draft that still holds taboo wording is inserted only once the clerk confirms it."""
+        if self.recheck() and not self.confirm(
+            self.tr("服务忌语"), self.tr("这段文字仍含服务忌语（第 60 条），确定要插入吗？")
+        ):
+            return
         text = self._send("insert")
         if text is not None:
             self.hide()

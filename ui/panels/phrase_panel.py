@@ -8,6 +8,7 @@ are NoFocus, and phrases with fields open their own focusable form.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
@@ -27,8 +28,12 @@ from PySide6.QtWidgets import (
 from assistant.config import paths
 from assistant.config.schema import Phrase
 from assistant.desk import Desk
+from assistant.domain import service
+from assistant.domain.phrases import RenderError, render, required_fields
 from assistant.domain.rules import State
+from ui.bridge import DeskBridge
 from ui.dialogs.phrase_form import PhraseForm, RecentValues
+from ui.platform.focus import FocusReturn
 from ui.vocabulary import shown
 
 MODES = {
@@ -97,7 +102,7 @@ class PhraseRow(QFrame):
         self.star.setCheckable(True)
         self.star.setChecked(favourite)
         self.star.setText("★" if favourite else "☆")
-        self.star.setAccessibleName(self.tr("收藏"))
+        self.star.setAccessibleName(self.tr("收藏：") + phrase.template)
         self.star.setToolTip(self.tr("收藏/取消收藏（收藏的前 9 条可用 Ctrl+Alt+1…9 插入）"))
         self.star.setFocusPolicy(Qt.NoFocus)
         buttons.addWidget(self.star)
@@ -127,6 +132,7 @@ class PhrasePanel(QWidget):
 
     used = Signal(str, str)  # phrase id, mode
     speech_failed = Signal(str)  # from the speaker's waiting thread: queued onto the GUI thread
+    inserted = Signal(str)  # what became of an insertion, in Chinese (the sidebar shows it too)
 
     def __init__(
         self,
@@ -144,6 +150,7 @@ class PhrasePanel(QWidget):
         self.form: PhraseForm | None = None
         self.rows: dict[str, PhraseRow] = {}
         self.current_step: str | None = None
+        self.step_phrases: tuple[str, ...] = ()  # the current step's, for the clerk's role: shown first
         self.setObjectName("phrase_panel")
         self.setAccessibleName(self.tr("规范用语库"))
 
@@ -188,27 +195,34 @@ class PhrasePanel(QWidget):
         self.speech_status.setAccessibleName(reason or self.tr("朗读可用"))
         self.care.setToolTip(reason)
         self.speech_status.setVisible(not ok)
+        if hasattr(speaker, "status"):  # what became of the phrase read aloud: playing, finished, or why not
+            speaker.status.connect(self.message.setText)
         self.care.setEnabled(ok)
-        if hasattr(inserter, "finished"):
-            inserter.finished.connect(self.on_inserted)
         self.rebuild()
         self.on_state(desk.state)
+        DeskBridge.of(desk).executed.connect(lambda _outcome, state: self.on_state(state))
 
     # ── building ───────────────────────────────────────────────────────────────────────────────
     def rebuild(self) -> None:
-        """(Re)lay out the phrases: favourites first, then each category in the scripts' order."""
+        """(Re)lay out the phrases: the current step's first (issue 14 #9), then the favourites, then each
+        category in the scripts' order; each phrase once."""
         content = QWidget()
         content.setObjectName("phrase_content")
         column = QVBoxLayout(content)
         column.setContentsMargins(4, 4, 4, 4)
         phrases = self.desk.scripts.phrases
         favourites = [pid for pid in self.favourites.ids if pid in phrases]
+        step_ids = [pid for pid in self.step_phrases if pid in phrases]
+        favourites = [pid for pid in favourites if pid not in step_ids]
         groups: list[tuple[str, list[Phrase]]] = []
+        if step_ids:
+            title = self.desk.scripts.flow.step(self.current_step).title
+            groups.append((self.tr("本环节：") + title, [phrases[pid] for pid in step_ids]))
         if favourites:
             groups.append((self.tr("★ 收藏"), [phrases[pid] for pid in favourites]))
         categories: dict[str, list[Phrase]] = {}
         for phrase in phrases.values():
-            if phrase.id not in favourites:
+            if phrase.id not in favourites and phrase.id not in step_ids:
                 categories.setdefault(phrase.category, []).append(phrase)
         groups.extend(categories.items())
         self.rows = {}
@@ -219,7 +233,7 @@ class PhrasePanel(QWidget):
             header.setStyleSheet("font-weight: bold; padding-top: 6px;")
             column.addWidget(header)
             for phrase in members:
-                row = PhraseRow(phrase, phrase.id in favourites)
+                row = PhraseRow(phrase, phrase.id in self.favourites.ids)
                 for mode, button in row.buttons.items():
                     button.clicked.connect(lambda _=False, p=phrase.id, m=mode: self.use(p, m))
                     if mode == "speak":
@@ -241,15 +255,19 @@ class PhrasePanel(QWidget):
     def on_state(self, state: State) -> None:
         """Highlight the phrases of the step in focus (nothing when no one is being served)."""
         self.current_step = state.interaction.step if state.interaction else None
-        self._highlight()
+        wanted = (
+            service.role_phrases(state.role, self.current_step, self.desk.scripts)
+            if self.current_step
+            else ()
+        )
+        if wanted != self.step_phrases:
+            self.step_phrases = wanted
+            self.rebuild()  # the new step's phrases at the top, in view
+        else:
+            self._highlight()
 
     def _highlight(self) -> None:
-        ids: tuple[str, ...] = ()
-        if self.current_step:
-            try:
-                ids = self.desk.scripts.flow.step(self.current_step).phrases
-            except KeyError:
-                ids = ()
+        ids = self.step_phrases
         first = None
         for pid, row in self.rows.items():
             row.set_current(pid in ids)
@@ -262,40 +280,85 @@ class PhrasePanel(QWidget):
         return [pid for pid, row in self.rows.items() if row.property("current")]
 
     # ── using a phrase ─────────────────────────────────────────────────────────────────────────
-    def use(self, phrase_id: str, mode: str) -> None:
-        """Insert, copy or speak a phrase; a phrase with fields asks for them first."""
+    def use(
+        self,
+        phrase_id: str,
+        mode: str,
+        values: Mapping[str, str] | None = None,
+        details: str = "",
+        target=None,
+    ) -> None:
+        """Insert, copy or speak a phrase; a phrase with fields not yet known asks for them first.
+
+        `values`: fields already known (they start the form, or make it unnecessary); `details`: a line
+        said after the sentence (转办's phone and address); `target`: a FocusReturn that remembered the window
+        to insert into (the quick search's); by default the window that has the focus now — the sidebar
+        never takes it, so that is the program the clerk was typing in."""
         phrase = self.desk.scripts.phrase(phrase_id)
-        if not phrase.fields:
-            self.perform(phrase, phrase.template, mode)
-            return
+        values = {k: v for k, v in (values or {}).items() if v}
+        missing = [n for n in required_fields(phrase, values) if not values.get(n)]
+        if not missing:
+            try:
+                text = render(phrase, values)
+            except RenderError:
+                missing = [f.name for f in phrase.fields]
+            else:
+                if mode == "insert" and target is None:
+                    target = FocusReturn()
+                    target.remember()
+                elif target is not None:
+                    target.restore()
+                self.perform(phrase, _joined(text, details), mode, target)
+                return
         if self.form is not None:
             self.form.close()
-        self.form = PhraseForm(phrase, self.desk.scripts, self.desk.clock.now().date(), self.recent, self)
-        self.form.accepted.connect(lambda f=self.form, p=phrase, m=mode: self.perform(p, f.text(), m))
-        self.form.focus_return.remember()
-        self.form.open()
-        self.form.activateWindow()
+        form = PhraseForm(phrase, self.desk.scripts, self.desk.clock.now().date(), self.recent, self, values)
+        if target is not None:
+            form.focus_return = target  # the form gives the focus back to the window the phrase goes to
+        else:
+            form.focus_return.remember()
+            target = form.focus_return if mode == "insert" else None
+        self.form = form
+        form.accepted.connect(lambda: self.perform(phrase, _joined(form.text(), details), mode, target))
+        form.open()
+        form.activateWindow()
 
-    def perform(self, phrase: Phrase, text: str, mode: str) -> None:
+    def perform(self, phrase: Phrase, text: str, mode: str, target=None) -> None:
+        """Insert (counted once it happened), copy or speak `text`, and record the use."""
         if mode == "insert":
             self.message.setText(self.tr("正在插入…"))  # before: without a key sender it finishes at once
-            self.inserter.insert(text)
-        elif mode == "copy":
+            self.inserter.insert(
+                text, target=target, on_done=lambda ok, message: self._inserted(phrase, ok, message)
+            )
+            return
+        if mode == "copy":
             QGuiApplication.clipboard().setText(text)
             self.message.setText(self.tr("已复制到剪贴板。"))
         elif mode == "speak":
             if not self.speech_ok or not self.speaker.speak(text):
-                self.message.setText(self.speech_reason or self.tr("朗读失败。"))
+                reason = self.speaker.available()[1] if self.speaker is not None else ""
+                self.message.setText(reason or self.speech_reason or self.tr("朗读失败。"))
                 return
             self.message.setText(self.tr("正在朗读…"))
+        self._record(phrase, mode)
+
+    def _inserted(self, phrase: Phrase, ok: bool, message: str) -> None:
+        """The inserter's answer: only a phrase pasted into the clerk's program is recorded as used."""
+        self.message.setText(message)
+        self.inserted.emit(message)
+        if ok:
+            self._record(phrase, "insert")
+
+    def _record(self, phrase: Phrase, mode: str) -> None:
         outcome = self.desk.execute("phrase_used", {"phrase": phrase.id, "mode": mode})
         if outcome.refusal is not None:
             self.message.setText(outcome.refusal.reason)
         self.used.emit(phrase.id, mode)
 
-    def on_inserted(self, _text: str, message: str) -> None:
-        self.message.setText(message)
-
     def on_care_toggled(self, on: bool) -> None:
         if self.speaker is not None:
             self.speaker.set_care(on)
+
+
+def _joined(text: str, details: str) -> str:
+    return f"{text} {details}" if details else text

@@ -93,11 +93,15 @@ class FocusReturn:
 
     def remember(self) -> int | None:
         """Note the window that has the focus now (None when unknown)."""
-        if self._win32 is not None:
-            self.window = self._win32.get_foreground() or None
-            return self.window
-        self.window = self._x11_active()
+        self.window = self.current()
         return self.window
+
+    def current(self) -> int | None:
+        """The window that has the focus now (None when unknown): what `remember()` notes, and what the paste
+        checks against the remembered window right before Ctrl+V (ui/platform/paste.py)."""
+        if self._win32 is not None:
+            return self._win32.get_foreground() or None
+        return self._x11_active()
 
     def restore(self) -> bool:
         """Give the focus back to the remembered window; False when there was none or the system refused."""

@@ -11,7 +11,10 @@ the clipboard open (clipboard managers, remote-desktop clients, monitoring softw
 Ctrl+V would paste what was there before — possibly the previous visitor's data. It runs on every platform.
 The restore delay is a hall setting (settings.toml [paste]), longer when the target is a remote-desktop
 client (RDP, Citrix), which reads the clipboard only when the paste reaches the remote side (ui/platform/focus.py).
-A second insert while one is running keeps the clipboard saved by the first (never saves our own phrase).
+A second insert while one is running waits its turn (two quick hotkey presses insert twice), and the clipboard
+saved before the first comes back after the last (never our own phrase). With a target window (a FocusReturn
+that remembered where the clerk was typing), Ctrl+V is sent only while that window has the focus; otherwise
+the phrase stays on the clipboard and the job reports that it was not inserted.
 Without a key sender the phrase stays on the clipboard and `finished` says so.
 On Windows our clipboard data is marked so clipboard history and managers skip it.
 """
@@ -21,7 +24,9 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from PySide6.QtCore import QByteArray, QMimeData, QObject, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
@@ -56,28 +61,26 @@ class KeySender:
 
 
 class XdotoolSender(KeySender):
-    """X11: `xdotool key --clearmodifiers ctrl+v`, started without waiting (reaped on the next send)."""
+    """X11: `xdotool key --clearmodifiers ctrl+v`, started without waiting."""
 
     name = "xdotool"
 
     def __init__(self) -> None:
         self.exe = shutil.which("xdotool")
-        self._procs: list[subprocess.Popen] = []
 
     def release_modifiers(self) -> None:
         pass  # --clearmodifiers does it, in the same process as the keystroke
 
     def send_paste(self, shift: bool = False) -> None:
-        self._procs = [p for p in self._procs if p.poll() is None]
         keys = "ctrl+shift+v" if shift else "ctrl+v"
-        self._procs.append(
-            subprocess.Popen(
-                [self.exe or "xdotool", "key", "--clearmodifiers", keys],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
+        proc = subprocess.Popen(
+            [self.exe or "xdotool", "key", "--clearmodifiers", keys],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
+        # reaped as soon as it exits, by a thread that only waits: no zombie between two insertions
+        threading.Thread(target=proc.wait, daemon=True).start()
 
 
 class KeyboardSender(KeySender):
@@ -154,7 +157,9 @@ def snapshot(mime: QMimeData | None) -> QMimeData:
 
 
 class Inserter(QObject):
-    """Puts a phrase into the focused program; `finished(text, message)` when done (message Chinese).
+    """Puts phrases into the focused program, one after the other; `finished(text, message)` after each
+    (message Chinese), and the job's `on_done(ok, message)` where given — ok only when Ctrl+V was sent to
+    the window the phrase was meant for: an insertion that did not happen is never reported as one.
 
     `clipboard` defaults to the application's QClipboard (tests pass a fake that refuses like Windows);
     `remote()` says whether the paste goes to a remote-desktop client (then `remote_restore_ms` applies).
@@ -163,6 +168,9 @@ class Inserter(QObject):
     finished = Signal(str, str)
 
     IDLE, WAIT_PASTE, WAIT_RESTORE = "idle", "wait_paste", "wait_restore"
+    FOCUS_POLL_MS = 50
+    FOCUS_POLLS = 20  # up to a second for the window manager to hand the focus back
+    NOT_INSERTED = "未能插入（输入焦点不在原来的窗口），已复制到剪贴板，请点回业务系统后按 Ctrl+V。"
 
     def __init__(
         self,
@@ -186,9 +194,10 @@ class Inserter(QObject):
         self._remote = remote
         self._clipboard = clipboard
         self._saved: QMimeData | None = None
-        self._text = ""
-        self._shift = False
+        self._jobs: list[_Job] = []
+        self._job: _Job | None = None
         self._attempts = 0
+        self._polls = 0
         self._paste_timer = QTimer(self, singleShot=True)
         self._paste_timer.timeout.connect(self._paste)
         self._restore_timer = QTimer(self, singleShot=True)
@@ -202,17 +211,31 @@ class Inserter(QObject):
     def clipboard(self):
         return self._clipboard if self._clipboard is not None else QGuiApplication.clipboard()
 
-    def insert(self, text: str, shift: bool = False) -> None:
-        """Start inserting `text`; returns at once."""
+    def insert(
+        self,
+        text: str,
+        shift: bool = False,
+        target=None,
+        on_done: Callable[[bool, str], None] | None = None,
+    ) -> None:
+        """Queue `text` for insertion; returns at once. `target`: a FocusReturn of the window it must land in."""
+        self._jobs.append(_Job(text, shift, target, on_done))
+        if self.state == self.IDLE:
+            self._next()
+
+    def _next(self) -> None:
+        if not self._jobs:
+            self.state = self.IDLE
+            return
+        job = self._job = self._jobs.pop(0)
         clipboard = self.clipboard
-        if self.state == self.IDLE and self.sender is not None:
+        if self.sender is not None and self._saved is None:
             self._saved = snapshot(clipboard.mimeData())
-        self._restore_timer.stop()
-        self._text, self._shift, self._attempts = text, shift, 1
-        clipboard.setMimeData(self._ours(text))
+        self._attempts, self._polls = 1, 0
+        clipboard.setMimeData(self._ours(job.text))
         self.state = self.WAIT_PASTE
-        if self.sender is None and clipboard.text() == text:
-            self._finish(self.reason)
+        if self.sender is None and clipboard.text() == job.text:
+            self._fail(self.reason)
             return
         self._paste_timer.start(self.pre_paste_ms if self.sender is not None else RETRY_MS)
 
@@ -224,40 +247,78 @@ class Inserter(QObject):
                 mime.setData(fmt, QByteArray(value))
         return mime
 
+    def _focus_is_back(self, job: _Job) -> bool:
+        """True when there is no target to check, or the target window has the focus."""
+        if job.target is None or not job.target.window:
+            return True
+        current = job.target.current()
+        return current is None or current == job.target.window
+
     def _paste(self) -> None:
+        job = self._job
         clipboard = self.clipboard
-        if clipboard.text() != self._text:  # the set failed, or another program replaced it already
+        if clipboard.text() != job.text:  # the set failed, or another program replaced it already
             if self._attempts < SET_ATTEMPTS:
                 self._attempts += 1
-                clipboard.setMimeData(self._ours(self._text))
+                clipboard.setMimeData(self._ours(job.text))
                 self._paste_timer.start(RETRY_MS)
                 return
             self._saved = None  # nothing of ours is there to take back
-            self._finish(NOT_ON_CLIPBOARD)
+            self._fail(NOT_ON_CLIPBOARD)
             return
         if self.sender is None:
-            self._finish(self.reason)
+            self._fail(self.reason)
+            return
+        if not self._focus_is_back(job):
+            self._polls += 1
+            if self._polls == 1:
+                job.target.restore()  # ask once more: a window manager may have ignored the first request
+            if self._polls < self.FOCUS_POLLS:
+                self._paste_timer.start(self.FOCUS_POLL_MS)
+                return
+            self._saved = None  # our phrase stays on the clipboard, as the message says
+            self._fail(self.NOT_INSERTED)
             return
         try:
             self.sender.release_modifiers()
-            self.sender.send_paste(self._shift)
+            self.sender.send_paste(job.shift)
         except (OSError, RuntimeError) as exc:
             self._saved = None
-            self._finish(f"发送粘贴按键失败（{exc}），用语已在剪贴板，请按 Ctrl+V。")
+            self._fail(f"发送粘贴按键失败（{exc}），用语已在剪贴板，请按 Ctrl+V。")
             return
         self.state = self.WAIT_RESTORE
         remote = self._remote is not None and self._remote()
         self._restore_timer.start(self.remote_restore_ms if remote else self.restore_ms)
 
+    def _fail(self, message: str) -> None:
+        job, self._job = self._job, None
+        self._end(job, False, message)
+        self._next()
+
     def _restore(self) -> None:
+        job, self._job = self._job, None
+        if self._jobs:  # the next phrase follows: the clerk's own clipboard comes back after the last one
+            self._end(job, True, "已插入。")
+            self._next()
+            return
         clipboard = self.clipboard
         restored = False
-        if clipboard.text() == self._text and self._saved is not None:
+        if clipboard.text() == job.text and self._saved is not None:
             clipboard.setMimeData(self._saved)  # the clipboard takes ownership
             restored = True
         self._saved = None
-        self._finish("已插入。" if restored else "已插入（剪贴板已被其他内容替换，未恢复）。")
-
-    def _finish(self, message: str) -> None:
         self.state = self.IDLE
-        self.finished.emit(self._text, message)
+        self._end(job, True, "已插入。" if restored else "已插入（剪贴板已被其他内容替换，未恢复）。")
+
+    def _end(self, job: _Job, ok: bool, message: str) -> None:
+        self.finished.emit(job.text, message)
+        if job.on_done is not None:
+            job.on_done(ok, message)
+
+
+@dataclass
+class _Job:
+    text: str
+    shift: bool
+    target: object | None
+    on_done: Callable[[bool, str], None] | None

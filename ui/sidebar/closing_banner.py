@@ -1,7 +1,7 @@
 """The closing banner (rule 28): near closing it shows how many wait; after closing, "延时服务中" until the close.
 
 Thin: ``assistant.domain.shift.closing_status`` decides what to show. The sidebar embeds ``ClosingBanner(desk)`` in
-its ``banner_slot`` and calls ``refresh()`` after each command; a timer refreshes it as the clock moves.
+its ``banner_slot``; it redraws after each command (ui/bridge.py) and on a timer as the clock moves.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from assistant.desk import Desk
 from assistant.domain import shift
+from ui.bridge import DeskBridge
 
 NEAR_STYLE = "QFrame#closing_banner { background: #fff4d6; border: 2px solid #e0a800; border-radius: 6px; }"
 OVERTIME_STYLE = "QFrame#closing_banner { background: #c62828; border-radius: 6px; } QLabel { color: white; }"
@@ -49,8 +50,9 @@ class ClosingBanner(QFrame):
         self.timer.timeout.connect(self.refresh)
         self.timer.start()
         self.refresh()
+        DeskBridge.of(desk).executed.connect(self.refresh)  # waiting count and overtime at once
 
-    def refresh(self) -> None:
+    def refresh(self, *_outcome) -> None:
         """Show what the state and the clock call for now."""
         status = shift.closing_status(self.desk.state, self.desk.clock.now(), self.desk.scripts.hours)
         self.status = status

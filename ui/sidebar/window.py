@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -29,9 +30,10 @@ from PySide6.QtWidgets import (
 from assistant.desk import Desk, Outcome
 from assistant.domain import service
 from assistant.domain.hours import calendar_notice
-from assistant.domain.phrases import RenderError, render, required_fields
+from assistant.domain.phrases import FIELD_RE, RenderError, render, required_fields
 from assistant.domain.rules import COMPLAINT_STATUSES, ROLES, SIGN_OUT_REASONS, State
 from assistant.edges.queue import QueueSource
+from ui.bridge import DeskBridge
 from ui.dialogs.checklist import ChecklistDialog
 from ui.dialogs.form import FormField, ask
 from ui.dialogs.signin import SignInDialog
@@ -96,6 +98,7 @@ class Sidebar(QWidget):
         self.queue = queue
         self.settings = settings
         self.asker: Asker = self._ask_dialog
+        self.confirm: Callable[[str, str], bool] = self._confirm_dialog
         self.signin_factory = SignInDialog
         self.phrase_panel: QWidget | None = None
         self.pause_sign = None
@@ -350,7 +353,7 @@ class Sidebar(QWidget):
         self.ticker.timeout.connect(self.tick)
         self.ticker.start()
         self._queue_ticks = 0
-        desk.subscribe(self.on_outcome)
+        DeskBridge.of(desk).executed.connect(self.on_outcome)
         self._embed_other_widgets()
         self.refresh(desk.state)
         self.update_pause_sign(desk.state)  # after a restart in pause, the sign is back
@@ -360,8 +363,7 @@ class Sidebar(QWidget):
     def _label(self, name: str, text: str) -> QLabel:
         label = QLabel(text)
         label.setObjectName(name)
-        label.setWordWrap(True)
-        label.setAccessibleName(text or name)
+        label.setWordWrap(True)  # its accessible name is its text, read afresh as it changes
         return label
 
     def _button(self, name: str, text: str, accessible: str) -> QPushButton:
@@ -394,6 +396,7 @@ class Sidebar(QWidget):
         self.phrase_stack.addWidget(widget)
         self.phrase_stack.setCurrentWidget(widget)
         widget.on_state(self.desk.state)
+        widget.inserted.connect(self.message.setText)  # an insertion that failed is said where the click was
 
     def show_page(self, name: str) -> None:
         """Show one page: 用语 (prompt and phrases), 办理 (matters and helpers), 工具 (phone, fault, …)."""
@@ -414,39 +417,45 @@ class Sidebar(QWidget):
         """Send one command to the desk; the answer comes back through on_outcome."""
         return self.desk.execute(kind, data)
 
-    def use_phrase(self, phrase_id: str, values: dict[str, str] | None = None) -> str | None:
-        """Fill (asking for what is missing), copy to the clipboard and record one phrase; the text, or None."""
+    def use_phrase(self, phrase_id: str, values: dict[str, str] | None = None, details: str = "") -> None:
+        """Insert one phrase into the program the clerk was typing in, as the phrase panel does (asking for
+        fields not yet known, the clipboard given back, recorded once it landed)."""
+        if self.phrase_panel is not None:
+            self.phrase_panel.use(phrase_id, "insert", values, details)
+            return
+        # the first moment after start-up, before the panel (and the paste machinery) is built: copy
         phrase = self.desk.scripts.phrase(phrase_id)
         values = dict(values or {})
         missing = [n for n in required_fields(phrase, values) if not values.get(n)]
         if missing:
-            fields = []
-            for name in missing:
-                f = phrase.field(name)
-                kind = FIELD_KINDS.get(f.type, "text") if f else "text"
-                if f is not None and f.type == "choice" and f.multiple:
-                    kind = "multi"
-                fields.append(
-                    FormField(
-                        name,
-                        (f.label if f and f.label else name),
-                        kind,
-                        tuple(f.options) if f else (),
-                        hint=f.hint if f else "",
-                    )
-                )
-            answer = self.ask(self.tr("填写用语"), fields, phrase.template)
+            answer = self.ask(
+                self.tr("填写用语"), [self._form_field(phrase, n) for n in missing], phrase.template
+            )
             if answer is None:
-                return None
+                return
             values.update(answer)
         try:
             text = render(phrase, values)
         except RenderError as exc:
             self.message.setText(str(exc))
-            return None
-        QGuiApplication.clipboard().setText(text)
+            return
+        QGuiApplication.clipboard().setText(f"{text} {details}" if details else text)
         self.run("phrase_used", {"phrase": phrase.id, "mode": "copy"})
-        return text
+        self.message.setText(self.tr("已复制到剪贴板，请按 Ctrl+V 粘贴。"))
+
+    @staticmethod
+    def _form_field(phrase, name: str) -> FormField:
+        f = phrase.field(name)
+        kind = FIELD_KINDS.get(f.type, "text") if f else "text"
+        if f is not None and f.type == "choice" and f.multiple:
+            kind = "multi"
+        return FormField(
+            name,
+            (f.label if f and f.label else name),
+            kind,
+            tuple(f.options) if f else (),
+            hint=f.hint if f else "",
+        )
 
     def on_start(self) -> None:
         """来人: start an interaction at 迎 (rule 23); offers the apologies of rules 23 and 26 first."""
@@ -455,14 +464,9 @@ class Sidebar(QWidget):
             self.set_offers(service.offers_at_start(self.desk.state, self.desk.scripts))
 
     def on_next(self) -> None:
-        state = self.desk.state
-        if state.interaction is None:
+        if self.desk.state.interaction is None:
             return
-        ids = [s.id for s in service.role_steps(state.role, self.desk.scripts)]
-        current = state.interaction.step
-        following = (
-            ids[ids.index(current) + 1] if current in ids and ids.index(current) + 1 < len(ids) else None
-        )
+        following = service.next_step(self.desk.state, self.desk.scripts)
         if following is None:
             self.run("interaction_end")
         else:
@@ -512,7 +516,7 @@ class Sidebar(QWidget):
         reasons = self.desk.scripts.flow.pause_reasons  # flow.toml [close] reasons (rule 40 lists none)
         answer = self.ask(
             self.tr("暂停服务"),
-            [FormField("reason", self.tr("暂停原因"), "choice", reasons)],
+            [FormField("reason", self.tr("暂停原因"), "choice", reasons, preselect=False)],
             self.tr("暂停服务需要填写原因（第 40 条）。"),
         )
         if answer is not None:
@@ -522,89 +526,46 @@ class Sidebar(QWidget):
         self.run("waiting_set", {"count": max(0, self.desk.state.waiting + delta)})
 
     def on_outcome_clicked(self, outcome: str) -> None:
+        """Record one matter's outcome (rule 13): a short form, then the sentence to say, one click away."""
         state = self.desk.state
         if state.interaction is None:
             self.message.setText(self.tr("当前没有正在接待的服务对象。"))
             return
-        title_field = FormField("title", self.tr("业务事项"), default=self.tr("业务事项"))
+        fields = [FormField("title", self.tr("业务事项"), default=service.known_title(state))]
+        scripts = self.desk.scripts
         if outcome == "办结":
-            self.run(
-                "matter", {"title": f"业务事项 {len(state.interaction.matters) + 1}", "outcome": outcome}
+            note = self.tr("办结的业务事项（第 13 条）。")
+        elif outcome == "退回":
+            choices = tuple(service.return_fault_choices(scripts))
+            fields.append(FormField("faults", self.tr("资料问题"), "multi", choices))
+            fields.append(
+                FormField("other", self.tr("其他问题"), required=False, hint=self.tr("选了“其他……”时填写"))
             )
-            return
-        if outcome == "退回":
-            choices = service.return_fault_choices(self.desk.scripts)
-            answer = self.ask(
-                self.tr("退回"),
-                [
-                    title_field,
-                    FormField("faults", self.tr("资料问题"), "multi", tuple(choices)),
-                    FormField(
-                        "other", self.tr("其他问题"), required=False, hint=self.tr("选了“其他……”时填写")
-                    ),
-                ],
-                self.tr("选择资料存在的问题（第 22 条）。"),
+            note = self.tr("选择资料存在的问题（第 22 条）。")
+        elif outcome == "转办":
+            fields.append(
+                FormField("to", self.tr("转办窗口"), "choice", tuple(service.referral_labels(scripts)))
             )
-            if answer is None:
-                return
-            result = service.returned(
-                self.desk.scripts, answer["faults"].split("、"), answer.get("other", "")
-            )
-            if isinstance(result, str):
-                self.message.setText(result)
-                return
-            faults, offer = result
-            if self.run("matter", {"title": answer["title"], "outcome": outcome, "faults": faults}).accepted:
-                self.set_offers([offer])
-            return
-        if outcome == "转办":
-            entries = self.desk.scripts.directory.entries
-            labels = [f"{e.window}（{e.department}）" for e in entries]
-            answer = self.ask(
-                self.tr("转办"),
-                [title_field, FormField("to", self.tr("转办窗口"), "choice", tuple(labels))],
-                self.tr("为服务对象提供准确的窗口、电话和地址（第 10 条）。"),
-            )
-            if answer is None or answer["to"] not in labels:
-                return
-            entry = entries[labels.index(answer["to"])]
-            if self.run(
-                "matter", {"title": answer["title"], "outcome": outcome, "referral": entry.id}
-            ).accepted:
-                text = self.use_phrase("greet.refer", {"窗口": entry.window})
-                if text:
-                    full = f"{text}\n{entry.card()}"
-                    QGuiApplication.clipboard().setText(full)
-                    self.message.setText(full)
-            return
-        if outcome == "无法办理":
-            answer = self.ask(
-                self.tr("无法办理"),
-                [title_field, FormField("reason", self.tr("原因"))],
-                self.tr("无法办理时需要说明原因（第 15 条）。"),
-            )
-            if answer is not None:
-                self.run("matter", {"title": answer["title"], "outcome": outcome, "reason": answer["reason"]})
-            return
-        answer = self.ask(
-            self.tr("待答复"),
-            [
-                title_field,
+            note = self.tr("为服务对象提供准确的窗口、电话和地址（第 10 条）。")
+        elif outcome == "无法办理":
+            fields.append(FormField("reason", self.tr("原因")))
+            note = self.tr("无法办理时需要说明原因（第 15 条）。")
+        else:
+            fields += [
                 FormField("phone", self.tr("联系电话")),
                 FormField("due", self.tr("答复期限"), "date", days_ahead=3),
-            ],
-            self.tr("记下联系方式，请示后按期答复（第 18、30 条）。"),
-        )
-        if answer is not None:
-            self.run(
-                "matter",
-                {
-                    "title": answer["title"],
-                    "outcome": outcome,
-                    "due": answer["due"],
-                    "person": {"phone": answer["phone"]},
-                },
-            )
+            ]
+            note = self.tr("记下联系方式，请示后按期答复（第 18、30 条）。")
+        answer = self.ask(self.tr(outcome), fields, note)
+        if answer is None:
+            return
+        decided = service.matter(outcome, answer, scripts)
+        if isinstance(decided, str):
+            self.message.setText(decided)  # what is still missing
+            return
+        payload, offers = decided
+        if self.run("matter", payload).accepted and offers:
+            self.set_offers(offers)
 
     def on_second_person(self) -> None:
         self.use_phrase(service.SECOND_PERSON)
@@ -652,20 +613,7 @@ class Sidebar(QWidget):
             self.run("call_ring")
             return
         if self.run("call_start").accepted:
-            offers = []
-            if self.desk.state.call is not None and self.desk.state.call.apology:
-                offers.append(
-                    service.Offer(service.APOLOGY_LATE_CALL, self.tr("超过 5 声才接听，先致歉（第 29 条）"))
-                )
-            offers.append(service.Offer(service.PHONE_GREETING, self.tr("电话问候（第 29 条）")))
-            offers.append(service.Offer(service.PHONE_CONFIRM, self.tr("复述确认（第 29、33 条）")))
-            offers.append(
-                service.Offer(service.PHONE_WRONG_NUMBER, self.tr("打错电话：礼貌说明（第 32 条）"))
-            )
-            offers.append(
-                service.Offer(service.PHONE_HARASSING, self.tr("骚扰电话：严正指出，不用脏话（第 32 条）"))
-            )
-            self.set_offers(offers)
+            self.set_offers(service.offers_after_answer(self.desk.state, self.desk.scripts))
 
     def on_fault_clicked(self) -> None:
         state = self.desk.state
@@ -678,7 +626,7 @@ class Sidebar(QWidget):
                 self.tr("系统故障：先致歉，请服务对象稍候（第 24 条）。"),
             )
             if answer is not None and self.run("fault_start", answer).accepted:
-                self.set_offers([service.Offer(service.FAULT_PHRASE, self.tr("系统故障（第 24 条）"))])
+                self.set_offers([service.fault_offer()])
             return
         if service.fault_is_long(state, self.desk.clock.now(), self.desk.scripts):
             self.book_after_fault()
@@ -717,7 +665,7 @@ class Sidebar(QWidget):
             self.tr("感谢服务对象，记录并转交，及时答复（第 31 条）。"),
         )
         if answer is not None and self.run("complaint", answer).accepted:
-            self.set_offers([service.Offer(service.COMPLAINT_THANKS, self.tr("感谢意见（第 31 条）"))])
+            self.set_offers([service.complaint_offer()])
 
     def on_internal_clicked(self) -> None:
         if self.desk.state.internal is not None:
@@ -759,7 +707,8 @@ class Sidebar(QWidget):
 
     # ── showing the state ───────────────────────────────────────────────────────────────────────
     def set_offers(self, offers: list[service.Offer]) -> None:
-        """Show phrases to say first, each one click away."""
+        """Show phrases to say first, each one click away: the filled sentence, elided to the width, in full
+        on hover. A used offer stays where it is, greyed, so no button moves under the pointer."""
         while self.offer_layout.count():
             widget = self.offer_layout.takeAt(0).widget()
             if widget is not None:
@@ -768,33 +717,21 @@ class Sidebar(QWidget):
         state = self.desk.state
         for offer in offers:
             phrase = self.desk.scripts.phrase(offer.phrase)
-            values = {**self._known_values(offer.phrase, state), **offer.values}
+            values = {**service.known_values(offer.phrase, state, self.desk.scripts), **offer.values}
             try:
                 text = render(phrase, values)
             except RenderError:
-                text = phrase.template
-            button = self._button(f"offer_{offer.phrase}", text, offer.reason)
-            button.setToolTip(offer.reason)
-            button.clicked.connect(lambda _=False, p=offer.phrase, v=values: self._use_offer(p, v))
+                text = FIELD_RE.sub("……", phrase.template)  # fields still to fill: blanks, never raw braces
+            full = f"{text} {offer.details}" if offer.details else text
+            button = OfferButton(full, offer.reason)
+            button.setObjectName(f"offer_{offer.phrase}")
+            button.clicked.connect(lambda _=False, o=offer, v=values, b=button: self._use_offer(o, v, b))
             self.offer_layout.addWidget(button)
         self.offer_box.setVisible(bool(offers))
 
-    def _use_offer(self, phrase_id: str, values: dict[str, str]) -> None:
-        if self.use_phrase(phrase_id, values) is not None:
-            self.set_offers([o for o in self.offers if o.phrase != phrase_id])
-
-    def _known_values(self, phrase_id: str, state: State) -> dict[str, str]:
-        if phrase_id in (service.PHONE_GREETING, service.PHONE_WRONG_NUMBER) and state.window:
-            return {"窗口": state.window}
-        field = self.desk.scripts.phrase(phrase_id).field("故障")
-        if (
-            phrase_id == service.FAULT_PHRASE
-            and state.fault is not None
-            and field is not None
-            and state.fault.reason in field.options
-        ):
-            return {"故障": state.fault.reason}
-        return {}
+    def _use_offer(self, offer: service.Offer, values: dict[str, str], button: QPushButton) -> None:
+        button.setEnabled(False)  # said once; it stays in place until the offers change
+        self.use_phrase(offer.phrase, values, offer.details)
 
     def on_outcome(self, outcome: Outcome, state: State) -> None:
         if outcome.refusal is not None:
@@ -803,6 +740,9 @@ class Sidebar(QWidget):
             self.message.setText(self.desk.store.notices[-1])
         elif outcome.events:
             self.message.setText(service.recorded_words([e.kind for e in outcome.events]))
+            submitted = [e for e in outcome.events if e.kind == "checklist_submit"]
+            if submitted:  # on time, or how late (rule 19)
+                self.message.setText(service.checklist_result(submitted[0].payload))
             kinds = {e.kind for e in outcome.events}
             if kinds & {"interaction_end", "call_end", "fault_end"}:
                 self.set_offers([])
@@ -810,7 +750,6 @@ class Sidebar(QWidget):
                 self.update_pause_sign(state)
                 self.pause_changed.emit(state.pause is not None)
         self.refresh(state)
-        self.closing_banner.refresh()  # waiting count and overtime at once, not at the banner's next tick
         self.state_changed.emit()
 
     def refresh(self, state: State) -> None:
@@ -862,8 +801,6 @@ class Sidebar(QWidget):
         else:
             self.matter_label.setText("")
         self.show_step(state.interaction.step if serving else self.shown_step)
-        if self.phrase_panel is not None:
-            self.phrase_panel.on_state(state)
         self.tick()
 
     def status_label(self, status: str) -> str:
@@ -914,19 +851,12 @@ class Sidebar(QWidget):
             self.timers.hide()  # its line goes to the phrases while nobody is served
         lines: list[str] = []
         warning = None
-        ringing = service.ring_seconds(state, now)
+        reminder = service.checklist_reminder(state, now, self.desk.scripts)
+        if reminder:
+            lines.append(reminder)
+        ringing = service.ring_note(state, now, self.desk.scripts)
         if ringing is not None:
-            scripts = self.desk.scripts
-            lines.append(
-                self.tr("铃响 {0} 秒").format(int(ringing))
-                + (
-                    self.tr("，已超过 5 声，接听后先致歉")
-                    if service.ring_apology(state, now, scripts)
-                    else self.tr("，已超过 5 秒，请马上接听")
-                    if service.ring_late(state, now, scripts)
-                    else self.tr("，请在 5 秒内接听")
-                )
-            )
+            lines.append(ringing)
         if state.call is not None:
             call_s = (now - datetime.fromisoformat(state.call.started_at)).total_seconds()
             lines.append(
@@ -945,7 +875,7 @@ class Sidebar(QWidget):
         self.call_panel.setText("\n".join(lines))
         self.call_panel.setVisible(bool(lines))
         # the lines that cite a rule warn (not by looking for 第 in the text: it is translated)
-        self.call_panel.setProperty("warn", bool(warning) or long_fault)
+        self.call_panel.setProperty("warn", bool(reminder) or bool(warning) or long_fault)
         self._show_follow_ups(state, now.date())
         self._poll_queue()
 
@@ -997,11 +927,32 @@ class Sidebar(QWidget):
             return
         if self.pause_sign is None:
             self.pause_sign = PauseSign()
+            self.pause_sign.resume_requested.connect(self.ask_resume)
         self.pause_sign.set_reason(
             state.pause.reason, datetime.fromisoformat(state.pause.since).strftime("%H:%M")
         )
         full = self._setting("sign/full_screen", "true") in ("true", "1", "True")
-        self.pause_sign.show_on(self.sign_screen(), full_screen=full)
+        self.pause_sign.show_on(self.sign_screen(), full_screen=full, leave=self.frameGeometry())
+        self.raise_()  # on one screen the sidebar stays above the sign, usable
+
+    def ask_resume(self) -> None:
+        """A click on the sign or Esc: "恢复服务？" — yes resumes; no leaves the sign up."""
+        if self.desk.state.pause is None:
+            return
+        if self.confirm(self.tr("暂停服务"), self.tr("恢复服务？")):
+            self.run("resume")
+
+    def _confirm_dialog(self, title: str, question: str) -> bool:
+        box = QMessageBox(QMessageBox.Question, title, question, parent=self.pause_sign)
+        box.setWindowFlag(Qt.WindowStaysOnTopHint, True)
+        yes = box.addButton(self.tr("恢复服务"), QMessageBox.YesRole)
+        no = box.addButton(self.tr("继续暂停"), QMessageBox.NoRole)
+        yes.setAccessibleName(self.tr("恢复服务"))
+        no.setAccessibleName(self.tr("继续暂停"))
+        box.setDefaultButton(yes)
+        box.setEscapeButton(no)
+        box.exec()
+        return box.clickedButton() is yes
 
     def request_quit(self) -> bool:
         """Quit the assistant unless someone is being served or waits (rule 28); False, with the reason shown,
@@ -1037,3 +988,30 @@ class Sidebar(QWidget):
 
 
 __all__ = ["ROLES", "Sidebar"]
+
+
+class OfferButton(QPushButton):
+    """A one-click sentence: the text elided to the button's width (… at the end), the whole in the tooltip
+    and the accessible name."""
+
+    def __init__(self, text: str, reason: str) -> None:
+        super().__init__()
+        self.full = text
+        self.setAccessibleName(self.tr("插入：") + text)
+        self.setToolTip(f"{text}\n（{reason}）")
+        self.setFocusPolicy(Qt.NoFocus)
+        self.setMinimumWidth(40)
+        self._elide()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = max(40, self.width() - 16)
+        self.setText(self.fontMetrics().elidedText(self.full, Qt.ElideRight, width))
+
+    def sizeHint(self):
+        hint = super().sizeHint()
+        hint.setWidth(min(hint.width(), 300))
+        return hint

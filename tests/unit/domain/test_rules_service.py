@@ -219,3 +219,82 @@ def test_the_apology_comes_after_more_than_five_rings_in_seconds(desk, clock, sc
     assert service.ring_apology(desk.state, clock.now(), scripts)
     assert run(desk, "call_start").events[0].payload["apology"] is True
     assert desk.state.call.apology
+
+
+# ─── the sidebar's decisions, made in the core (issue 13) ───────────────────────────────────────────
+
+
+def test_matter_payloads_and_the_sentence_offered(scripts):
+    from assistant.domain import service
+
+    payload, offers = service.matter("办结", {"title": "社保登记"}, scripts)
+    assert payload == {"title": "社保登记", "outcome": "办结"} and offers == []
+    label = service.referral_labels(scripts)[0]
+    entry = scripts.directory.entries[0]
+    payload, offers = service.matter("转办", {"title": "医保", "to": label}, scripts)
+    assert payload == {"title": "医保", "outcome": "转办", "referral": entry.id}
+    assert offers[0].phrase == "greet.refer" and offers[0].values == {"窗口": entry.window}
+    assert offers[0].details == entry.card()
+    assert "不在 directory.toml" in service.matter("转办", {"title": "x", "to": "没有的窗口"}, scripts)
+    payload, offers = service.matter("退回", {"title": "社保", "faults": "未签章"}, scripts)
+    assert payload["faults"] == ["未签章"] and offers[0].phrase == "return.faults"
+    assert service.matter("退回", {"title": "社保", "faults": service.OTHER}, scripts).startswith("选了")
+    payload, _ = service.matter("待答复", {"title": "退休", "phone": "139", "due": "2026-12-01"}, scripts)
+    assert payload["person"] == {"phone": "139"} and payload["due"] == "2026-12-01"
+
+
+def test_next_step_follows_the_roles_flow(desk):
+    from assistant.domain import service
+    from tests.conftest import ready_desk
+
+    ready_desk(desk)
+    assert service.next_step(desk.state, desk.scripts) is None  # nobody served
+    desk.execute("interaction_start")
+    assert service.next_step(desk.state, desk.scripts) == "wen"
+    desk.execute("step", {"step": "song"})
+    assert service.next_step(desk.state, desk.scripts) is None
+
+
+def test_the_ring_limits_come_from_hours_toml(desk, clock):
+    from dataclasses import replace
+
+    from assistant.domain import service
+    from tests.conftest import ready_desk
+
+    hours = desk.scripts.hours
+    desk.reload_scripts(
+        replace(
+            desk.scripts,
+            hours=replace(hours, thresholds=replace(hours.thresholds, ring_count=2, apology_rings=4)),
+        )
+    )
+    ready_desk(desk)
+    desk.execute("call_ring")
+    assert "2 声/5 秒内接听" in service.ring_note(desk.state, clock.now(), desk.scripts)
+    clock.advance(seconds=20)
+    assert "已超过 4 声" in service.ring_note(desk.state, clock.now(), desk.scripts)
+    desk.execute("call_start")
+    offers = service.offers_after_answer(desk.state, desk.scripts)
+    assert offers[0].reason == "超过 4 声才接听，先致歉（第 29 条）"
+
+
+def test_the_checklist_result_says_on_time_or_how_late():
+    from assistant.domain import service
+
+    on_time = {"late": False, "deadline": "2026-11-27T08:55:00+08:00", "failed": []}
+    assert service.checklist_result(on_time) == "班前检查已提交：按时完成（应在 08:55 前完成，第 19 条）。"
+    late = {"late": True, "late_minutes": 7, "deadline": "2026-11-27T08:55:00+08:00", "failed": ["printer"]}
+    assert service.checklist_result(late) == (
+        "班前检查已提交：晚了 7 分钟（应在 08:55 前完成，第 19 条）；1 项不合格，已登记。"
+    )
+
+
+def test_a_guard_suggestion_replaces_the_whole_clause():
+    from assistant.domain import service
+
+    text = "这不归我管吧，您去问问别人。"
+    start = text.index("不归我管")
+    s, e = service.clause_around(text, start, start + 4, "请您到{窗口}窗口办理此项业务！")
+    assert text[s:e] == "这不归我管吧，"  # the clause and its comma: the suggestion brings its own "！"
+    s, e = service.clause_around(text, start, start + 4, "请您到{窗口}窗口办理此项业务")
+    assert text[s:e] == "这不归我管吧"

@@ -72,6 +72,10 @@ def test_windows_backend_registers_each_combination_and_names_the_one_another_pr
         *(ord(str(n)) for n in (1, *range(3, 10))),
         0x20,
         ord("N"),
+        0x78,  # VK_F9, VK_F10, VK_F11: the flow from the business program, with Ctrl+Alt
+        0x79,
+        0x7A,
+        ord("R"),  # resume from 暂停服务
     }
     held = user32.press(MOD_CONTROL | MOD_ALT, ord("1"), repeats=5)  # held down: one message, not six
     assert len(held) == 1
