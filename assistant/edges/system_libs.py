@@ -73,6 +73,8 @@ SYSTEM_PACKAGES = {
     "libxcb-xinput.so.0": "libxcb-xinput0",
     "libxkbcommon.so.0": "libxkbcommon0",
     "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+    # the graphics drivers' direct rendering manager (Qt Multimedia's ffmpeg links to it)
+    "libdrm.so.2": "libdrm2",
     # OpenGL through the system's drivers (glvnd)
     "libGL.so.1": "libgl1",
     "libEGL.so.1": "libegl1",

@@ -133,7 +133,9 @@ def test_the_bundle_is_one_folder_with_both_programs_and_the_data(bundle):
     assert list((internal / "pypinyin").glob("*dict*")), "pypinyin's dictionaries"
     assert list((internal / "psycopg_binary").glob("pq*.so")), "psycopg's libpq wrapper (the hall database)"
     assert list(internal.rglob("libqxcb.so")) and list(internal.rglob("libqoffscreen.so"))
-    assert not list(internal.rglob("libQt6Quick.so*")), "the virtual keyboard's Qt Quick is left out"
+    assert not list(internal.rglob("libqtvirtualkeyboardplugin.so")), "the virtual keyboard is left out"
+    # speech plays through Qt Multimedia's ffmpeg plugin, which links to Qt Quick: both are carried
+    assert list(internal.rglob("libffmpegmediaplugin.so")) and list(internal.rglob("libQt6Quick.so*"))
     assert not (internal / "assistant" / "edges" / "speech.py").exists(), (
         "sources are compiled into the archive"
     )
@@ -200,7 +202,9 @@ def test_verify_log_demo_data_and_xlsx_export(bundle, tmp_path):
     )
     assert made.returncode == 0, made.stderr
     checked = run(bundle, tmp_path, "--db", db, "verify-log")
-    assert checked.returncode == 0 and "哈希链校验通过" in checked.stdout, checked.stderr
+    assert checked.returncode == 0 and "完整" in checked.stdout, checked.stderr
+    lead = {"WA_LEAD_PIN": "583920", "WA_LEAD_ID": "L1"}  # every export needs the lead's PIN and 工号
+    assert run(bundle, tmp_path, "--db", db, "lead-pin", "set", env_extra=lead).returncode == 0
     out = tmp_path / "report.xlsx"
     exported = run(
         bundle,
@@ -216,6 +220,7 @@ def test_verify_log_demo_data_and_xlsx_export(bundle, tmp_path):
         "xlsx",
         "--out",
         str(out),
+        env_extra=lead,
     )
     assert exported.returncode == 0, exported.stderr
     assert "xl/workbook.xml" in zipfile.ZipFile(out).namelist()  # openpyxl made it
@@ -320,6 +325,8 @@ def test_pdf_export_uses_the_bundled_font_when_the_system_has_no_chinese_font(bu
         ).returncode
         == 0
     )
+    lead = {"WA_LEAD_PIN": "583920", "WA_LEAD_ID": "L1"}  # every export needs the lead's PIN and 工号
+    assert run(bundle, tmp_path, "--db", db, "lead-pin", "set", env_extra=lead).returncode == 0
     result = run(
         bundle,
         tmp_path,
@@ -334,7 +341,7 @@ def test_pdf_export_uses_the_bundled_font_when_the_system_has_no_chinese_font(bu
         "pdf",
         "--out",
         str(out),
-        env_extra=without_cjk_fonts(tmp_path),
+        env_extra={**without_cjk_fonts(tmp_path), **lead},
     )
     assert result.returncode == 0, result.stderr
     assert b"NotoSansCJK" in out.read_bytes()

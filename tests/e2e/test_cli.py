@@ -15,8 +15,15 @@ import pytest
 from tests.conftest import ROOT
 
 
-def run(*args: str, stdin: str | None = None, db: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "WA_NO_VENV": "1", "WA_DATA_DIR": str(Path(db).parent if db else ROOT / ".no-data")}
+def run(
+    *args: str, stdin: str | None = None, db: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "WA_NO_VENV": "1",
+        "WA_DATA_DIR": str(Path(db).parent if db else ROOT / ".no-data"),
+        **(env or {}),
+    }
     prefix = ["--db", str(db)] if db else []
     return subprocess.run(
         [sys.executable, str(ROOT / "main.py"), *prefix, *args],

@@ -141,6 +141,8 @@ def test_over_long_names_are_refused_without_a_traceback(tmp_path):
         assert result.returncode == 2 and "Traceback" not in result.stderr, (args, result.stderr)
     db = tmp_path / "r.db"
     assert run("replay", "-", stdin=SIGN_IN, db=db).returncode == 0
+    lead = {"WA_LEAD_PIN": "583920", "WA_LEAD_ID": "L1"}
+    assert run("lead-pin", "set", db=db, env=lead).returncode == 0
     result = run(
         "export",
         "--from",
@@ -152,6 +154,7 @@ def test_over_long_names_are_refused_without_a_traceback(tmp_path):
         "--out",
         str(tmp_path / ("表" * 200 + ".xlsx")),
         db=db,
+        env=lead,
     )
     assert result.returncode == 2 and "Traceback" not in result.stderr and "导出" in result.stderr, (
         result.stderr
