@@ -368,7 +368,7 @@ class _Issue:
     message: str
 
 
-def _format_path(path: _DataPath) -> str:
+def format_path(path: _DataPath) -> str:
     """("phrase", 2, "template") → "phrase[3].template" (1-based, as people count)."""
     out = ""
     for seg in path:

@@ -105,15 +105,15 @@ def _read_settings(path: Path, builtin: bool, problems: list[ScriptProblem]) -> 
     except OSError as error:
         problems.append(ScriptProblem(str(path), None, "", f"无法读取文件：{error.strerror or error}{note}"))
         return {}
-    text = _toml_lines._decode(raw)
-    data = text if isinstance(text, _toml_lines._Failure) else _toml_lines._parse(text)
-    if isinstance(data, _toml_lines._Failure):
+    text = _toml_lines.decode(raw)
+    data = text if isinstance(text, _toml_lines.Failure) else _toml_lines.parse(text)
+    if isinstance(data, _toml_lines.Failure):
         problems.append(ScriptProblem(str(path), data.line, data.field, data.message + note))
         return {}
 
     def problem(where: tuple, message: str) -> None:
         problems.append(
-            ScriptProblem(str(path), _toml_lines._locate(text, where), _schema._format_path(where), message)
+            ScriptProblem(str(path), _toml_lines.locate(text, where), _schema.format_path(where), message)
         )
 
     specs = {(s.table, s.key): s for s in _SETTINGS}

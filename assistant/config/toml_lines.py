@@ -32,7 +32,7 @@ def _line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
-def _locate(text: str, path: _DataPath) -> int:
+def locate(text: str, path: _DataPath) -> int:
     """The 1-based line that best shows *path*: the key itself, else its nearest enclosing table."""
     text = text.replace("\r\n", "\n")
     headers = _headers(text)
@@ -154,7 +154,7 @@ def _skip_value(text: str, pos: int) -> int:
 
 
 @dataclass(frozen=True)
-class _Failure:
+class Failure:
     """Why a file could not be used: its line, field path and a Chinese message."""
 
     line: int | None
@@ -165,19 +165,21 @@ class _Failure:
 _SYNTAX_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
-def _decode(raw: bytes) -> str | _Failure:
+def decode(raw: bytes) -> str | Failure:
+    """The text of a file as UTF-8 (a BOM is dropped), or why it is not UTF-8."""
     try:
         return raw.decode("utf-8-sig")  # a BOM from Windows Notepad is harmless
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
-        return _Failure(
+        return Failure(
             line, "", f"文件不是有效的 UTF-8 编码（第 {error.start + 1} 个字节出错），请用 UTF-8 编码保存"
         )
 
 
-def _parse(text: str) -> dict | _Failure:
+def parse(text: str) -> dict | Failure:
+    """The TOML table of `text`, or the line and message of its syntax error."""
     if not text.strip():
-        return _Failure(1, "", "文件是空的")
+        return Failure(1, "", "文件是空的")
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -185,4 +187,4 @@ def _parse(text: str) -> dict | _Failure:
         m = _SYNTAX_AT.search(detail)
         line = int(m[1]) if m else None
         where = f"第 {m[1]} 行第 {m[2]} 列" if m else "位置不明"
-        return _Failure(line, "", f"TOML 语法错误（{where}）：{_SYNTAX_AT.sub('', detail).strip()}")
+        return Failure(line, "", f"TOML 语法错误（{where}）：{_SYNTAX_AT.sub('', detail).strip()}")
