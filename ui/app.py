@@ -22,14 +22,9 @@ from assistant.config.scripts import load_scripts
 from assistant.store.event_log import EventStore, StoreError
 from assistant.domain.hours import calendar_notice
 
-from ui.platform.fonts import CJK_FAMILIES, NO_CJK_FONT, ensure_cjk_font
+from PySide6.QtCore import QEvent, QObject
 
-from PySide6.QtCore import QEvent, QLibraryInfo, QObject, QTranslator
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication
-
-# <repo>/resources, or resources/ inside the packaged app (PyInstaller: sys._MEIPASS; see packaging/)
-RESOURCES = Path(getattr(sys, "_MEIPASS", None) or Path(__file__).resolve().parent.parent) / "resources"
+from ui.application import make_application
 
 
 def _cannot_write(store: EventStore) -> str:
@@ -97,45 +92,6 @@ def open_store_for_gui(wanted: Path) -> tuple[EventStore, list[str]]:
         return store, notices + list(store.notices)
     notices.append("所有位置都无法保存记录：本次的记录只保存在内存中，关闭程序后将丢失。请立即联系管理员。")
     return _memory_store(), notices
-
-
-def make_application() -> QApplication:
-    """The QApplication with the large, clear CJK font the clerks read all day."""
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("窗口服务助手")
-    app.setOrganizationName("window-assistant")
-    if not ensure_cjk_font():
-        print(f"警告：{NO_CJK_FONT}", file=sys.stderr)
-    font = QFont()
-    font.setFamilies(CJK_FAMILIES)
-    font.setPointSize(13)
-    app.setFont(font)
-    style = RESOURCES / "style.qss"
-    if style.exists():
-        app.setStyleSheet(style.read_text(encoding="utf-8"))
-    return app
-
-
-QT_LOCALES = {"zh": "zh_CN", "en": ""}  # Qt's own texts (OK/Cancel, file dialogs): English is built in
-
-
-def install_translation(app: QApplication, lang: str) -> list[QTranslator]:
-    """The UI's language: Qt's own texts (qtbase_<locale>.qm from Qt's translations folder, so standard buttons
-    and file dialogs speak Chinese) and, for a language other than Chinese (the source language),
-    resources/window_assistant_<lang>.qm. Returns the translators installed."""
-    installed: list[QTranslator] = []
-    locale = QT_LOCALES.get(lang or "zh", "")
-    if locale:
-        qt = QTranslator(app)
-        if qt.load(f"qtbase_{locale}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
-            app.installTranslator(qt)
-            installed.append(qt)
-    if lang not in ("", "zh"):
-        ours = QTranslator(app)
-        if ours.load(str(RESOURCES / f"window_assistant_{lang}.qm")):
-            app.installTranslator(ours)
-            installed.append(ours)
-    return installed
 
 
 class _FirstPaint(QObject):

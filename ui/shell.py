@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 from assistant.config import paths
 from assistant.desk import Desk
 from assistant.edges.queue import FileQueue
-from ui.app import install_translation
+from ui.application import install_translation
 
 FINISH_AT_THE_LATEST_MS = 1000
 

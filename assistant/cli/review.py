@@ -9,25 +9,17 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from assistant.cli.common import (
+    UsageError,
+    existing_db,
+    front_of,
+    load_scripts_reporting,
+    open_store,
+    parse_date,
+)
 from assistant.config import paths
 
 ENV_PIN, ENV_OLD_PIN = "WA_LEAD_PIN", "WA_LEAD_PIN_OLD"
-
-
-def _usage(message: str) -> Exception:
-    from assistant.cli.commands import UsageError
-
-    return UsageError(message)
-
-
-def _date(text: str) -> date:
-    try:
-        value = date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"“{text}”不是日期（YYYY-MM-DD）") from None
-    if not 1900 <= value.year <= 2999:  # 0001-01-01 minus a day overflows the date arithmetic (issue 8)
-        raise argparse.ArgumentTypeError(f"日期 {text} 超出范围（1900–2999 年）")
-    return value
 
 
 def add_parsers(sub) -> None:
@@ -39,8 +31,8 @@ def add_parsers(sub) -> None:
         "（--hall、settings.toml 或 WA_HALL）时导出大厅全部终端，各表首列为终端；"
         "--local 只导出本机。",
     )
-    p.add_argument("--from", dest="start", type=_date, required=True, help="起始日期 YYYY-MM-DD")
-    p.add_argument("--to", dest="end", type=_date, required=True, help="截止日期 YYYY-MM-DD（含）")
+    p.add_argument("--from", dest="start", type=parse_date, required=True, help="起始日期 YYYY-MM-DD")
+    p.add_argument("--to", dest="end", type=parse_date, required=True, help="截止日期 YYYY-MM-DD（含）")
     p.add_argument("--format", choices=("xlsx", "csv", "pdf"), required=True, help="xlsx | csv | pdf")
     p.add_argument("--out", type=Path, required=True, help="输出文件（csv 时为文件夹）")
     p.add_argument("--unmasked", action="store_true", help="输出完整电话号码（需要值班长 PIN）")
@@ -74,7 +66,7 @@ def add_parsers(sub) -> None:
     )
     p.add_argument("--days", type=int, default=7, help="天数（默认 7）")
     p.add_argument("--windows", type=int, default=4, help="窗口数（默认 4）")
-    p.add_argument("--end", type=_date, help="最后一天（默认今天）")
+    p.add_argument("--end", type=parse_date, help="最后一天（默认今天）")
     p.add_argument("--seed", type=int, default=6, help="随机种子（默认 6）")
 
 
@@ -89,7 +81,7 @@ def _ask(prompt: str, env: str) -> str:
         return getpass.getpass(prompt)
     value = os.environ.get(env)
     if value is None:
-        raise _usage(f"没有终端可输入 PIN，请设置环境变量 {env}。")
+        raise UsageError(f"没有终端可输入 PIN，请设置环境变量 {env}。")
     return value
 
 
@@ -99,13 +91,13 @@ def require_pin(args: argparse.Namespace) -> None:
 
     pin = lead_pin_for(args)
     if not pin.is_set():
-        raise _usage(HOW_TO_SET)
+        raise UsageError(HOW_TO_SET)
     wait = pin.wait_seconds()
     if wait > 0:
-        raise _usage(f"PIN 错误次数过多，请在 {int(wait + 0.999)} 秒后再试。")
+        raise UsageError(f"PIN 错误次数过多，请在 {int(wait + 0.999)} 秒后再试。")
     result = pin.check(_ask("值班长 PIN：", ENV_PIN))
     if not result.ok:
-        raise _usage(result.message)
+        raise UsageError(result.message)
 
 
 def cmd_lead_pin(args: argparse.Namespace) -> int:
@@ -119,7 +111,7 @@ def cmd_lead_pin(args: argparse.Namespace) -> int:
             if sys.stdin.isatty():
                 first = getpass.getpass("新的值班长 PIN：")
                 if getpass.getpass("再输入一次：") != first:
-                    raise _usage("两次输入的 PIN 不一致，未设置。")
+                    raise UsageError("两次输入的 PIN 不一致，未设置。")
             else:
                 first = _ask("", ENV_PIN)
             pin.set(first)
@@ -131,18 +123,17 @@ def cmd_lead_pin(args: argparse.Namespace) -> int:
             if sys.stdin.isatty():
                 new = getpass.getpass("新的值班长 PIN：")
                 if getpass.getpass("再输入一次：") != new:
-                    raise _usage("两次输入的新 PIN 不一致，未修改。")
+                    raise UsageError("两次输入的新 PIN 不一致，未修改。")
             else:
                 new = _ask("", ENV_PIN)
             pin.change(old, new)
             print("值班长 PIN 已修改。")
     except PinError as exc:
-        raise _usage(str(exc)) from exc
+        raise UsageError(str(exc)) from exc
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from assistant.cli.commands import existing_db, load_scripts_reporting, open_store
     from assistant.desk import Desk
     from assistant.edges.clock import SystemClock
     from assistant.hall.config import HallError
@@ -151,7 +142,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from assistant.reports.model import ReportFilter
 
     if args.start > args.end:
-        raise _usage("--from 不能晚于 --to。")
+        raise UsageError("--from 不能晚于 --to。")
     existing_db(args)  # an export reads records: it never creates a database
     if args.unmasked:
         require_pin(args)
@@ -159,7 +150,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     pdf_writer = None
     if args.format == "pdf":
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        from ui.review.pdf_report import write_pdf as pdf_writer
+        pdf_writer = front_of(args).pdf_writer()
     scripts = load_scripts_reporting(args)
     flt = ReportFilter(args.start, args.end, args.window, args.clerk, args.role)
     with open_store(args) as store:
@@ -186,7 +177,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                 report=report,
             )
         except (ExportError, KeyError, HallError) as exc:
-            raise _usage(str(exc).strip("'\"")) from exc
+            raise UsageError(str(exc).strip("'\"")) from exc
     print(f"已导出 {result.rows} 行到 {result.path}（{'电话已遮蔽' if result.masked else '完整电话'}）。")
     if report is not None:
         print(f"来源：{report.source}")
@@ -197,24 +188,19 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from assistant.cli.commands import existing_db
-
     existing_db(args)  # before the PIN and the window: the review never creates a database
-    from ui.review.window import run_review
-
-    return run_review(args)
+    return front_of(args).run_review(args)
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
-    from assistant.cli.commands import load_scripts_reporting
     from assistant.cli.demo import DemoError, fill_demo
     from assistant.store.event_log import EventStore, StoreError
 
     if not 1 <= args.days <= 366 or not 1 <= args.windows <= 60:
-        raise _usage("--days 应为 1–366，--windows 应为 1–60。")
+        raise UsageError("--days 应为 1–366，--windows 应为 1–60。")
     path = args.db or paths.data_dir() / "demo.db"
     if args.db is None and path.resolve() == paths.default_db_path().resolve():
-        raise _usage("演示数据不能写入真实记录的数据库。")
+        raise UsageError("演示数据不能写入真实记录的数据库。")
     scripts = load_scripts_reporting(args)
     try:
         with EventStore.open(path) as store:
@@ -227,7 +213,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
                 seed=args.seed,
             )
     except (StoreError, DemoError) as exc:
-        raise _usage(str(exc)) from exc
+        raise UsageError(str(exc)) from exc
     print(
         f"已在 {path} 生成 {args.days} 天 × {args.windows} 个窗口的演示数据：{count} 条事件，用时 {seconds:.1f} 秒。"
     )
