@@ -70,8 +70,16 @@ def venv_python(root: Path) -> Path:
     return root / ".venv" / folder / ("python.exe" if os.name == "nt" else "python")
 
 
+def lock_file(root: Path, extras: tuple[str, ...] = ()) -> Path:
+    """The pinned, hashed requirements for `extras` (requirements-test.lock with "test", else requirements.lock).
+
+    Made by `uv pip compile … --universal --generate-hashes` (the command heads each file) for Windows and Linux."""
+    return root / ("requirements-test.lock" if "test" in extras else "requirements.lock")
+
+
 def _wanted(root: Path, extras: tuple[str, ...]) -> str:
     digest = hashlib.sha256((root / "pyproject.toml").read_bytes())
+    digest.update(lock_file(root, extras).read_bytes())
     digest.update(",".join(sorted(extras)).encode())
     return digest.hexdigest()
 
@@ -107,11 +115,13 @@ def ensure_venv(root: Path, extras: tuple[str, ...] = ()) -> Path:
             )
             raise SystemExit(2) from exc
     _say("正在安装依赖（需要访问软件包索引，只在首次或依赖变化时进行）…")
-    spec = f"{root}[{','.join(extras)}]" if extras else str(root)
+    lock = lock_file(root, extras)
     pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     try:
         subprocess.run([*pip, "--upgrade", "pip"], check=True)
-        subprocess.run([*pip, "-e", spec], check=True)
+        # exactly the tested versions, each file checked against its hash; then the project itself
+        subprocess.run([*pip, "--require-hashes", "-r", str(lock)], check=True)
+        subprocess.run([*pip, "--no-deps", "-e", str(root)], check=True)
     except subprocess.CalledProcessError as exc:
         _say(f"安装依赖失败（退出码 {exc.returncode}），请检查网络或软件包索引设置后重试。")
         raise SystemExit(2) from exc
