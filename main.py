@@ -18,11 +18,13 @@ class QtFront:
     """The widgets the command line may start, each imported only when a command asks for it."""
 
     def run_gui(self, args: argparse.Namespace) -> int:
+        _start_log("侧边栏")
         from ui.app import run_gui
 
         return run_gui(args)
 
     def run_review(self, args: argparse.Namespace) -> int:
+        _start_log("审阅窗口")
         from ui.review.window import run_review
 
         return run_review(args)
@@ -31,6 +33,14 @@ class QtFront:
         from ui.review.pdf_report import write_pdf
 
         return write_pdf
+
+
+def _start_log(program: str) -> None:
+    """The windows log to a file in the data folder (a windowed program has no stderr to read)."""
+    from assistant.config import paths
+    from assistant.edges import logbook
+
+    logbook.start(paths.data_dir(), program)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import sqlite3
-import sys
 import tempfile
 from pathlib import Path
 
@@ -25,6 +25,8 @@ from assistant.domain.hours import calendar_notice
 from PySide6.QtCore import QEvent, QObject
 
 from ui.application import make_application
+
+log = logging.getLogger(__name__)
 
 
 def _cannot_write(store: EventStore) -> str:
@@ -164,13 +166,13 @@ def run_gui(args: argparse.Namespace) -> int:
             + ("，已切换到正在运行的助手。" if shown else "（正在启动或没有响应，请稍候再试）。")
             + "同一个数据文件只能由一个助手使用。"
         )
-        print(f"错误：{message}", file=sys.stderr)
+        log.error("错误：%s", message)
         return 3
     scripts = load_scripts(args.scripts)
     store, notices = open_store_for_gui(wanted)
     notices = [*getattr(args, "startup_notices", ()), *notices]
     for line in [str(p) for p in scripts.problems] + notices:
-        print(f"注意：{line}", file=sys.stderr)
+        log.warning("注意：%s", line)
     clock = SystemClock()
     # the holiday calendar running out is also told to a console that starts the sidebar
     if calendar := calendar_notice(scripts.hours, clock.now().date()):

@@ -122,6 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("text", nargs="?", help="要检查的文字")
     p.add_argument("--jsonl", action="store_true", help="从标准输入逐行读取，逐行输出 JSON")
     p.add_argument("--json", action="store_true", help="检查 TEXT 时以 JSON 输出")
+    sub.add_parser(
+        "diagnostics",
+        help="输出诊断信息（交给技术支持）",
+        description="输出版本、数据文件夹、数据文件大小、日志最后几十行等，供技术支持使用；"
+        "与托盘菜单“复制诊断信息”相同。不读取数据库内容，不显示 PIN 等设置的值。",
+    )
     review_cli.add_parsers(sub)  # export, lead-pin, review, demo-data (issue 6)
     privacy.add_parsers(sub)  # purge-personal, privacy-notice, correction (issue 8)
     hall.add_parsers(sub)  # hall init, enrol, lead, join, status (issue 17)
@@ -636,6 +642,13 @@ def cmd_lint(args: argparse.Namespace) -> int:
     return EXIT_FLAGGED if record["flagged"] else EXIT_OK
 
 
+def cmd_diagnostics(args: argparse.Namespace) -> int:
+    from assistant.edges.logbook import diagnostics
+
+    print(diagnostics(paths.data_dir(), args.db or paths.default_db_path(), args.scripts), end="")
+    return EXIT_OK
+
+
 COMMANDS = {
     "phrases": cmd_phrases,
     "render": cmd_render,
@@ -644,6 +657,7 @@ COMMANDS = {
     "replay": cmd_replay,
     "status": cmd_status,
     "lint": cmd_lint,
+    "diagnostics": cmd_diagnostics,
     **review_cli.COMMANDS,
     **privacy.COMMANDS,
     **hall.COMMANDS,

@@ -197,6 +197,7 @@ def _cases(w: dict[str, str]) -> dict[str, list[list[str]]]:
             ["purge-personal", "--bogus"],
         ],
         "privacy-notice": [["privacy-notice", "extra"], ["privacy-notice", "--bogus"]],
+        "diagnostics": [["diagnostics", "extra"], ["diagnostics", "--bogus"]],
         "correction": [
             ["correction"],
             ["correction", "1"],
@@ -283,6 +284,7 @@ def test_the_table_covers_every_subcommand(world):
         "purge-personal",
         "privacy-notice",
         "correction",
+        "diagnostics",
     } <= listed
     assert set(_cases(world)) - {""} == listed
 
@@ -375,6 +377,7 @@ SUBCOMMANDS = [
     "privacy-notice",
     "correction",
     "hall",
+    "diagnostics",
 ]
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
