@@ -18,6 +18,7 @@ CHECKS = (
     ("-m", "ruff", "format", "--check", "--quiet", "."),
     # lint-imports (importlinter has no __main__)
     ("-c", "import sys; from importlinter.cli import lint_imports_command as c; sys.exit(c())", "--no-cache"),
+    ("-m", "mypy"),  # files and options: [tool.mypy] in pyproject.toml
 )
 
 

@@ -139,7 +139,7 @@ class Desk:
             events: list[tuple[str, dict]] = []
             persons: list[dict | None] = []
             for kind, data in commands:
-                data = dict(data)
+                data = dict(data or {})
                 person = data.pop("person", None)
                 decided = decide(state, Command(kind, data), now, self.scripts)
                 if isinstance(decided, Refusal):

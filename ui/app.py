@@ -176,7 +176,7 @@ def run_gui(args: argparse.Namespace) -> int:
     clock = SystemClock()
     # the holiday calendar running out is also told to a console that starts the sidebar
     if calendar := calendar_notice(scripts.hours, clock.now().date()):
-        print(f"注意：{calendar}", file=sys.stderr)
+        log.warning("注意：%s", calendar)
     settings = load_settings(args.scripts)
     desk = Desk(
         store, scripts, clock, watch=ClockWatch(clock, tolerance_seconds=settings.drift_tolerance_seconds)

@@ -507,7 +507,7 @@ def _run_replay(args: argparse.Namespace, store, scripts, lines: Iterator[Replay
         else:
             outcome = desk.execute_all(_replay_steps(cmd, fields, scripts))  # a line: all or nothing
             result["ok"] = outcome.accepted
-            if not outcome.accepted:
+            if outcome.refusal is not None:
                 result["reason"] = outcome.refusal.code
                 result["message"] = outcome.refusal.reason
             events = outcome.events

@@ -135,7 +135,7 @@ def cmd_purge_personal(args: argparse.Namespace) -> int:
             "purge_personal", data, prepare=lambda conn: {"count": purge_rows(conn, cutoff(before))}
         )
         scrubbed = outcome.accepted and store.scrub()
-    if not outcome.accepted:
+    if outcome.refusal is not None:
         raise UsageError(f"未删除任何个人信息：{outcome.refusal.reason}")
     event = outcome.events[-1]
     print(
@@ -184,7 +184,7 @@ def cmd_correction(args: argparse.Namespace) -> int:
         if args.by:
             data["by"] = args.by
         outcome = desk.execute("correction", data)
-    if not outcome.accepted:
+    if outcome.refusal is not None:
         raise UsageError(outcome.refusal.reason)
     event = outcome.events[-1]
     print(f"已追加更正记录：事件 #{event.id} 更正事件 #{args.event}（原记录保持不变）。")

@@ -137,7 +137,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from assistant.desk import Desk
     from assistant.edges.clock import SystemClock
     from assistant.hall.config import HallError
-    from assistant.hall.review import chain_line, open_source, rejection_lines
+    from assistant.hall.review import HallReport, HallSource, chain_line, open_source, rejection_lines
     from assistant.reports.exporting import ExportError, export
     from assistant.reports.model import ReportFilter
 
@@ -155,11 +155,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     flt = ReportFilter(args.start, args.end, args.window, args.clerk, args.role)
     with open_store(args) as store:
         desk = Desk(store, scripts, SystemClock())
-        report = None
+        report: HallReport | None = None
         try:
             source = open_source(args, store, scripts)  # this terminal, or every terminal in the hall
             try:
-                if source.hall:
+                if isinstance(source, HallSource):
                     report = source.report(flt, tables)
                     for line in rejection_lines(report):
                         print(f"警告：{line}", file=sys.stderr)

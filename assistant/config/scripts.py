@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from assistant.config.checks import (
     _calendar_issues,
@@ -130,9 +130,22 @@ def _build_directory(data: dict) -> Directory:
     return Directory(sample=data["sample"], entries=entries)
 
 
+_T = TypeVar("_T")
+
+
+def _checked(value: _T | None) -> _T:
+    """A value the content checks have accepted already: the builders below never see a None."""
+    assert value is not None
+    return value
+
+
 def _build_periods(periods: list[dict]) -> tuple[Period, ...]:
     return tuple(
-        Period(days=tuple(p["days"]), start=_parse_time(p["start"]), end=_parse_time(p["end"]))
+        Period(
+            days=tuple(p["days"]),
+            start=_checked(_parse_time(p["start"])),
+            end=_checked(_parse_time(p["end"])),
+        )
         for p in periods
     )
 
@@ -141,8 +154,8 @@ def _build_hours(data: dict) -> Hours:
     seasons = tuple(
         Season(
             name=s["name"],
-            start=_parse_month_day(s["from"]),
-            end=_parse_month_day(s["to"]),
+            start=_checked(_parse_month_day(s["from"])),
+            end=_checked(_parse_month_day(s["to"])),
             periods=_build_periods(s["period"]),
         )
         for s in data.get("season", ())
@@ -164,11 +177,13 @@ def _build_hours(data: dict) -> Hours:
 def _build_calendar(data: dict) -> Calendar:
     holidays: dict[datetime.date, str] = {}
     for h in data.get("holiday", ()):
-        day, last = _parse_date(h["from"]), _parse_date(h["to"])
+        day, last = _checked(_parse_date(h["from"])), _checked(_parse_date(h["to"]))
         while day <= last:
             holidays[day] = h["name"]
             day += datetime.timedelta(days=1)
-    workdays = {_parse_date(w["date"]): (w["name"], w.get("like", 1)) for w in data.get("workday", ())}
+    workdays = {
+        _checked(_parse_date(w["date"])): (w["name"], w.get("like", 1)) for w in data.get("workday", ())
+    }
     return Calendar(years=(data["year"],), holidays=holidays, workdays=workdays)
 
 

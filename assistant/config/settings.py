@@ -110,6 +110,7 @@ def _read_settings(path: Path, builtin: bool, problems: list[ScriptProblem]) -> 
     if isinstance(data, _toml_lines.Failure):
         problems.append(ScriptProblem(str(path), data.line, data.field, data.message + note))
         return {}
+    assert isinstance(text, str)  # a file that is not UTF-8 returned above
 
     def problem(where: tuple, message: str) -> None:
         problems.append(

@@ -41,9 +41,10 @@ def locate(text: str, path: _DataPath) -> int:
     while i < len(path) and isinstance(path[i], str):
         full = prefix + str(path[i])
         tables = [h for h in headers if start <= h.start < end and h.name == full]
-        has_index = i + 1 < len(path) and isinstance(path[i + 1], int)
+        following = path[i + 1] if i + 1 < len(path) else None
+        has_index = isinstance(following, int)
         if tables:
-            index = path[i + 1] if has_index else 0
+            index = following if isinstance(following, int) else 0
             if index >= len(tables):
                 return _line_of(text, tables[-1].start)
             header = tables[index]
@@ -101,13 +102,18 @@ def _skip_blank(text: str, pos: int) -> int:
     return pos
 
 
+_BARE_KEY = re.compile(r"[A-Za-z0-9_\-.]*")
+_BARE_VALUE = re.compile(r"[^,\]}\n#]*")
+
+
 def _read_key(text: str, pos: int) -> tuple[str, int]:
     """An inline-table key at *pos* (bare or quoted), and the offset of the "=" after it."""
     if text[pos] in "\"'":
         close = text.find(text[pos], pos + 1)
         name, pos = text[pos + 1 : close], close + 1
     else:
-        m = re.compile(r"[A-Za-z0-9_\-.]*").match(text, pos)
+        m = _BARE_KEY.match(text, pos)
+        assert m is not None  # "*": it matches the empty string too
         name, pos = m.group(), m.end()
     pos = _skip_blank(text, pos)
     return name, pos
@@ -147,7 +153,9 @@ def _skip_value(text: str, pos: int) -> int:
         return len(text) if end < 0 else end + 1
     if pos < len(text) and text[pos] in "[{":
         return _items(text, pos)[1]
-    return re.compile(r"[^,\]}\n#]*").match(text, pos).end()
+    m = _BARE_VALUE.match(text, pos)
+    assert m is not None  # "*": it matches the empty string too
+    return m.end()
 
 
 # ─── reading one file ───────────────────────────────────────────────────────────────────────────

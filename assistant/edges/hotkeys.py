@@ -174,9 +174,9 @@ class X11Backend(HotkeyBackend):
                     self._pressed[event.detail] = key
                 continue
             # The modifiers may be released first (xdotool does): match the release by key code alone.
-            key = self._pressed.pop(event.detail, None)
-            if key is not None and key in self._grabs:
-                action, callback = self._grabs[key]
+            released = self._pressed.pop(event.detail, None)
+            if released is not None and released in self._grabs:
+                action, callback = self._grabs[released]
                 callback(action)
 
     def close(self) -> None:

@@ -175,12 +175,15 @@ class LeadPin:
         if pin != pin.strip():
             raise PinError("PIN 的开头和结尾不能是空格。")
 
+    def _deployed_error(self) -> PinError:
+        return PinError(
+            f"值班长 PIN 由大厅配置（{self.hall_dir} 中的 {HALL_SETTINGS}）统一设置，请在那里修改。"
+        )
+
     def set(self, pin: str) -> None:
         """Set the first PIN; refused when one exists (use change)."""
         if self.deployed:
-            raise PinError(
-                f"值班长 PIN 由大厅配置（{self.hall_dir / HALL_SETTINGS}）统一设置，请在那里修改。"
-            )
+            raise self._deployed_error()
         if self.is_set():
             raise PinError("值班长 PIN 已设置；如需修改请运行 python main.py lead-pin change（需要原 PIN）。")
         self.validate(pin)
@@ -188,9 +191,7 @@ class LeadPin:
 
     def change(self, old: str, new: str) -> None:
         if self.deployed:
-            raise PinError(
-                f"值班长 PIN 由大厅配置（{self.hall_dir / HALL_SETTINGS}）统一设置，请在那里修改。"
-            )
+            raise self._deployed_error()
         if not self.is_set():
             raise PinError(HOW_TO_SET)
         result = self.check(old)

@@ -130,7 +130,8 @@ class HallReader:
         return self._conn
 
     def close(self) -> None:
-        self._conn = _close(self._conn)
+        _close(self._conn)
+        self._conn = None
 
     def __enter__(self) -> HallReader:
         return self

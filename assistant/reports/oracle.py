@@ -160,8 +160,8 @@ def _checklist(ctx: _Ctx, runs_only: bool = False) -> tuple[Table, Table]:
                         "clerk": rec.clerk,
                         "window": rec.window,
                         "item": p.get("item", ""),
-                        "text": texts.get(p.get("item"), p.get("item", "")),
-                        "ok": _tick_word(p, sections.get(p.get("item"))),
+                        "text": texts.get(str(p.get("item")), p.get("item", "")),
+                        "ok": _tick_word(p, sections.get(str(p.get("item")))),
                         "note": p.get("note", ""),
                         "lead_comment": ctx.ack(rec.id),
                         "clock_jump": p.get("clock_jump", ""),
@@ -249,13 +249,13 @@ def _faults(ctx: _Ctx) -> Table:
                         status=STATUS_FIXED,
                         fixed_at=hm(rec.at),
                         fixed_by=rec.clerk,
-                        minutes=_minutes(_dt(row["_at"]), rec.at),
+                        minutes=_minutes(datetime.fromisoformat(row["_at"]), rec.at),
                     )
                 continue
             row = {
                 "event_id": rec.id,
                 "source": "班前检查",
-                "item": texts.get(p.get("item"), p.get("item", "")),
+                "item": texts.get(str(p.get("item")), p.get("item", "")),
                 "note": p.get("note", ""),
                 "clerk": rec.clerk,
                 "window": rec.window,
@@ -273,7 +273,7 @@ def _faults(ctx: _Ctx) -> Table:
                     status=STATUS_FIXED,
                     fixed_at=hm(rec.at),
                     fixed_by=rec.clerk,
-                    minutes=_minutes(_dt(row["_at"]), rec.at),
+                    minutes=_minutes(datetime.fromisoformat(row["_at"]), rec.at),
                 )
         elif rec.kind == "fault_start":
             row = {
@@ -297,7 +297,7 @@ def _faults(ctx: _Ctx) -> Table:
                     status=STATUS_FIXED,
                     fixed_at=hm(rec.at),
                     fixed_by=rec.clerk,
-                    minutes=p.get("minutes", _minutes(_dt(row["_at"]), rec.at)),
+                    minutes=p.get("minutes", _minutes(datetime.fromisoformat(row["_at"]), rec.at)),
                 )
     for row, target, rec in rows:
         if ctx.wanted(rec):
@@ -596,7 +596,7 @@ def _follow_ups(ctx: _Ctx, recs: Iterable[Rec]) -> Table:
     rows = []
     for key in order:
         it = items[key]
-        rec: Rec = it["rec"]
+        rec = it["rec"]
         in_range = ctx.flt.start <= rec.at.date()
         still_open = it["closed"] is None or it["closed"].date() >= ctx.flt.start
         if not (in_range or still_open):

@@ -124,7 +124,9 @@ class _FoldSource(RowSource):
     count needs the fold)."""
 
     def __init__(self, build: Callable[[], Table], count: Callable[[], int] | None = None) -> None:
-        self._make, self._count, self._table, self._counted = build, count, None, None
+        self._make, self._count = build, count
+        self._table: Table | None = None
+        self._counted: int | None = None
 
     def table(self) -> Table:
         if self._table is None:
