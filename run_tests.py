@@ -34,14 +34,15 @@ def run_checks(python: str, env: dict[str, str]) -> int:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
+    from assistant.config import registry
     from assistant.edges.environment import ensure_debian_packages, enter_venv, venv_python
 
-    if os.environ.get("WA_TESTS_IN_VENV") != "1":
+    if not registry.env("WA_TESTS_IN_VENV"):
         ensure_debian_packages()
         os.environ["WA_TESTS_IN_VENV"] = "1"
     enter_venv(ROOT, extras=("test",))
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONDONTWRITEBYTECODE": "1"}
-    python = sys.executable if os.environ.get("WA_NO_VENV") == "1" else str(venv_python(ROOT))
+    python = sys.executable if registry.env("WA_NO_VENV") else str(venv_python(ROOT))
     sys.exit(
         run_checks(python, env) or subprocess.call([python, "-m", "pytest", *sys.argv[1:]], cwd=ROOT, env=env)
     )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 # The core first: modules imported after PySide6 are each inspected by its feature hook, which costs
 # start-up time for nothing (assistant/ never uses Qt).
-from assistant.config import paths
+from assistant.config import paths, registry
 from assistant.edges.clock import SystemClock
 from assistant.edges.clockwatch import ClockWatch
 from assistant.config.settings import Settings, load_settings
@@ -184,7 +184,7 @@ def run_gui(args: argparse.Namespace) -> int:
     window = build_shell(
         app, desk, [str(p) for p in scripts.problems] + notices, args.lang, scripts_dir=args.scripts
     )
-    if os.environ.get("WA_EXIT_AFTER_SHOWN") == "1":  # the start-up benchmark's finishing line
+    if registry.env("WA_EXIT_AFTER_SHOWN"):  # the start-up benchmark's finishing line
         exit_on_first_paint(window)
     # the hall module (and psycopg) only where a hall is configured: most terminals start without it
     from assistant.hall.config import enrolment_path  # standard library only
@@ -192,7 +192,7 @@ def run_gui(args: argparse.Namespace) -> int:
     hall_wanted = (
         getattr(args, "hall", None)
         or settings.hall_url
-        or os.environ.get("WA_HALL")
+        or registry.env("WA_HALL")
         or enrolment_path(store.path).exists()
     )
     pusher = start_hall_sync(args, store, desk, window) if hall_wanted else None

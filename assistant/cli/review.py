@@ -17,7 +17,7 @@ from assistant.cli.common import (
     open_store,
     parse_date,
 )
-from assistant.config import paths
+from assistant.config import paths, registry
 
 ENV_PIN, ENV_OLD_PIN = "WA_LEAD_PIN", "WA_LEAD_PIN_OLD"
 
@@ -79,7 +79,7 @@ def lead_pin_for(args: argparse.Namespace):
 def _ask(prompt: str, env: str) -> str:
     if sys.stdin.isatty():
         return getpass.getpass(prompt)
-    value = os.environ.get(env)
+    value = registry.env(env)
     if value is None:
         raise UsageError(f"没有终端可输入 PIN，请设置环境变量 {env}。")
     return value

@@ -15,6 +15,8 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from assistant.config import registry
+
 APP_DIR_NAME = "window-assistant"
 _MIGRATING = ".migrating"
 _MOVING = ".moving"
@@ -34,7 +36,7 @@ def data_dir(platform: str | None = None, environ: Mapping[str, str] | None = No
     """The user's data folder for this app (created on first use by the store)."""
     platform = platform or sys.platform
     env = os.environ if environ is None else environ
-    if override := env.get("WA_DATA_DIR"):
+    if override := registry.env("WA_DATA_DIR", env):
         return Path(override)
     if platform == "win32":
         local = Path(env.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / APP_DIR_NAME

@@ -10,6 +10,8 @@ import os
 import sys
 from pathlib import Path
 
+from assistant.config import registry
+
 # subprocess, shutil and venv are imported where they are used: this module runs on every start-up.
 
 STAMP = ".window-assistant-installed"
@@ -132,7 +134,7 @@ def ensure_venv(root: Path, extras: tuple[str, ...] = ()) -> Path:
 
 def enter_venv(root: Path, extras: tuple[str, ...] = ()) -> None:
     """Make sure we run inside `.venv` with what we need; re-run this very command there if not."""
-    if os.environ.get("WA_NO_VENV") == "1" or getattr(sys, "frozen", False):
+    if registry.env("WA_NO_VENV") or getattr(sys, "frozen", False):
         return  # the packaged app (packaging/) carries its own interpreter and libraries
     python = ensure_venv(root, extras)
     if _in_project_venv(root):

@@ -24,6 +24,8 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
+from assistant.config import registry
+
 Callback = Callable[[str], None]
 
 # The configurable map: combination → action. fav1…fav9 insert the favourites in order.
@@ -303,7 +305,7 @@ def choose_backend(
     """The working backend here, or None with the Chinese reason shown in the status line."""
     platform = platform or sys.platform
     env = os.environ if environ is None else environ
-    if env.get("WA_NO_HOTKEYS") == "1":
+    if registry.env("WA_NO_HOTKEYS", env):
         return None, "全局热键已关闭（WA_NO_HOTKEYS=1），请使用窗口内快捷键。"
     if platform.startswith("linux"):
         if not env.get("DISPLAY"):

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.config import registry
+
 ENV_URL = "WA_HALL"
 
 # Every network wait is bounded: connecting, a dead peer (keepalives, TCP user timeout), a statement.
@@ -44,7 +46,7 @@ def hall_url(cli_value: str | None = None, scripts_dir: Path | None = None) -> s
 
         if url := load_settings(scripts_dir).hall_url:
             return url
-    return os.environ.get(ENV_URL) or None
+    return registry.env(ENV_URL) or None
 
 
 def check_url(url: str) -> str:
