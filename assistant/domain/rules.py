@@ -1151,7 +1151,7 @@ def evolve(state: State, kind: str, payload: Mapping[str, Any], at: str, event_i
         return replace(
             state, overtime_until=at, served=_still_open(state), waiting_log=((at, state.waiting),)
         )
-    if kind in ("close_request", "close"):  # "close": the name used by databases before issue 5
+    if kind == "close_request":
         return replace(state, closed_at=at, served=_still_open(state), waiting_log=((at, state.waiting),))
     return state
 

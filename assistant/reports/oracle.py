@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from assistant.config.schema import Scripts
+from assistant.domain.events import STATUS_FIXED, upcast
 from assistant.reports.model import (
     ACK_KIND,
     CLOCK_KINDS,
@@ -19,7 +20,6 @@ from assistant.reports.model import (
     EXPORT_KIND,
     GUARD_PREFIXES,
     PURGE_KIND,
-    STATUS_FIXED,
     STATUS_OPEN,
     Rec,
     ReportFilter,
@@ -74,8 +74,8 @@ def tag(rows: Iterable[tuple]) -> list[Rec]:
     clerk = role = window = ""
     out: list[Rec] = []
     append, loads, parse = out.append, json.loads, datetime.fromisoformat
-    for event_id, at, kind, payload in rows:
-        p = loads(payload) if isinstance(payload, str) else payload
+    for event_id, at, stored_kind, payload in rows:
+        kind, p = upcast(stored_kind, loads(payload) if isinstance(payload, str) else payload)
         if kind == "sign_in":
             clerk, role, window = str(p.get("clerk", "")), str(p.get("role", "")), str(p.get("window", ""))
         if "clerk" in p or "role" in p or "window" in p:
@@ -242,7 +242,7 @@ def _faults(ctx: _Ctx) -> Table:
             and not has_equipment_events
         )
         if failed_tick or rec.kind == "equipment_fault":
-            if rec.kind == "equipment_fault" and p.get("status") in (STATUS_FIXED, "fixed", "已修复"):
+            if rec.kind == "equipment_fault" and p.get("status") == STATUS_FIXED:
                 row = open_items.pop((rec.window, str(p.get("item"))), None)
                 if row is not None:
                     row.update(

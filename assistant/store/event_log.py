@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Self
 from urllib.parse import quote
 
+from assistant.domain.events import upcast
 from assistant.store import projections
 from assistant.store.version import UserVersion
 
@@ -348,10 +349,11 @@ def _catch_up(conn: sqlite3.Connection, ctx: dict | None) -> dict:
         if not rows:
             break
         batch: dict[str, list[tuple]] = {}
-        for event_id, at, kind, payload in rows:
+        for event_id, at, stored_kind, payload in rows:
+            kind, parsed = upcast(stored_kind, loads(payload))
             if not needs(kind):
                 continue
-            for key, params in project(ctx, event_id, at, kind, loads(payload)):
+            for key, params in project(ctx, event_id, at, kind, parsed):
                 if key in skip:
                     continue
                 if key == "phrase":
@@ -1141,7 +1143,8 @@ class EventStore:
         self._proj = None
 
     def events(self, after: int = 0) -> Iterator[Event]:
-        """Events with id > after, in id order, payload parsed."""
+        """Events with id > after, in id order, in their current shape (assistant.domain.events.upcast; the
+        stored rows, which the hash chain covers, are never changed)."""
         # In pages, so replaying a hall-year (millions of events) holds one page at a time, not the whole log.
         while True:
             rows = self.conn.execute(
@@ -1149,7 +1152,7 @@ class EventStore:
                 (after, _EVENTS_PAGE),
             ).fetchall()
             for event_id, at, kind, payload, prev_hash, digest in rows:
-                yield Event(event_id, at, kind, json.loads(payload), prev_hash, digest)
+                yield Event(event_id, at, *upcast(kind, json.loads(payload)), prev_hash, digest)
             if len(rows) < _EVENTS_PAGE:
                 return
             after = rows[-1][0]
