@@ -184,8 +184,10 @@ def run_gui(args: argparse.Namespace) -> int:
     window = build_shell(
         app, desk, [str(p) for p in scripts.problems] + notices, args.lang, scripts_dir=args.scripts
     )
-    if registry.env("WA_EXIT_AFTER_SHOWN"):  # the start-up benchmark's finishing line
+    if registry.env("WA_EXIT_AFTER_SHOWN"):  # the start-up benchmark's finishing lines
         exit_on_first_paint(window)
+    if registry.env("WA_EXIT_AFTER_READY"):
+        window.shell.ready.connect(lambda: os._exit(0))
     # the hall module (and psycopg) only where a hall is configured: most terminals start without it
     from assistant.hall.config import enrolment_path  # standard library only
 

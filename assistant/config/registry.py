@@ -52,6 +52,13 @@ REGISTRY: tuple[Setting, ...] = (
     Setting("WA_NO_VENV", "flag", False, "为 1 时不创建、不进入 .venv（用当前 Python 运行）", ENV),
     Setting("WA_EXIT_AFTER_SHOWN", "flag", False, "为 1 时侧边栏第一次画出后立即退出（启动测速用）", ENV),
     Setting(
+        "WA_EXIT_AFTER_READY",
+        "flag",
+        False,
+        "为 1 时侧边栏完全可用（用语面板、粘贴、热键就绪）后立即退出（启动测速用）",
+        ENV,
+    ),
+    Setting(
         "WA_TESTS_IN_VENV", "flag", False, "run_tests.py 内部使用：已在 .venv 中，不再安装系统软件包", ENV
     ),
     Setting("lead.pin_hash", "pin_hash", None, "值班长 PIN 的哈希，由大厅统一设置（scrypt$…）", HALL_FILE),
