@@ -29,7 +29,7 @@ class QtFront:
 
         return run_review(args)
 
-    def pdf_writer(self) -> Callable[..., None]:
+    def pdf_writer(self) -> Callable[..., list[Path]]:
         from ui.review.pdf_report import write_pdf
 
         return write_pdf

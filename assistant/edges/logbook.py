@@ -69,7 +69,10 @@ def start(data_dir: Path, program: str) -> Path | None:
         path = None
     sys.excepthook = _log_uncaught
     threading.excepthook = _log_uncaught_in_thread
-    log.info("%s 启动：%s", program, _versions())
+    # cheap at start-up: platform.platform() reads the interpreter's binary, metadata scans sys.path
+    log.info(
+        "%s 启动：Python %s，%s %s", program, platform.python_version(), platform.system(), platform.release()
+    )
     return path
 
 

@@ -40,7 +40,7 @@ def test_uncaught_exceptions_of_the_main_thread_and_of_others_go_to_the_log_file
     assert result.returncode == 1
     assert "注意：话术文件有误" in result.stderr  # warnings still reach a terminal where there is one
     text = (tmp_path / "logs" / logbook.LOG_FILE).read_text(encoding="utf-8")
-    assert "测试 启动：窗口服务助手" in text
+    assert "测试 启动：Python" in text
     assert "WARNING" in text and "注意：话术文件有误" in text
     assert "线程 推送 中未处理的异常" in text and "ZeroDivisionError" in text
     assert "未处理的异常" in text and "ValueError: 坏了" in text and "Traceback" in text
