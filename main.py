@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assistant.reports.exporting import PdfWriter
 
 ROOT = Path(__file__).resolve().parent
 
@@ -29,7 +33,7 @@ class QtFront:
 
         return run_review(args)
 
-    def pdf_writer(self) -> Callable[..., list[Path]]:
+    def pdf_writer(self) -> PdfWriter:
         from ui.review.pdf_report import write_pdf
 
         return write_pdf

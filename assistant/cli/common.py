@@ -15,6 +15,7 @@ from assistant.config import paths
 
 if TYPE_CHECKING:
     from assistant.config.schema import Scripts
+    from assistant.reports.exporting import PdfWriter
     from assistant.store.event_log import EventStore
 
 EXIT_OK, EXIT_FLAGGED, EXIT_USAGE = 0, 1, 2
@@ -62,7 +63,7 @@ class Front(Protocol):
         """The lead's review window (`review`)."""
         ...
 
-    def pdf_writer(self) -> Callable[..., list[Path]]:
+    def pdf_writer(self) -> PdfWriter:
         """The writer of `export --format pdf` (Qt draws the PDF)."""
         ...
 

@@ -130,7 +130,8 @@ def replace_file(source: Path | str, target: Path | str, attempts: int = REPLACE
         except PermissionError as exc:
             if attempt == attempts - 1:
                 Path(source).unlink(missing_ok=True)
-                code = f"，Windows 错误 {exc.winerror}" if getattr(exc, "winerror", None) else ""
+                winerror = getattr(exc, "winerror", None)  # set on Windows only
+                code = f"，Windows 错误 {winerror}" if winerror else ""
                 raise FileInUseError(
                     f"文件 {target} 正被其他程序占用（如杀毒软件或打开它的程序{code}），"
                     "未能保存；请关闭占用它的程序后重试。"

@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping
-from typing import Protocol
+from typing import Any, Protocol
 
 from assistant.config import registry
 
@@ -237,8 +237,8 @@ class User32Hotkeys:
         import ctypes
         from ctypes import wintypes
 
-        self._ctypes = ctypes
-        user32 = ctypes.WinDLL("user32", use_last_error=True)
+        self._ctypes: Any = ctypes  # WinDLL and get_last_error exist on Windows only
+        user32 = self._ctypes.WinDLL("user32", use_last_error=True)
         self._register = user32.RegisterHotKey
         self._register.argtypes = (wintypes.HWND, ctypes.c_int, wintypes.UINT, wintypes.UINT)
         self._register.restype = wintypes.BOOL
