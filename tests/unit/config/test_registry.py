@@ -47,7 +47,8 @@ def test_every_key_the_widgets_remember_is_declared():
 
 def test_the_global_flags_of_the_command_line_are_the_declared_ones():
     parser = build_parser()
-    flags = {o for a in parser._actions for o in a.option_strings if o.startswith("--") and o != "--help"}
+    settings = [a for a in parser._actions if a.dest not in ("help", "version")]  # those two only answer
+    flags = {o for a in settings for o in a.option_strings if o.startswith("--")}
     assert flags == keys(registry.CLI)
     lang = next(a for a in parser._actions if "--lang" in a.option_strings)
     assert (tuple(lang.choices), lang.default) == (registry.setting("--lang").choices, "zh")
