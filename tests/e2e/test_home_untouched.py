@@ -22,6 +22,7 @@ def test_the_suites_cli_and_gui_leave_an_empty_home_empty(tmp_path):
         "WA_LEAD_PIN": "135790",
     }
     calls = [
+        [],  # the sidebar, until it first paints (it makes the database the other commands read)
         ["phrases", "--search", "qsh"],
         ["status"],
         ["lint", "请稍等"],
@@ -37,7 +38,6 @@ def test_the_suites_cli_and_gui_leave_an_empty_home_empty(tmp_path):
             "--out",
             str(tmp_path / "x"),
         ],
-        [],  # the sidebar, until it first paints
     ]
     for argv in calls:
         result = subprocess.run(
