@@ -114,7 +114,8 @@ def connect_prompting(url: str, ask: Login = tty_login, **options: Any):
         text = " ".join(str(exc).split())
         if "password" not in text:
             raise HallError(f"无法连接大厅数据库 {safe_url(url)}：{text}") from exc
-    login = ask(safe_url(url), conninfo_to_dict(check_url(url)).get("user"))
+    user = conninfo_to_dict(check_url(url)).get("user")
+    login = ask(safe_url(url), None if user is None else str(user))
     if login is None:
         raise HallError(
             f"连接大厅数据库 {safe_url(url)} 需要用户名和密码：请在终端中运行以便输入，或设置 PGPASSFILE"
