@@ -151,7 +151,7 @@ class Desk:
             events: list[tuple[str, dict]] = []
             persons: list[dict | None] = []
             for kind, data in commands:
-                data = dict(data)
+                data = dict(data or {})
                 person = data.pop("person", None)
                 found: list[dict] = []
                 data = personal_data.scan(data, self._exempt, found)  # personal data in free text: out

@@ -31,9 +31,9 @@ def main() -> int:
     from assistant.edges.environment import enter_venv
 
     enter_venv(ROOT)  # frozen: returns at once; from source: the same .venv bootstrap as main.py
-    from assistant.cli.commands import main as cli_main
+    from main import main as app_main  # the command line with its widgets, joined in main.py alone
 
-    return cli_main()
+    return app_main()
 
 
 if __name__ == "__main__":

@@ -1312,6 +1312,14 @@ w</translation>
         <translation>Pause/resume service</translation>
     </message>
     <message>
+        <source>复制诊断信息</source>
+        <translation>Copy diagnostics</translation>
+    </message>
+    <message>
+        <source>诊断信息已复制，可粘贴给技术支持。</source>
+        <translation>Diagnostics copied: paste them to support.</translation>
+    </message>
+    <message>
         <source>退出</source>
         <translation>Quit</translation>
     </message>

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
 import hashlib
 import os
@@ -26,6 +27,19 @@ CST = timezone(timedelta(hours=8))
 # are skipped there with this reason, so that `py run_tests.py` runs the rest on a Windows PC.
 RUNNING_AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX only (permissions, rlimits, users)")
+
+
+def _keep_out_of_the_users_folders() -> Path:
+    """The suite's own data folder, Qt settings and caches (inherited by every program a test starts), so that
+    the test command never reads or writes the user's: tests/unit/test_home.py proves HOME stays untouched."""
+    own = Path(tempfile.mkdtemp(prefix="wa-tests-"))
+    atexit.register(shutil.rmtree, own, ignore_errors=True)
+    for name in ("WA_DATA_DIR", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        os.environ[name] = str(own / name.lower())
+    return own
+
+
+SUITE_FOLDERS = _keep_out_of_the_users_folders()
 
 
 @pytest.fixture(scope="session")

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import sqlite3
-import sys
 import tempfile
 from pathlib import Path
 
 # The core first: modules imported after PySide6 are each inspected by its feature hook, which costs
 # start-up time for nothing (assistant/ never uses Qt).
-from assistant.config import paths
+from assistant.config import paths, registry
 from assistant.edges.clock import SystemClock
 from assistant.edges.clockwatch import ClockWatch
 from assistant.config.settings import Settings, load_settings
@@ -22,14 +22,11 @@ from assistant.config.scripts import load_scripts
 from assistant.store.event_log import EventStore, StoreError
 from assistant.domain.hours import calendar_notice
 
-from ui.platform.fonts import CJK_FAMILIES, NO_CJK_FONT, ensure_cjk_font
+from PySide6.QtCore import QEvent, QObject
 
-from PySide6.QtCore import QEvent, QLibraryInfo, QObject, QTranslator
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication
+from ui.application import make_application
 
-# <repo>/resources, or resources/ inside the packaged app (PyInstaller: sys._MEIPASS; see packaging/)
-RESOURCES = Path(getattr(sys, "_MEIPASS", None) or Path(__file__).resolve().parent.parent) / "resources"
+log = logging.getLogger(__name__)
 
 
 def _cannot_write(store: EventStore) -> str:
@@ -97,45 +94,6 @@ def open_store_for_gui(wanted: Path) -> tuple[EventStore, list[str]]:
         return store, notices + list(store.notices)
     notices.append("所有位置都无法保存记录：本次的记录只保存在内存中，关闭程序后将丢失。请立即联系管理员。")
     return _memory_store(), notices
-
-
-def make_application() -> QApplication:
-    """The QApplication with the large, clear CJK font the clerks read all day."""
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("窗口服务助手")
-    app.setOrganizationName("window-assistant")
-    if not ensure_cjk_font():
-        print(f"警告：{NO_CJK_FONT}", file=sys.stderr)
-    font = QFont()
-    font.setFamilies(CJK_FAMILIES)
-    font.setPointSize(13)
-    app.setFont(font)
-    style = RESOURCES / "style.qss"
-    if style.exists():
-        app.setStyleSheet(style.read_text(encoding="utf-8"))
-    return app
-
-
-QT_LOCALES = {"zh": "zh_CN", "en": ""}  # Qt's own texts (OK/Cancel, file dialogs): English is built in
-
-
-def install_translation(app: QApplication, lang: str) -> list[QTranslator]:
-    """The UI's language: Qt's own texts (qtbase_<locale>.qm from Qt's translations folder, so standard buttons
-    and file dialogs speak Chinese) and, for a language other than Chinese (the source language),
-    resources/window_assistant_<lang>.qm. Returns the translators installed."""
-    installed: list[QTranslator] = []
-    locale = QT_LOCALES.get(lang or "zh", "")
-    if locale:
-        qt = QTranslator(app)
-        if qt.load(f"qtbase_{locale}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
-            app.installTranslator(qt)
-            installed.append(qt)
-    if lang not in ("", "zh"):
-        ours = QTranslator(app)
-        if ours.load(str(RESOURCES / f"window_assistant_{lang}.qm")):
-            app.installTranslator(ours)
-            installed.append(ours)
-    return installed
 
 
 class _FirstPaint(QObject):
@@ -208,17 +166,17 @@ def run_gui(args: argparse.Namespace) -> int:
             + ("，已切换到正在运行的助手。" if shown else "（正在启动或没有响应，请稍候再试）。")
             + "同一个数据文件只能由一个助手使用。"
         )
-        print(f"错误：{message}", file=sys.stderr)
+        log.error("错误：%s", message)
         return 3
     scripts = load_scripts(args.scripts)
     store, notices = open_store_for_gui(wanted)
     notices = [*getattr(args, "startup_notices", ()), *notices]
     for line in [str(p) for p in scripts.problems] + notices:
-        print(f"注意：{line}", file=sys.stderr)
+        log.warning("注意：%s", line)
     clock = SystemClock()
     # the holiday calendar running out is also told to a console that starts the sidebar
     if calendar := calendar_notice(scripts.hours, clock.now().date()):
-        print(f"注意：{calendar}", file=sys.stderr)
+        log.warning("注意：%s", calendar)
     settings = load_settings(args.scripts)
     desk = Desk(
         store, scripts, clock, watch=ClockWatch(clock, tolerance_seconds=settings.drift_tolerance_seconds)
@@ -226,15 +184,17 @@ def run_gui(args: argparse.Namespace) -> int:
     window = build_shell(
         app, desk, [str(p) for p in scripts.problems] + notices, args.lang, scripts_dir=args.scripts
     )
-    if os.environ.get("WA_EXIT_AFTER_SHOWN") == "1":  # the start-up benchmark's finishing line
+    if registry.env("WA_EXIT_AFTER_SHOWN"):  # the start-up benchmark's finishing lines
         exit_on_first_paint(window)
+    if registry.env("WA_EXIT_AFTER_READY"):
+        window.shell.ready.connect(lambda: os._exit(0))
     # the hall module (and psycopg) only where a hall is configured: most terminals start without it
     from assistant.hall.config import enrolment_path  # standard library only
 
     hall_wanted = (
         getattr(args, "hall", None)
         or settings.hall_url
-        or os.environ.get("WA_HALL")
+        or registry.env("WA_HALL")
         or enrolment_path(store.path).exists()
     )
     pusher = start_hall_sync(args, store, desk, window) if hall_wanted else None

@@ -12,9 +12,10 @@ from PySide6.QtCore import QEvent, QObject, QSettings, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from assistant.config import paths
+from assistant.config.registry import stored
 from assistant.desk import Desk
 from assistant.edges.queue import FileQueue
-from ui.app import install_translation
+from ui.application import install_translation
 
 FINISH_AT_THE_LATEST_MS = 1000
 
@@ -236,7 +237,7 @@ def build_shell(
 
     install_translation(app, lang)
     settings = settings or QSettings("window-assistant", "sidebar")
-    queue_file = str(settings.value("queue/file", ""))
+    queue_file = stored(settings, "queue/file")
     queue = FileQueue(Path(queue_file), desk.state.window) if queue_file else None
     sidebar = Sidebar(desk, problems=problems, queue=queue, settings=settings)
     sidebar.shell = Shell(desk, sidebar, scripts_dir, hotkeys, sender)

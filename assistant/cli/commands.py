@@ -5,47 +5,27 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
-from assistant.config import paths
-
-EXIT_OK, EXIT_FLAGGED, EXIT_USAGE = 0, 1, 2
-
-# argparse speaks English; the clerks and leads who read these messages do not.
-_ARGPARSE_ZH = (
-    (re.compile(r"the following arguments are required: (.+)"), r"缺少必需的参数：\1"),
-    (re.compile(r"unrecognized arguments: (.+)"), r"无法识别的参数：\1"),
-    (
-        re.compile(r"argument (\S+): invalid choice: (.+?) \(choose from (.+)\)"),
-        r"参数 \1 的值 \2 无效，可选：\3",
-    ),
-    (re.compile(r"argument (\S+): expected one argument"), r"参数 \1 需要一个值"),
-    (re.compile(r"argument (\S+): invalid (\w+) value: (.+)"), r"参数 \1 的值 \3 无效"),
-    (re.compile(r"ambiguous option: (\S+) could match (.+)"), r"选项 \1 有歧义，可能是：\2"),
-    (re.compile(r"argument (\S+): ignored explicit argument (.+)"), r"参数 \1 不接受值（收到 \2）"),
-    (re.compile(r"argument (\S+): expected (.+) arguments?"), r"参数 \1 的值个数不对"),
-    (re.compile(r"argument (\S+): not allowed with argument (\S+)"), r"参数 \1 不能与 \2 同时使用"),
+from assistant.cli import hall, privacy
+from assistant.cli import review as review_cli
+from assistant.cli.common import (
+    EXIT_FLAGGED,
+    EXIT_OK,
+    EXIT_USAGE,
+    ChineseArgumentParser,
+    Front,
+    UsageError,
+    front_of,
+    load_scripts_reporting,
+    open_store,
+    read_store,
 )
-
-
-class UsageError(Exception):
-    """A call the program cannot carry out; the message is Chinese."""
-
-
-class ChineseArgumentParser(argparse.ArgumentParser):
-    """argparse with its error messages in Chinese and exit code 2."""
-
-    def error(self, message: str) -> NoReturn:
-        for pattern, replacement in _ARGPARSE_ZH:
-            message = pattern.sub(replacement, message)
-        if not any("\u4e00" <= ch <= "\u9fff" for ch in message):  # a message argparse has not told us of
-            message = f"命令行参数有误（{message}）"
-        self.exit(EXIT_USAGE, f"错误：{message}\n查看用法：{self.prog} --help\n")
+from assistant.config import paths
 
 
 def program_name() -> str:
@@ -171,20 +151,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("text", nargs="?", help="要检查的文字")
     p.add_argument("--jsonl", action="store_true", help="从标准输入逐行读取，逐行输出 JSON")
     p.add_argument("--json", action="store_true", help="检查 TEXT 时以 JSON 输出")
-    from assistant.cli import review as review_cli  # export, lead-pin, review, demo-data (issue 6)
-
-    review_cli.add_parsers(sub)
-    from assistant.cli import privacy  # purge-personal, privacy-notice, correction (issue 8)
-
-    privacy.add_parsers(sub)
-    from assistant.cli import hall  # hall init, enrol, lead, join, status (issue 17)
-
-    hall.add_parsers(sub)
+    sub.add_parser(
+        "diagnostics",
+        help="输出诊断信息（交给技术支持）",
+        description="输出版本、数据文件夹、数据文件大小、日志最后几十行等，供技术支持使用；"
+        "与托盘菜单“复制诊断信息”相同。不读取数据库内容，不显示 PIN 等设置的值。",
+    )
+    review_cli.add_parsers(sub)  # export, lead-pin, review, demo-data (issue 6)
+    privacy.add_parsers(sub)  # purge-personal, privacy-notice, correction (issue 8)
+    hall.add_parsers(sub)  # hall init, enrol, lead, join, status (issue 17)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of `python main.py` and of the `window-assistant` console script."""
+def main(argv: Sequence[str] | None = None, front: Front | None = None) -> int:
+    """The command line; `front` holds the widgets (`main.py` lends them; without them, GUI commands refuse)."""
     setup_streams()
     argv = list(sys.argv[1:] if argv is None else argv)
     for arg in argv:  # bytes that are not UTF-8 arrive as lone surrogates; they cannot be stored or hashed
@@ -199,14 +179,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     # afterwards, for a test calling main() in its own process).
     umask = os.umask(0o077) if os.name == "posix" else None
     try:
-        return _main(argv)
+        return _main(argv, front)
     finally:
         if umask is not None:
             os.umask(umask)
 
 
-def _main(argv: list[str]) -> int:
+def _main(argv: list[str], front: Front | None) -> int:
     args = build_parser().parse_args(argv)
+    args.front = front
     args.startup_notices = []
     if notice := paths.migrate_legacy_data():  # Windows: %APPDATA% → %LOCALAPPDATA%, once
         args.startup_notices.append(notice)  # the GUI shows it in the sidebar (and on stderr)
@@ -221,9 +202,7 @@ def _main(argv: list[str]) -> int:
                 return refused[0]
             if module := input_method_module():  # fcitx5 through its ibus frontend (docs/packaging.md)
                 os.environ["QT_IM_MODULE"] = module
-            from ui.app import run_gui  # Qt only when the GUI is asked for
-
-            return run_gui(args)
+            return front_of(args).run_gui(args)
         code = COMMANDS[args.command](args)
         if args.command in RECORDING_COMMANDS:
             push_recorded(args.db or paths.default_db_path())
@@ -278,63 +257,6 @@ def _is_utf8(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def load_scripts_reporting(args: argparse.Namespace):
-    """The scripts for this call; each problem in a hall's files is a warning on stderr."""
-    from assistant.config.scripts import load_scripts
-
-    scripts = load_scripts(args.scripts)
-    for problem in scripts.problems:
-        print(f"警告：{problem}", file=sys.stderr)
-    return scripts
-
-
-def existing_db(args: argparse.Namespace) -> Path:
-    """The database of this call (--db or the default), which must exist: commands other than the sidebar,
-    `replay`, `demo-data` and `lead-pin set` never create one. Checked before a PIN is asked for."""
-    from assistant.store.event_log import StoreError, StoreMissing, check_path
-
-    db = args.db or paths.default_db_path()
-    try:
-        if not check_path(db):
-            raise StoreMissing(f"数据文件 {db} 不存在（没有可处理的记录）；请用 --db 指定数据文件。")
-    except StoreError as exc:
-        raise UsageError(str(exc)) from exc
-    return db
-
-
-def open_store(args: argparse.Namespace, *, create: bool = False):
-    """The event store at --db (or the default) for recording; created only when `create`. Notices such as a
-    damaged file set aside go to stderr."""
-    from assistant.store.event_log import EventStore, StoreError
-
-    try:
-        store = EventStore.open(args.db or paths.default_db_path(), create=create)
-    except StoreError as exc:
-        raise UsageError(str(exc)) from exc
-    for notice in store.notices:
-        print(f"注意：{notice}", file=sys.stderr)
-    return store
-
-
-def read_store(args: argparse.Namespace, read: Callable[[Any], Any]) -> Any:
-    """read(store) on the database opened read-only (nothing migrated, created or moved); read again when a
-    writer started meanwhile. StoreUnreadable goes to the caller; other StoreErrors are UsageErrors."""
-    from assistant.store.event_log import EventStore, StoreError, StoreUnreadable
-
-    db = args.db or paths.default_db_path()
-    for _ in range(3):
-        try:
-            with EventStore.open_readonly(db) as store:
-                result = read(store)
-                if store.still_current():
-                    return result
-        except StoreUnreadable:
-            raise
-        except StoreError as exc:
-            raise UsageError(str(exc)) from exc
-    return result
 
 
 def cmd_phrases(args: argparse.Namespace) -> int:
@@ -687,7 +609,7 @@ def _run_replay(args: argparse.Namespace, store, scripts, lines: Iterator[Replay
         else:
             outcome = desk.execute_all(_replay_steps(cmd, fields, scripts))  # a line: all or nothing
             result["ok"] = outcome.accepted
-            if not outcome.accepted:
+            if outcome.refusal is not None:
                 result["reason"] = outcome.refusal.code
                 result["message"] = outcome.refusal.reason
             events = outcome.events
@@ -822,6 +744,13 @@ def cmd_lint(args: argparse.Namespace) -> int:
     return EXIT_FLAGGED if record["flagged"] else EXIT_OK
 
 
+def cmd_diagnostics(args: argparse.Namespace) -> int:
+    from assistant.edges.logbook import diagnostics
+
+    print(diagnostics(paths.data_dir(), args.db or paths.default_db_path(), args.scripts), end="")
+    return EXIT_OK
+
+
 COMMANDS = {
     "phrases": cmd_phrases,
     "render": cmd_render,
@@ -831,16 +760,8 @@ COMMANDS = {
     "replay": cmd_replay,
     "status": cmd_status,
     "lint": cmd_lint,
+    "diagnostics": cmd_diagnostics,
+    **review_cli.COMMANDS,
+    **privacy.COMMANDS,
+    **hall.COMMANDS,
 }
-
-
-def _review_commands() -> None:
-    from assistant.cli import hall, privacy
-    from assistant.cli import review as review_cli
-
-    COMMANDS.update(review_cli.COMMANDS)
-    COMMANDS.update(privacy.COMMANDS)
-    COMMANDS.update(hall.COMMANDS)
-
-
-_review_commands()

@@ -11,15 +11,10 @@ import json
 import sys
 from pathlib import Path
 
+from assistant.cli.common import ChineseArgumentParser, UsageError
 from assistant.config import paths
 
 SSLMODES = ("verify-full", "verify-ca", "require", "prefer", "disable")
-
-
-def _usage(message: str) -> Exception:
-    from assistant.cli.commands import UsageError
-
-    return UsageError(message)
 
 
 def add_parsers(sub) -> None:
@@ -28,7 +23,6 @@ def add_parsers(sub) -> None:
         help="大厅数据库的管理：初始化、登记终端和值班长、加入、状态",
         description="地址中不要写密码：运行时按提示输入，或用 PGPASSFILE、libpq 服务文件。步骤见 docs/hall-admin.md。",
     )
-    from assistant.cli.commands import ChineseArgumentParser
 
     actions = hall.add_subparsers(dest="hall_command", metavar="操作", parser_class=ChineseArgumentParser)
     actions.required = True
@@ -90,9 +84,9 @@ def cmd_hall(args: argparse.Namespace) -> int:
     try:
         return _ACTIONS[args.hall_command](args)
     except HallError as exc:
-        raise _usage(str(exc)) from exc
+        raise UsageError(str(exc)) from exc
     except psycopg.Error as exc:  # e.g. an administrator's user that may not create roles
-        raise _usage(f"大厅数据库出错：{' '.join(str(exc).split())[:300]}") from exc
+        raise UsageError(f"大厅数据库出错：{' '.join(str(exc).split())[:300]}") from exc
 
 
 def _admin(url: str):
@@ -119,7 +113,7 @@ def _enrol(args: argparse.Namespace) -> int:
     with _admin(args.admin_url) as conn:
         host = args.host or conn.info.host
         if not host or host.startswith("/"):
-            raise _usage("ADMIN_URL 经本机套接字连接：请用 --host 给出终端连接大厅所用的服务器名")
+            raise UsageError("ADMIN_URL 经本机套接字连接：请用 --host 给出终端连接大厅所用的服务器名")
         result = enrol(
             conn,
             args.window,
@@ -167,7 +161,9 @@ def _status(args: argparse.Namespace) -> int:
 
     url = args.url or hall_url(getattr(args, "hall", None), getattr(args, "scripts", None))
     if not url:
-        raise _usage("没有大厅地址：写在命令后，或用 --hall、settings.toml 的 [hall] url、环境变量 WA_HALL")
+        raise UsageError(
+            "没有大厅地址：写在命令后，或用 --hall、settings.toml 的 [hall] url、环境变量 WA_HALL"
+        )
     with connect_prompting(url_without_password(url)) as conn:
         rows = status(conn)
     if args.json:

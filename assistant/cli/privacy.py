@@ -18,6 +18,8 @@ import sys
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from assistant.cli.common import UsageError, existing_db, load_scripts_reporting, open_store, parse_date
+from assistant.cli.review import ENV_LEAD, ENV_PIN, require_pin
 from assistant.config import scripts as _scripts
 from assistant.config import toml_lines as _toml_lines
 from assistant.config.schema import ScriptProblem
@@ -53,8 +55,8 @@ def load_notice(hall_dir: Path | None, retention_days: int) -> tuple[str, tuple[
                 ScriptProblem(str(path), None, "", f"无法读取文件：{error.strerror or error}{note}")
             )
             continue
-        text = _toml_lines._decode(raw)
-        if isinstance(text, _toml_lines._Failure):
+        text = _toml_lines.decode(raw)
+        if isinstance(text, _toml_lines.Failure):
             problems.append(ScriptProblem(str(path), text.line, "", text.message + note))
             continue
         if not text.strip():
@@ -67,15 +69,7 @@ def load_notice(hall_dir: Path | None, retention_days: int) -> tuple[str, tuple[
 # ─── the command line ───────────────────────────────────────────────────────────────────────────
 
 
-def _usage(message: str) -> Exception:
-    from assistant.cli.commands import UsageError
-
-    return UsageError(message)
-
-
 def add_parsers(sub) -> None:
-    from assistant.cli.review import ENV_LEAD, ENV_PIN, _date
-
     p = sub.add_parser(
         "purge-personal",
         help="删除保存期满的服务对象个人信息（需要 PIN）",
@@ -84,7 +78,7 @@ def add_parsers(sub) -> None:
         f"需要值班长工号和 PIN（终端输入，或环境变量 {ENV_LEAD}、{ENV_PIN}）。"
         "不带 --before 时按 settings.toml 的 [privacy] retention_days（默认 180 天）计算。",
     )
-    p.add_argument("--before", type=_date, help="删除这一天之前登记的个人信息（YYYY-MM-DD，不含当天）")
+    p.add_argument("--before", type=parse_date, help="删除这一天之前登记的个人信息（YYYY-MM-DD，不含当天）")
 
     sub.add_parser(
         "privacy-notice",
@@ -119,8 +113,6 @@ def _settings(args: argparse.Namespace):
 
 
 def cmd_purge_personal(args: argparse.Namespace) -> int:
-    from assistant.cli.commands import existing_db, load_scripts_reporting, open_store
-    from assistant.cli.review import require_pin
     from assistant.desk import Desk
     from assistant.edges.clock import SystemClock
     from assistant.store.event_log import purge_rows
@@ -130,7 +122,7 @@ def cmd_purge_personal(args: argparse.Namespace) -> int:
     today = clock.now().date()
     before = args.before or default_before(today, settings.retention_days)
     if before > today:
-        raise _usage(f"--before {before} 晚于今天（{today}），不能删除今天以后的个人信息。")
+        raise UsageError(f"--before {before} 晚于今天（{today}），不能删除今天以后的个人信息。")
     existing_db(args)
     scripts = load_scripts_reporting(args)
     with open_store(args) as store:
@@ -144,8 +136,8 @@ def cmd_purge_personal(args: argparse.Namespace) -> int:
             "purge_personal", data, prepare=lambda conn: {"count": purge_rows(conn, cutoff(before))}
         )
         scrubbed = outcome.accepted and store.scrub()
-    if not outcome.accepted:
-        raise _usage(f"未删除任何个人信息：{outcome.refusal.reason}")
+    if outcome.refusal is not None:
+        raise UsageError(f"未删除任何个人信息：{outcome.refusal.reason}")
     event = outcome.events[-1]
     print(
         f"已删除 {before} 之前登记的 {event.payload['count']} 条个人信息（姓名、电话、地址、证件号、邮箱）；"
@@ -176,7 +168,6 @@ def cmd_privacy_notice(args: argparse.Namespace) -> int:
 
 
 def cmd_correction(args: argparse.Namespace) -> int:
-    from assistant.cli.commands import existing_db, load_scripts_reporting, open_store
     from assistant.desk import Desk
     from assistant.edges.clock import SystemClock
 
@@ -184,7 +175,7 @@ def cmd_correction(args: argparse.Namespace) -> int:
     for item in args.set:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise _usage(f"--set 的格式应为 字段=值，收到“{item}”。")
+            raise UsageError(f"--set 的格式应为 字段=值，收到“{item}”。")
         changes[name.strip()] = value
     existing_db(args)
     scripts = load_scripts_reporting(args)
@@ -194,8 +185,8 @@ def cmd_correction(args: argparse.Namespace) -> int:
         if args.by:
             data["by"] = args.by
         outcome = desk.execute("correction", data)
-    if not outcome.accepted:
-        raise _usage(outcome.refusal.reason)
+    if outcome.refusal is not None:
+        raise UsageError(outcome.refusal.reason)
     event = outcome.events[-1]
     print(f"已追加更正记录：事件 #{event.id} 更正事件 #{args.event}（原记录保持不变）。")
     return 0

@@ -9,25 +9,17 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from assistant.config import paths
+from assistant.cli.common import (
+    UsageError,
+    existing_db,
+    front_of,
+    load_scripts_reporting,
+    open_store,
+    parse_date,
+)
+from assistant.config import paths, registry
 
 ENV_PIN, ENV_OLD_PIN, ENV_LEAD = "WA_LEAD_PIN", "WA_LEAD_PIN_OLD", "WA_LEAD_ID"
-
-
-def _usage(message: str) -> Exception:
-    from assistant.cli.commands import UsageError
-
-    return UsageError(message)
-
-
-def _date(text: str) -> date:
-    try:
-        value = date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"“{text}”不是日期（YYYY-MM-DD）") from None
-    if not 1900 <= value.year <= 2999:  # 0001-01-01 minus a day overflows the date arithmetic (issue 8)
-        raise argparse.ArgumentTypeError(f"日期 {text} 超出范围（1900–2999 年）")
-    return value
 
 
 def add_parsers(sub) -> None:
@@ -40,8 +32,8 @@ def add_parsers(sub) -> None:
         "（--hall、settings.toml 或 WA_HALL）时导出大厅全部终端，各表首列为终端；"
         "--local 只导出本机。",
     )
-    p.add_argument("--from", dest="start", type=_date, required=True, help="起始日期 YYYY-MM-DD")
-    p.add_argument("--to", dest="end", type=_date, required=True, help="截止日期 YYYY-MM-DD（含）")
+    p.add_argument("--from", dest="start", type=parse_date, required=True, help="起始日期 YYYY-MM-DD")
+    p.add_argument("--to", dest="end", type=parse_date, required=True, help="截止日期 YYYY-MM-DD（含）")
     p.add_argument("--format", choices=("xlsx", "csv", "pdf"), required=True, help="xlsx | csv | pdf")
     p.add_argument("--out", type=Path, required=True, help="输出文件（csv 时为文件夹）")
     p.add_argument("--unmasked", action="store_true", help="输出完整的电话、证件号、邮箱")
@@ -77,7 +69,7 @@ def add_parsers(sub) -> None:
     )
     p.add_argument("--days", type=int, default=7, help="天数（默认 7）")
     p.add_argument("--windows", type=int, default=4, help="窗口数（默认 4）")
-    p.add_argument("--end", type=_date, help="最后一天（默认今天）")
+    p.add_argument("--end", type=parse_date, help="最后一天（默认今天）")
     p.add_argument("--seed", type=int, default=6, help="随机种子（默认 6）")
 
 
@@ -90,9 +82,9 @@ def lead_pin_for(args: argparse.Namespace, store):
 def _ask(prompt: str, env: str) -> str:
     if sys.stdin.isatty():
         return getpass.getpass(prompt)
-    value = os.environ.get(env)
+    value = registry.env(env)
     if value is None:
-        raise _usage(f"没有终端可输入 PIN，请设置环境变量 {env}。")
+        raise UsageError(f"没有终端可输入 PIN，请设置环境变量 {env}。")
     return value
 
 
@@ -102,7 +94,7 @@ def _ask_lead() -> str:
     else:
         value = os.environ.get(ENV_LEAD)
         if value is None:
-            raise _usage(f"没有终端可输入值班长工号，请设置环境变量 {ENV_LEAD}。")
+            raise UsageError(f"没有终端可输入值班长工号，请设置环境变量 {ENV_LEAD}。")
     return check_lead_id(value)
 
 
@@ -110,7 +102,7 @@ def check_lead_id(value: str) -> str:
     """The lead's 工号 as recorded with every export, acknowledgement and purge."""
     value = value.strip()
     if not value or len(value) > 20 or not value.isprintable():
-        raise _usage("值班长工号应为 1–20 个字符（如 L001）。")
+        raise UsageError("值班长工号应为 1–20 个字符（如 L001）。")
     return value
 
 
@@ -121,7 +113,7 @@ def require_pin(args: argparse.Namespace, store) -> str:
 
     pin = lead_pin_for(args, store)
     if not pin.is_set():
-        raise _usage(HOW_TO_SET)
+        raise UsageError(HOW_TO_SET)
     for source in pin.foreign_sources():
         print(
             f"警告：{source} 中的值班长 PIN 哈希与本数据库记录的不同，已拒绝（此次尝试已记录）。",
@@ -129,11 +121,11 @@ def require_pin(args: argparse.Namespace, store) -> str:
         )
     wait = pin.wait_seconds()
     if wait > 0:
-        raise _usage(f"PIN 错误次数过多，请在 {int(wait + 0.999)} 秒后再试。")
+        raise UsageError(f"PIN 错误次数过多，请在 {int(wait + 0.999)} 秒后再试。")
     lead = _ask_lead()
     result = pin.check(_ask("值班长 PIN：", ENV_PIN), lead)
     if not result.ok:
-        raise _usage(result.message)
+        raise UsageError(result.message)
     if result.warning:
         print(f"警告：{result.warning}", file=sys.stderr)
     return lead
@@ -143,7 +135,7 @@ def _ask_new(what: str) -> str:
     if sys.stdin.isatty():
         first = getpass.getpass("新的值班长 PIN（至少 6 位数字）：")
         if getpass.getpass("再输入一次：") != first:
-            raise _usage(f"两次输入的 PIN 不一致，未{what}。")
+            raise UsageError(f"两次输入的 PIN 不一致，未{what}。")
         return first
     return _ask("", ENV_PIN)
 
@@ -170,37 +162,36 @@ def cmd_lead_pin(args: argparse.Namespace) -> int:
                 event_id = pin.reset(_ask_new("重置"))
                 print(f"值班长 PIN 已重置（事件 #{event_id}）。这次重置已永久记录，值班长和大厅都会看到。")
         except PinError as exc:
-            raise _usage(str(exc)) from exc
+            raise UsageError(str(exc)) from exc
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from assistant.cli.commands import existing_db, load_scripts_reporting, open_store
     from assistant.desk import Desk
     from assistant.edges.clock import SystemClock
     from assistant.hall.config import HallError
-    from assistant.hall.review import chain_line, open_source, rejection_lines
+    from assistant.hall.review import HallReport, HallSource, chain_line, open_source, rejection_lines
     from assistant.reports.exporting import ExportError, export
     from assistant.reports.model import ReportFilter
 
     if args.start > args.end:
-        raise _usage("--from 不能晚于 --to。")
+        raise UsageError("--from 不能晚于 --to。")
     existing_db(args)  # an export reads records: it never creates a database
     tables = [t.strip() for t in args.tables.split(",") if t.strip()] if args.tables else None
     pdf_writer = None
     if args.format == "pdf":
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        from ui.review.pdf_report import write_pdf as pdf_writer
+        pdf_writer = front_of(args).pdf_writer()
     scripts = load_scripts_reporting(args)
     flt = ReportFilter(args.start, args.end, args.window, args.clerk, args.role)
     with open_store(args) as store:
         lead = require_pin(args, store)  # every export holds other people's records, masked or not
         desk = Desk(store, scripts, SystemClock())
-        report = None
+        report: HallReport | None = None
         try:
             source = open_source(args, store, scripts)  # this terminal, or every terminal in the hall
             try:
-                if source.hall:
+                if isinstance(source, HallSource):
                     report = source.report(flt, tables)
                     for line in rejection_lines(report):
                         print(f"警告：{line}", file=sys.stderr)
@@ -218,7 +209,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                 report=report,
             )
         except (ExportError, KeyError, HallError) as exc:
-            raise _usage(str(exc).strip("'\"")) from exc
+            raise UsageError(str(exc).strip("'\"")) from exc
     print(
         f"已导出 {result.rows} 行到 {result.path}（{'个人信息已遮蔽' if result.masked else '完整个人信息'}）。"
     )
@@ -231,24 +222,19 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from assistant.cli.commands import existing_db
-
     existing_db(args)  # before the PIN and the window: the review never creates a database
-    from ui.review.window import run_review
-
-    return run_review(args)
+    return front_of(args).run_review(args)
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
-    from assistant.cli.commands import load_scripts_reporting
     from assistant.cli.demo import DemoError, fill_demo
     from assistant.store.event_log import EventStore, StoreError
 
     if not 1 <= args.days <= 366 or not 1 <= args.windows <= 60:
-        raise _usage("--days 应为 1–366，--windows 应为 1–60。")
+        raise UsageError("--days 应为 1–366，--windows 应为 1–60。")
     path = args.db or paths.data_dir() / "demo.db"
     if args.db is None and path.resolve() == paths.default_db_path().resolve():
-        raise _usage("演示数据不能写入真实记录的数据库。")
+        raise UsageError("演示数据不能写入真实记录的数据库。")
     scripts = load_scripts_reporting(args)
     try:
         with EventStore.open(path) as store:
@@ -261,7 +247,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
                 seed=args.seed,
             )
     except (StoreError, DemoError) as exc:
-        raise _usage(str(exc)) from exc
+        raise UsageError(str(exc)) from exc
     print(
         f"已在 {path} 生成 {args.days} 天 × {args.windows} 个窗口的演示数据：{count} 条事件，用时 {seconds:.1f} 秒。"
     )

@@ -259,7 +259,8 @@ def _period_issues(periods: list[dict], at: _DataPath) -> Iterator[_Issue]:
                 yield _Issue(
                     here + (key,), f"时间 “{period[key]}” 无效：应写成 00:00–23:59 之间的 “时:分”，如 “09:00”"
                 )
-        if None not in times.values() and times["end"] <= times["start"]:
+        start, end = times["start"], times["end"]
+        if start is not None and end is not None and end <= start:
             yield _Issue(here + ("end",), f"结束时间 {period['end']} 不晚于开始时间 {period['start']}")
     # two periods of one day that overlap would make "is the window open?" ambiguous
     for i, p in enumerate(periods):
@@ -288,15 +289,15 @@ def _hours_issues(data: dict, ctx: _Context) -> Iterator[_Issue]:
         if window.get("season") and window["season"] not in names:
             yield _Issue(("window", i, "season"), f"作息 “{window['season']}” 不存在（[[season]] 中的 name）")
         yield from _period_issues(window["period"], ("window", i, "period"))
-        key = (window["window"].strip(), window.get("season", "").strip())
-        if key in first:  # the same window and season twice: one of them could never apply
-            when = f"“{key[1]}”期间" if key[1] else "全年"
+        place = (window["window"].strip(), window.get("season", "").strip())
+        if place in first:  # the same window and season twice: one of them could never apply
+            when = f"“{place[1]}”期间" if place[1] else "全年"
             yield _Issue(
                 ("window", i, "window"),
-                f"窗口 “{key[0]}” {when}的时段与第 {first[key] + 1} 个 [[window]] "
+                f"窗口 “{place[0]}” {when}的时段与第 {first[place] + 1} 个 [[window]] "
                 "重复，这一个永远不会生效（同一窗口、同一作息只能写一个）",
             )
-        first.setdefault(key, i)
+        first.setdefault(place, i)
     for name, value in data.get("thresholds", {}).items():
         if value <= 0:
             yield _Issue(("thresholds", name), f"{name} 应为正整数，实际是 {value}")
@@ -309,14 +310,15 @@ def _calendar_issues(data: dict, ctx: _Context) -> Iterator[_Issue]:
             yield from _not_blank(entry, ("name",), (kind, i))
             days = {}
             for key in keys:
-                days[key] = _parse_date(entry[key])
-                if days[key] is None:
+                day = days[key] = _parse_date(entry[key])
+                if day is None:
                     yield _Issue(
                         (kind, i, key), f"日期 “{entry[key]}” 无效：应写成 “年-月-日”，如 “{year}-10-01”"
                     )
-                elif days[key].year != year:
+                elif day.year != year:
                     yield _Issue((kind, i, key), f"日期 {entry[key]} 不在本文件的年份 {year} 内")
-            if kind == "holiday" and None not in days.values() and days["to"] < days["from"]:
+            first, last = days.get("from"), days.get("to")
+            if kind == "holiday" and first is not None and last is not None and last < first:
                 yield _Issue((kind, i, "to"), f"放假结束日 {entry['to']} 早于开始日 {entry['from']}")
             if kind == "workday" and not 1 <= entry.get("like", 1) <= 7:
                 yield _Issue(

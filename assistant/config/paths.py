@@ -15,6 +15,8 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from assistant.config import registry
+
 APP_DIR_NAME = "window-assistant"
 _MIGRATING = ".migrating"
 _MOVING = ".moving"
@@ -34,7 +36,7 @@ def data_dir(platform: str | None = None, environ: Mapping[str, str] | None = No
     """The user's data folder for this app (created on first use by the store)."""
     platform = platform or sys.platform
     env = os.environ if environ is None else environ
-    if override := env.get("WA_DATA_DIR"):
+    if override := registry.env("WA_DATA_DIR", env):
         return Path(override)
     if platform == "win32":
         local = Path(env.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / APP_DIR_NAME
@@ -128,7 +130,8 @@ def replace_file(source: Path | str, target: Path | str, attempts: int = REPLACE
         except PermissionError as exc:
             if attempt == attempts - 1:
                 Path(source).unlink(missing_ok=True)
-                code = f"，Windows 错误 {exc.winerror}" if getattr(exc, "winerror", None) else ""
+                winerror = getattr(exc, "winerror", None)  # set on Windows only
+                code = f"，Windows 错误 {winerror}" if winerror else ""
                 raise FileInUseError(
                     f"文件 {target} 正被其他程序占用（如杀毒软件或打开它的程序{code}），"
                     "未能保存；请关闭占用它的程序后重试。"

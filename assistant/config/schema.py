@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from assistant.config import registry
 from assistant.domain.hours import Hours
 
 __all__ = [
@@ -313,21 +314,8 @@ _TABLES: dict[str, tuple[_Key, ...]] = {
         _Key("season", "str", required=False),
         _Key("period", "table[]", table="period"),
     ),
-    "thresholds": tuple(
-        _Key(name, "int", required=False)
-        for name in (
-            "checklist_lead_minutes",
-            "ring_count",
-            "ring_seconds",
-            "apology_rings",
-            "apology_seconds",
-            "call_while_serving_minutes",
-            "long_wait_minutes",
-            "reminder_minutes",
-            "closing_warning_minutes",
-            "fast_run_seconds",
-            "fault_long_minutes",
-        )
+    "thresholds": tuple(  # declared in the settings registry
+        _Key(s.key.removeprefix("thresholds."), "int", required=False) for s in registry.of(registry.HOURS)
     ),
     "holiday": (_Key("name", "str"), _Key("from", "str"), _Key("to", "str")),
     "workday": (_Key("name", "str"), _Key("date", "str"), _Key("like", "int", required=False)),
@@ -368,7 +356,7 @@ class _Issue:
     message: str
 
 
-def _format_path(path: _DataPath) -> str:
+def format_path(path: _DataPath) -> str:
     """("phrase", 2, "template") → "phrase[3].template" (1-based, as people count)."""
     out = ""
     for seg in path:

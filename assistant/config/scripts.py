@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from assistant.config.checks import (
     _calendar_issues,
@@ -44,13 +44,13 @@ from assistant.config.schema import (
     Step,
     Taboo,
     _check_table,
-    _format_path,
     _Issue,
     _parse_date,
     _parse_month_day,
     _parse_time,
+    format_path,
 )
-from assistant.config.toml_lines import _decode, _Failure, _locate, _parse
+from assistant.config.toml_lines import Failure, decode, locate, parse
 from assistant.domain.hours import Calendar, Hours, Period, Season, Thresholds, WindowHours
 
 __all__ = [
@@ -130,9 +130,22 @@ def _build_directory(data: dict) -> Directory:
     return Directory(sample=data["sample"], entries=entries)
 
 
+_T = TypeVar("_T")
+
+
+def _checked(value: _T | None) -> _T:
+    """A value the content checks have accepted already: the builders below never see a None."""
+    assert value is not None
+    return value
+
+
 def _build_periods(periods: list[dict]) -> tuple[Period, ...]:
     return tuple(
-        Period(days=tuple(p["days"]), start=_parse_time(p["start"]), end=_parse_time(p["end"]))
+        Period(
+            days=tuple(p["days"]),
+            start=_checked(_parse_time(p["start"])),
+            end=_checked(_parse_time(p["end"])),
+        )
         for p in periods
     )
 
@@ -141,8 +154,8 @@ def _build_hours(data: dict) -> Hours:
     seasons = tuple(
         Season(
             name=s["name"],
-            start=_parse_month_day(s["from"]),
-            end=_parse_month_day(s["to"]),
+            start=_checked(_parse_month_day(s["from"])),
+            end=_checked(_parse_month_day(s["to"])),
             periods=_build_periods(s["period"]),
         )
         for s in data.get("season", ())
@@ -164,11 +177,13 @@ def _build_hours(data: dict) -> Hours:
 def _build_calendar(data: dict) -> Calendar:
     holidays: dict[datetime.date, str] = {}
     for h in data.get("holiday", ()):
-        day, last = _parse_date(h["from"]), _parse_date(h["to"])
+        day, last = _checked(_parse_date(h["from"])), _checked(_parse_date(h["to"]))
         while day <= last:
             holidays[day] = h["name"]
             day += datetime.timedelta(days=1)
-    workdays = {_parse_date(w["date"]): (w["name"], w.get("like", 1)) for w in data.get("workday", ())}
+    workdays = {
+        _checked(_parse_date(w["date"])): (w["name"], w.get("like", 1)) for w in data.get("workday", ())
+    }
     return Calendar(years=(data["year"],), holidays=holidays, workdays=workdays)
 
 
@@ -202,21 +217,21 @@ _FILES: dict[str, _FileKind] = {
 }
 
 
-def _read(path: Path, name: str, ctx: _Context) -> Any | _Failure:
-    """Read, parse, check and build one file; a _Failure says what was wrong."""
+def _read(path: Path, name: str, ctx: _Context) -> Any | Failure:
+    """Read, parse, check and build one file; a Failure says what was wrong."""
     try:
         raw = path.read_bytes()
     except OSError as error:
-        return _Failure(None, "", f"无法读取文件：{error.strerror or error}")
-    text = _decode(raw)
-    if isinstance(text, _Failure):
+        return Failure(None, "", f"无法读取文件：{error.strerror or error}")
+    text = decode(raw)
+    if isinstance(text, Failure):
         return text
-    data = _parse(text)
-    if isinstance(data, _Failure):
+    data = parse(text)
+    if isinstance(data, Failure):
         return data
     issue = next(_check_table(data, name, ()), None) or next(_content_issues(data, name, ctx), None)
     if issue is not None:
-        return _Failure(_locate(text, issue.path), _format_path(issue.path), issue.message)
+        return Failure(locate(text, issue.path), format_path(issue.path), issue.message)
     return _FILES[name].build(data)
 
 
@@ -242,7 +257,7 @@ def _default(name: str, ctx: _Context) -> Any:
     """The built-in copy of a file; it must always load, so a failure is a packaging bug."""
     path = default_dir() / name
     result = _read(path, name, ctx)
-    if not isinstance(result, _Failure):
+    if not isinstance(result, Failure):
         return result
     problem = ScriptProblem(
         str(path), result.line, result.field, result.message + "（内置的默认文件损坏，请重新安装本程序）"
@@ -254,7 +269,7 @@ def _load(name: str, hall: Path | None, ctx: _Context, problems: list[ScriptProb
     """The hall's copy of *name* if it exists and is sound, else the built-in one."""
     if hall is not None and (hall / name).exists():
         result = _read(hall / name, name, dataclasses.replace(ctx, hall=True))
-        if not isinstance(result, _Failure):
+        if not isinstance(result, Failure):
             return result
         problems.append(
             ScriptProblem(str(hall / name), result.line, result.field, result.message + _FALLBACK)
@@ -271,7 +286,7 @@ def _with_calendar(hours: Hours, hall: Path | None, ctx: _Context, problems: lis
     by_name: dict[str, Calendar] = {}
     for path in sorted(default_dir().glob(CALENDAR_GLOB)):
         result = _read(path, "calendar.toml", ctx)
-        if isinstance(result, _Failure):
+        if isinstance(result, Failure):
             problem = ScriptProblem(
                 str(path),
                 result.line,
@@ -283,7 +298,7 @@ def _with_calendar(hours: Hours, hall: Path | None, ctx: _Context, problems: lis
     if hall is not None:
         for path in sorted(hall.glob(CALENDAR_GLOB)):
             result = _read(path, "calendar.toml", ctx)
-            if isinstance(result, _Failure):
+            if isinstance(result, Failure):
                 fallback = "；已改用内置的同名文件。" if path.name in by_name else "；这一年的节假日未载入。"
                 problems.append(
                     ScriptProblem(str(path), result.line, result.field, result.message + fallback)

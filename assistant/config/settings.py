@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.config import registry
 from assistant.config import schema as _schema
 from assistant.config import scripts as _scripts
 from assistant.config import toml_lines as _toml_lines
@@ -36,23 +37,6 @@ from assistant.config.schema import ScriptProblem
 HALL_SETTINGS = "settings.toml"
 
 
-@dataclass(frozen=True)
-class _Setting:
-    table: str
-    key: str
-    kind: str  # "int" | "pin_hash"
-    low: int = 0
-    high: int = 0
-
-
-_SETTINGS = (
-    _Setting("lead", "pin_hash", "pin_hash"),
-    _Setting("privacy", "retention_days", "int", 1, 3650),
-    _Setting("clock", "drift_tolerance_seconds", "int", 5, 86400),
-    _Setting("hall", "url", "str"),  # the hall server (assistant.hall)
-    _Setting("paste", "restore_ms", "int", 50, 10000),  # ui/platform/paste.py
-    _Setting("paste", "remote_restore_ms", "int", 50, 30000),
-)
 SETTINGS_SCHEMA_VERSION = 1
 
 
@@ -61,11 +45,11 @@ class Settings:
     """The hall's settings; every value already checked."""
 
     pin_hash: str | None = None
-    retention_days: int = 180
-    drift_tolerance_seconds: int = 120
+    retention_days: int = registry.setting("privacy.retention_days").default
+    drift_tolerance_seconds: int = registry.setting("clock.drift_tolerance_seconds").default
     hall_url: str | None = None
-    paste_restore_ms: int = 300
-    paste_remote_restore_ms: int = 1500
+    paste_restore_ms: int = registry.setting("paste.restore_ms").default
+    paste_remote_restore_ms: int = registry.setting("paste.remote_restore_ms").default
     problems: tuple[ScriptProblem, ...] = field(default=())
 
 
@@ -81,19 +65,21 @@ def _valid_hash(value: str) -> bool:
         return False
 
 
-def _setting_issue(spec: _Setting, value: Any) -> str | None:
-    if spec.kind == "pin_hash":
+def _setting_issue(spec: registry.Setting, value: Any) -> str | None:
+    if spec.type == "pin_hash":
         if not isinstance(value, str) or not _valid_hash(value):
             return "不是有效的 PIN 哈希（格式：scrypt$16384$8$1$盐$哈希，由管理员生成）"
         return None
-    if spec.kind == "str":
+    if spec.type == "text":
         return (
             None if isinstance(value, str) else f"应为文本（带引号的字符串），收到 {_schema._describe(value)}"
         )
     if not isinstance(value, int) or isinstance(value, bool):
         return f"应为整数，收到 {_schema._describe(value)}"
-    if not spec.low <= value <= spec.high:
-        return f"应在 {spec.low}–{spec.high} 之间，收到 {value}"
+    try:
+        registry.convert(spec, value)
+    except ValueError as exc:
+        return str(exc)
     return None
 
 
@@ -105,19 +91,20 @@ def _read_settings(path: Path, builtin: bool, problems: list[ScriptProblem]) -> 
     except OSError as error:
         problems.append(ScriptProblem(str(path), None, "", f"无法读取文件：{error.strerror or error}{note}"))
         return {}
-    text = _toml_lines._decode(raw)
-    data = text if isinstance(text, _toml_lines._Failure) else _toml_lines._parse(text)
-    if isinstance(data, _toml_lines._Failure):
+    text = _toml_lines.decode(raw)
+    data = text if isinstance(text, _toml_lines.Failure) else _toml_lines.parse(text)
+    if isinstance(data, _toml_lines.Failure):
         problems.append(ScriptProblem(str(path), data.line, data.field, data.message + note))
         return {}
+    assert isinstance(text, str)  # a file that is not UTF-8 returned above
 
     def problem(where: tuple, message: str) -> None:
         problems.append(
-            ScriptProblem(str(path), _toml_lines._locate(text, where), _schema._format_path(where), message)
+            ScriptProblem(str(path), _toml_lines.locate(text, where), _schema.format_path(where), message)
         )
 
-    specs = {(s.table, s.key): s for s in _SETTINGS}
-    tables = sorted({s.table for s in _SETTINGS})
+    specs = {tuple(s.key.split(".", 1)): s for s in registry.of(registry.HALL_FILE)}
+    tables = sorted({table for table, _ in specs})
     values: dict[str, Any] = {}
     for name, table in data.items():
         if name == "schema":
@@ -137,7 +124,7 @@ def _read_settings(path: Path, builtin: bool, problems: list[ScriptProblem]) -> 
         for key, value in table.items():
             spec = specs.get((name, key))
             if spec is None:
-                known = "、".join(s.key for s in _SETTINGS if s.table == name)
+                known = "、".join(k for t, k in specs if t == name)
                 problem((name, key), f"未知字段 {key}（已忽略），[{name}] 中可用：{known}")
                 continue
             issue = _setting_issue(spec, value)
@@ -148,13 +135,10 @@ def _read_settings(path: Path, builtin: bool, problems: list[ScriptProblem]) -> 
     return values
 
 
-def _default_of(spec: _Setting) -> str:
-    if spec.kind == "pin_hash":
+def _default_of(spec: registry.Setting) -> str:
+    if spec.type == "pin_hash":
         return "数据文件夹中的 PIN（如已设置）"
-    for name in (spec.key, f"{spec.table}_{spec.key}"):  # retention_days; hall_url, paste_restore_ms
-        if hasattr(Settings, name):
-            return str(getattr(Settings(), name) or "（无）")
-    return "（无）"
+    return str(spec.default) if spec.default is not None else "（无）"
 
 
 def load_settings(hall_dir: Path | None = None) -> Settings:

@@ -32,7 +32,7 @@ def _line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
-def _locate(text: str, path: _DataPath) -> int:
+def locate(text: str, path: _DataPath) -> int:
     """The 1-based line that best shows *path*: the key itself, else its nearest enclosing table."""
     text = text.replace("\r\n", "\n")
     headers = _headers(text)
@@ -41,9 +41,10 @@ def _locate(text: str, path: _DataPath) -> int:
     while i < len(path) and isinstance(path[i], str):
         full = prefix + str(path[i])
         tables = [h for h in headers if start <= h.start < end and h.name == full]
-        has_index = i + 1 < len(path) and isinstance(path[i + 1], int)
+        following = path[i + 1] if i + 1 < len(path) else None
+        has_index = isinstance(following, int)
         if tables:
-            index = path[i + 1] if has_index else 0
+            index = following if isinstance(following, int) else 0
             if index >= len(tables):
                 return _line_of(text, tables[-1].start)
             header = tables[index]
@@ -101,13 +102,18 @@ def _skip_blank(text: str, pos: int) -> int:
     return pos
 
 
+_BARE_KEY = re.compile(r"[A-Za-z0-9_\-.]*")
+_BARE_VALUE = re.compile(r"[^,\]}\n#]*")
+
+
 def _read_key(text: str, pos: int) -> tuple[str, int]:
     """An inline-table key at *pos* (bare or quoted), and the offset of the "=" after it."""
     if text[pos] in "\"'":
         close = text.find(text[pos], pos + 1)
         name, pos = text[pos + 1 : close], close + 1
     else:
-        m = re.compile(r"[A-Za-z0-9_\-.]*").match(text, pos)
+        m = _BARE_KEY.match(text, pos)
+        assert m is not None  # "*": it matches the empty string too
         name, pos = m.group(), m.end()
     pos = _skip_blank(text, pos)
     return name, pos
@@ -147,14 +153,16 @@ def _skip_value(text: str, pos: int) -> int:
         return len(text) if end < 0 else end + 1
     if pos < len(text) and text[pos] in "[{":
         return _items(text, pos)[1]
-    return re.compile(r"[^,\]}\n#]*").match(text, pos).end()
+    m = _BARE_VALUE.match(text, pos)
+    assert m is not None  # "*": it matches the empty string too
+    return m.end()
 
 
 # ─── reading one file ───────────────────────────────────────────────────────────────────────────
 
 
 @dataclass(frozen=True)
-class _Failure:
+class Failure:
     """Why a file could not be used: its line, field path and a Chinese message."""
 
     line: int | None
@@ -165,19 +173,21 @@ class _Failure:
 _SYNTAX_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
-def _decode(raw: bytes) -> str | _Failure:
+def decode(raw: bytes) -> str | Failure:
+    """The text of a file as UTF-8 (a BOM is dropped), or why it is not UTF-8."""
     try:
         return raw.decode("utf-8-sig")  # a BOM from Windows Notepad is harmless
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
-        return _Failure(
+        return Failure(
             line, "", f"文件不是有效的 UTF-8 编码（第 {error.start + 1} 个字节出错），请用 UTF-8 编码保存"
         )
 
 
-def _parse(text: str) -> dict | _Failure:
+def parse(text: str) -> dict | Failure:
+    """The TOML table of `text`, or the line and message of its syntax error."""
     if not text.strip():
-        return _Failure(1, "", "文件是空的")
+        return Failure(1, "", "文件是空的")
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -185,4 +195,4 @@ def _parse(text: str) -> dict | _Failure:
         m = _SYNTAX_AT.search(detail)
         line = int(m[1]) if m else None
         where = f"第 {m[1]} 行第 {m[2]} 列" if m else "位置不明"
-        return _Failure(line, "", f"TOML 语法错误（{where}）：{_SYNTAX_AT.sub('', detail).strip()}")
+        return Failure(line, "", f"TOML 语法错误（{where}）：{_SYNTAX_AT.sub('', detail).strip()}")

@@ -448,8 +448,8 @@ def _required(pattern: str) -> frozenset[str] | None:
     the pattern uses the stdlib's own regex parser; should that ever change, every rule simply always runs.
     """
     try:
-        from re import _constants as sre
-        from re import _parser
+        from re import _constants as sre  # type: ignore[attr-defined]
+        from re import _parser  # type: ignore[attr-defined]
     except ImportError:  # pragma: no cover - a Python without the private parser
         return None
 

@@ -236,7 +236,7 @@ def _sign_in(state: State, data: Mapping[str, Any], now: datetime, scripts: Scri
         **_provisional(now, scripts),
     }
     events = [NewEvent("sign_in", payload)]
-    if timing.late:
+    if timing.late and timing.deadline is not None:  # late means there was a deadline to miss
         events.append(
             NewEvent(
                 "late_arrival",
@@ -806,7 +806,7 @@ def _evolve_service(state: State, kind: str, payload: Mapping[str, Any], at: str
     if kind == "fault_end":
         return replace(state, fault=None)
     if kind == "complaint":
-        item = Complaint(
+        complaint = Complaint(
             number=payload["complaint"],
             content=payload["content"],
             forwarded_to=payload["forwarded_to"],
@@ -814,7 +814,7 @@ def _evolve_service(state: State, kind: str, payload: Mapping[str, Any], at: str
             status=payload["status"],
             at=at,
         )
-        return replace(state, complaints=(*state.complaints, item))
+        return replace(state, complaints=(*state.complaints, complaint))
     if kind == "complaint_update":
         complaints = tuple(
             replace(c, status=payload["status"]) if c.number == payload["complaint"] else c
@@ -1131,9 +1131,8 @@ def evolve(state: State, kind: str, payload: Mapping[str, Any], at: str, event_i
     if kind == "step" and state.interaction is not None:
         return replace(state, interaction=replace(state.interaction, step=payload["step"], step_at=at))
     if kind == "matter" and state.interaction is not None:
-        matters = (*state.interaction.matters, dict(payload))
-        state = _follow_up_from_matter(state, payload, at)
-        return replace(state, interaction=replace(state.interaction, matters=matters))
+        interaction = replace(state.interaction, matters=(*state.interaction.matters, dict(payload)))
+        return replace(_follow_up_from_matter(state, payload, at), interaction=interaction)
     if kind == "interaction_end":
         served = (state.interaction.started_at, at) if state.interaction is not None else state.last_served
         log = tuple((n, s, at if e is None else e) for n, s, e in state.served)
@@ -1152,7 +1151,7 @@ def evolve(state: State, kind: str, payload: Mapping[str, Any], at: str, event_i
         return replace(
             state, overtime_until=at, served=_still_open(state), waiting_log=((at, state.waiting),)
         )
-    if kind in ("close_request", "close"):  # "close": the name used by databases before issue 5
+    if kind == "close_request":
         return replace(state, closed_at=at, served=_still_open(state), waiting_log=((at, state.waiting),))
     return state
 

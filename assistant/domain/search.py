@@ -33,7 +33,7 @@ import sqlite3
 import unicodedata
 import zlib
 from array import array
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import chain, islice
 from pathlib import Path
@@ -109,7 +109,7 @@ class _Readings:
 
     def __init__(self) -> None:
         self._memo: dict[str, tuple[str, ...] | None] = {}
-        self._pinyin = None
+        self._pinyin: Callable[[str], list[list[str]]] | None = None
 
     def __call__(self, ch: str) -> tuple[str, ...] | None:
         if ch in self._memo:
@@ -254,7 +254,9 @@ class PhraseIndex:
     def build(cls, entries: list[Entry]) -> PhraseIndex:
         readings = _Readings()
         lists: dict[str, list[int]] = {}
-        codes, xcodes, syllables = [], [], set()
+        codes: list[str] = []
+        xcodes: list[str] = []
+        syllables: set[str] = set()
         for number, e in enumerate(entries):
             units = units_of(e.text, readings)
             xunits = units_of(e.keywords, readings)
@@ -272,7 +274,7 @@ class PhraseIndex:
             pairs = {g for g in text | extra if len(g) == 2}
             _letter_pairs(units, pairs)
             _letter_pairs(xunits, pairs)
-            for space, keys in (
+            for space, spaced in (
                 (_FULL, full),
                 (_ANY, full | partial),
                 (_XANY, xfull),
@@ -280,7 +282,7 @@ class PhraseIndex:
                 (_EXTRA, extra),
                 (_PAIR, pairs),
             ):
-                for key in keys:
+                for key in spaced:
                     lists.setdefault(space + key, []).append(number)
             for u in (units, xunits):
                 for r in u:
@@ -531,7 +533,7 @@ class PhraseIndex:
         kept: list[int] = []
         stopped_at: int | None = None  # the place in the use order after which nothing was checked
         rest: list[int] = []
-        candidates = chain(head, filter(tail.__contains__, islice(self._ranked, start, None)))
+        candidates: Iterator[int] = chain(head, filter(tail.__contains__, islice(self._ranked, start, None)))
         if enough is not None and enough <= 0:
             candidates = iter(())
             rest, stopped_at = head, start
@@ -562,6 +564,7 @@ class PhraseIndex:
             if enough is not None and len(bucket) >= enough:
                 stopped_at = self._rank[n] + 1
                 break
+        pool: tuple[list[int], list, int]
         if stopped_at is None:  # every candidate checked: the matches are exact
             pool = (kept, [], len(self._ranked))
         else:  # kept and the unchecked rest of head come before place stopped_at; the tail after it

@@ -237,7 +237,7 @@ def returned(scripts: Scripts, labels: list[str], other: str = "") -> tuple[list
     if OTHER in labels and not other:
         return "选了“其他……”，请填写是什么问题（第 22 条）。"
     faults = [other if label == OTHER else label.replace("……", "") for label in labels if label in choices]
-    blanks = {FIELD_RE.fullmatch(o).group(1): other for o in chosen if FIELD_RE.fullmatch(o)}
+    blanks = {m.group(1): other for o in chosen if (m := FIELD_RE.fullmatch(o))}
     return faults, return_offer(chosen, blanks)
 
 

@@ -175,9 +175,9 @@ def closing_status(state: Any, now: datetime, hours: Hours) -> ClosingStatus | N
     window = getattr(state, "window", None)
     current = open_period(hours, now, window)
     if current is not None:
-        closing = current[1]
-        if closing - now <= timedelta(minutes=hours.thresholds.closing_warning_minutes):
-            return ClosingStatus(closing, state.waiting, False)
+        closes = current[1]
+        if closes - now <= timedelta(minutes=hours.thresholds.closing_warning_minutes):
+            return ClosingStatus(closes, state.waiting, False)
         return None
     closing = last_closing(hours, now, window)
     if closing is None or state.clerk is None:

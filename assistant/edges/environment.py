@@ -10,6 +10,8 @@ import os
 import sys
 from pathlib import Path
 
+from assistant.config import registry
+
 # subprocess, shutil and venv are imported where they are used: this module runs on every start-up.
 
 STAMP = ".window-assistant-installed"
@@ -72,8 +74,16 @@ def venv_python(root: Path) -> Path:
     return root / ".venv" / folder / ("python.exe" if os.name == "nt" else "python")
 
 
+def lock_file(root: Path, extras: tuple[str, ...] = ()) -> Path:
+    """The pinned, hashed requirements for `extras` (requirements-test.lock with "test", else requirements.lock).
+
+    Made by `uv pip compile … --universal --generate-hashes` (the command heads each file) for Windows and Linux."""
+    return root / ("requirements-test.lock" if "test" in extras else "requirements.lock")
+
+
 def _wanted(root: Path, extras: tuple[str, ...]) -> str:
     digest = hashlib.sha256((root / "pyproject.toml").read_bytes())
+    digest.update(lock_file(root, extras).read_bytes())
     digest.update(",".join(sorted(extras)).encode())
     return digest.hexdigest()
 
@@ -109,11 +119,13 @@ def ensure_venv(root: Path, extras: tuple[str, ...] = ()) -> Path:
             )
             raise SystemExit(2) from exc
     _say("正在安装依赖（需要访问软件包索引，只在首次或依赖变化时进行）…")
-    spec = f"{root}[{','.join(extras)}]" if extras else str(root)
+    lock = lock_file(root, extras)
     pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     try:
         subprocess.run([*pip, "--upgrade", "pip"], check=True)
-        subprocess.run([*pip, "-e", spec], check=True)
+        # exactly the tested versions, each file checked against its hash; then the project itself
+        subprocess.run([*pip, "--require-hashes", "-r", str(lock)], check=True)
+        subprocess.run([*pip, "--no-deps", "-e", str(root)], check=True)
     except subprocess.CalledProcessError as exc:
         _say(f"安装依赖失败（退出码 {exc.returncode}），请检查网络或软件包索引设置后重试。")
         raise SystemExit(2) from exc
@@ -124,7 +136,7 @@ def ensure_venv(root: Path, extras: tuple[str, ...] = ()) -> Path:
 
 def enter_venv(root: Path, extras: tuple[str, ...] = ()) -> None:
     """Make sure we run inside `.venv` with what we need; re-run this very command there if not."""
-    if os.environ.get("WA_NO_VENV") == "1" or getattr(sys, "frozen", False):
+    if registry.env("WA_NO_VENV") or getattr(sys, "frozen", False):
         return  # the packaged app (packaging/) carries its own interpreter and libraries
     python = ensure_venv(root, extras)
     if _in_project_venv(root):

@@ -22,7 +22,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping
-from typing import Protocol
+from typing import Any, Protocol
+
+from assistant.config import registry
 
 Callback = Callable[[str], None]
 
@@ -179,9 +181,9 @@ class X11Backend(HotkeyBackend):
                     self._pressed[event.detail] = key
                 continue
             # The modifiers may be released first (xdotool does): match the release by key code alone.
-            key = self._pressed.pop(event.detail, None)
-            if key is not None and key in self._grabs:
-                action, callback = self._grabs[key]
+            released = self._pressed.pop(event.detail, None)
+            if released is not None and released in self._grabs:
+                action, callback = self._grabs[released]
                 callback(action)
 
     def close(self) -> None:
@@ -240,8 +242,8 @@ class User32Hotkeys:
         import ctypes
         from ctypes import wintypes
 
-        self._ctypes = ctypes
-        user32 = ctypes.WinDLL("user32", use_last_error=True)
+        self._ctypes: Any = ctypes  # WinDLL and get_last_error exist on Windows only
+        user32 = self._ctypes.WinDLL("user32", use_last_error=True)
         self._register = user32.RegisterHotKey
         self._register.argtypes = (wintypes.HWND, ctypes.c_int, wintypes.UINT, wintypes.UINT)
         self._register.restype = wintypes.BOOL
@@ -308,7 +310,7 @@ def choose_backend(
     """The working backend here, or None with the Chinese reason shown in the status line."""
     platform = platform or sys.platform
     env = os.environ if environ is None else environ
-    if env.get("WA_NO_HOTKEYS") == "1":
+    if registry.env("WA_NO_HOTKEYS", env):
         return None, "全局热键已关闭（WA_NO_HOTKEYS=1），请使用窗口内快捷键。"
     if platform.startswith("linux"):
         if not env.get("DISPLAY"):

@@ -31,7 +31,7 @@ import wave
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from assistant.config import paths
+from assistant.config import paths, registry
 
 SAVE_ATTEMPTS = 2
 SAVE_TIMEOUT_S = 30.0
@@ -45,7 +45,7 @@ ESPEAK_DEFAULT_WPM = 175
 
 def available() -> tuple[bool, str]:
     """Whether speech can work here, and if not why (Chinese, shown beside the disabled speak buttons)."""
-    if os.environ.get("WA_NO_SPEECH") == "1":
+    if registry.env("WA_NO_SPEECH"):
         return False, "朗读已关闭（WA_NO_SPEECH=1）。"
     if importlib.util.find_spec("pyttsx3") is None:
         return False, "未安装朗读组件 pyttsx3，朗读不可用。"

@@ -204,8 +204,7 @@ def missing_for_xcb(qt: Path | None = None) -> list[str]:
     """The sonames that Qt's xcb platform plugin needs, that the program does not carry and that cannot be
     loaded here (an empty list: xcb will start, or there is no xcb plugin to check)."""
     qt = qt or qt_folder()
-    plugin = qt / "plugins" / "platforms" / "libqxcb.so" if qt else None
-    if plugin is None or not plugin.is_file():
+    if qt is None or not (plugin := qt / "plugins" / "platforms" / "libqxcb.so").is_file():
         return []
     carried = [qt / "lib", Path(getattr(sys, "_MEIPASS", qt / "lib"))]
     missing: list[str] = []

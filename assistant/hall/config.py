@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.config import registry
+
 ENV_URL = "WA_HALL"
 
 # Every network wait is bounded: connecting, a dead peer (keepalives, TCP user timeout), a statement.
@@ -44,7 +46,7 @@ def hall_url(cli_value: str | None = None, scripts_dir: Path | None = None) -> s
 
         if url := load_settings(scripts_dir).hall_url:
             return url
-    return os.environ.get(ENV_URL) or None
+    return registry.env(ENV_URL) or None
 
 
 def check_url(url: str) -> str:
@@ -112,7 +114,8 @@ def connect_prompting(url: str, ask: Login = tty_login, **options: Any):
         text = " ".join(str(exc).split())
         if "password" not in text:
             raise HallError(f"无法连接大厅数据库 {safe_url(url)}：{text}") from exc
-    login = ask(safe_url(url), conninfo_to_dict(check_url(url)).get("user"))
+    user = conninfo_to_dict(check_url(url)).get("user")
+    login = ask(safe_url(url), None if user is None else str(user))
     if login is None:
         raise HallError(
             f"连接大厅数据库 {safe_url(url)} 需要用户名和密码：请在终端中运行以便输入，或设置 PGPASSFILE"

@@ -315,7 +315,8 @@ class HallPusher:
                             message=f"大厅数据库不接收本机记录：{why}。本机记录照常保存；请联系管理员。",
                         )
                         self._stop.wait(self.refused_retry)
-                        pg = _close(pg)  # read the head again next time
+                        _close(pg)  # read the head again next time
+                        pg = None
                         continue
                     if not rows:
                         if time.monotonic() - contact > self.heartbeat:
@@ -366,12 +367,14 @@ class HallPusher:
                         ),
                     )
                 except (psycopg.Error, OSError) as exc:
-                    pg = _close(pg)
+                    _close(pg)
+                    pg = None
                     self._offline(exc)
                     self._stop.wait(delay)
                     delay = min(delay * 2, self.retry_max)
                 except HallError as exc:
-                    pg = _close(pg)
+                    _close(pg)
+                    pg = None
                     self._set(state=OFFLINE, error=str(exc), message=f"大厅数据库不可用：{exc}")
                     self._stop.wait(self.retry_max)
                 except sqlite3.Error as exc:
@@ -415,7 +418,7 @@ class HallPusher:
 
 
 def _close(conn: Any) -> None:
-    """Close a connection that may be broken already; never raises. Returns None (``pg = _close(pg)``)."""
+    """Close a connection that may be broken already; never raises."""
     if conn is not None:
         with contextlib.suppress(Exception):
             conn.close()

@@ -10,6 +10,7 @@ from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
+from assistant.domain.events import upcast
 from assistant.hall.config import HallError, Login, check_url, connect_prompting, safe_url, tty_login
 from assistant.hall.pusher import Row, _close, hall_head
 from assistant.hall.schema import SCHEMA_VERSION, schema_version
@@ -130,7 +131,8 @@ class HallReader:
         return self._conn
 
     def close(self) -> None:
-        self._conn = _close(self._conn)
+        _close(self._conn)
+        self._conn = None
 
     def __enter__(self) -> HallReader:
         return self
@@ -171,7 +173,7 @@ class HallReader:
     def events(self, terminal: str, after: int = 0) -> Iterator[Event]:
         """The same Event objects as ``EventStore.events(after)`` on that terminal."""
         for seq, at, kind, payload, prev_hash, digest in self.raw_rows(terminal, after):
-            yield Event(int(seq), at, kind, json.loads(payload), prev_hash, digest)
+            yield Event(int(seq), at, *upcast(kind, json.loads(payload)), prev_hash, digest)
 
     def verify(self, terminal: str) -> VerifyReport:
         """Walk the terminal's chain as stored in the hall (as ``EventStore.verify``)."""

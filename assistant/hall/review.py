@@ -203,7 +203,7 @@ def _hall_acks(
 def _apply_acks(
     tables: dict[str, Table], acks: Iterable[tuple[str, int, str, dict]], flt: ReportFilter
 ) -> None:
-    comments: dict[tuple[str, int], list[str]] = defaultdict(list)
+    comments: dict[tuple[str, Any], list[str]] = defaultdict(list)
     notes = tables.get("notes")
     for terminal, event_id, at, p in acks:
         target = (str(p.get("terminal", "")), p.get("target"))
@@ -232,9 +232,9 @@ def _apply_acks(
                 continue
             extra = comments.get((target["terminal"], target["target"]))
             if extra:
-                row = list(table.rows[i])
-                row[column] = "；".join(x for x in (row[column], *extra) if x)
-                table.rows[i] = tuple(row)
+                cells = list(table.rows[i])
+                cells[column] = "；".join(x for x in (cells[column], *extra) if x)
+                table.rows[i] = tuple(cells)
 
 
 def _charts(tables: dict[str, Table]) -> dict[str, list[tuple[str, float]]]:

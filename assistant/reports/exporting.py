@@ -266,8 +266,10 @@ def write_xlsx(
         for sheet in wb.worksheets:
             with contextlib.suppress(Exception):
                 sheet.close()
-            with contextlib.suppress(OSError, TypeError):
-                os.remove(getattr(getattr(sheet, "_writer", None), "out", None))
+            written = getattr(getattr(sheet, "_writer", None), "out", None)
+            if written:
+                with contextlib.suppress(OSError):
+                    os.remove(written)
         if type(exc).__module__.startswith(
             "lxml"
         ):  # lxml reports a full disk as SerialisationError(IO_EFBIG…)
@@ -433,6 +435,7 @@ def export(
             if fmt == "xlsx":
                 write_xlsx(report, temp, masked, generated, progress)
             else:  # Qt's PDF writer (ui.review.pdf_report.write_pdf), passed in: assistant/ never imports Qt
+                assert pdf_writer is not None  # refused above
                 pdf_writer(report, temp, masked, generated)
             _fsync(temp)
         _check_written(fmt, temp, report)

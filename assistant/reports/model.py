@@ -65,7 +65,7 @@ CORRECTION_KIND = "correction"  # issue 8: a correction of an earlier record {ta
 PURGE_KIND = "purge_personal"  # issue 8: personal data removed {before, count, by, retention_days}
 CLOCK_KINDS = ("clock_jump", "hall_clock_offset")  # issue 8: the PC's clock jumped / differs from the hall's
 GUARD_PREFIXES = ("guard", "taboo")
-STATUS_OPEN, STATUS_FIXED = "未修复", "已修复"
+STATUS_OPEN = "未修复"
 YES, NO = "是", "否"
 
 

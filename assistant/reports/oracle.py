@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from assistant.config.schema import Scripts
+from assistant.domain.events import STATUS_FIXED, upcast
 from assistant.reports.model import (
     ACK_KIND,
     CLOCK_KINDS,
@@ -19,7 +20,6 @@ from assistant.reports.model import (
     EXPORT_KIND,
     GUARD_PREFIXES,
     PURGE_KIND,
-    STATUS_FIXED,
     STATUS_OPEN,
     Rec,
     ReportFilter,
@@ -74,8 +74,8 @@ def tag(rows: Iterable[tuple]) -> list[Rec]:
     clerk = role = window = ""
     out: list[Rec] = []
     append, loads, parse = out.append, json.loads, datetime.fromisoformat
-    for event_id, at, kind, payload in rows:
-        p = loads(payload) if isinstance(payload, str) else payload
+    for event_id, at, stored_kind, payload in rows:
+        kind, p = upcast(stored_kind, loads(payload) if isinstance(payload, str) else payload)
         if kind == "sign_in":
             clerk, role, window = str(p.get("clerk", "")), str(p.get("role", "")), str(p.get("window", ""))
         if "clerk" in p or "role" in p or "window" in p:
@@ -160,8 +160,8 @@ def _checklist(ctx: _Ctx, runs_only: bool = False) -> tuple[Table, Table]:
                         "clerk": rec.clerk,
                         "window": rec.window,
                         "item": p.get("item", ""),
-                        "text": texts.get(p.get("item"), p.get("item", "")),
-                        "ok": _tick_word(p, sections.get(p.get("item"))),
+                        "text": texts.get(str(p.get("item")), p.get("item", "")),
+                        "ok": _tick_word(p, sections.get(str(p.get("item")))),
                         "note": p.get("note", ""),
                         "lead_comment": ctx.ack(rec.id),
                         "clock_jump": p.get("clock_jump", ""),
@@ -242,20 +242,20 @@ def _faults(ctx: _Ctx) -> Table:
             and not has_equipment_events
         )
         if failed_tick or rec.kind == "equipment_fault":
-            if rec.kind == "equipment_fault" and p.get("status") in (STATUS_FIXED, "fixed", "已修复"):
+            if rec.kind == "equipment_fault" and p.get("status") == STATUS_FIXED:
                 row = open_items.pop((rec.window, str(p.get("item"))), None)
                 if row is not None:
                     row.update(
                         status=STATUS_FIXED,
                         fixed_at=hm(rec.at),
                         fixed_by=rec.clerk,
-                        minutes=_minutes(_dt(row["_at"]), rec.at),
+                        minutes=_minutes(datetime.fromisoformat(row["_at"]), rec.at),
                     )
                 continue
             row = {
                 "event_id": rec.id,
                 "source": "班前检查",
-                "item": texts.get(p.get("item"), p.get("item", "")),
+                "item": texts.get(str(p.get("item")), p.get("item", "")),
                 "note": p.get("note", ""),
                 "clerk": rec.clerk,
                 "window": rec.window,
@@ -273,7 +273,7 @@ def _faults(ctx: _Ctx) -> Table:
                     status=STATUS_FIXED,
                     fixed_at=hm(rec.at),
                     fixed_by=rec.clerk,
-                    minutes=_minutes(_dt(row["_at"]), rec.at),
+                    minutes=_minutes(datetime.fromisoformat(row["_at"]), rec.at),
                 )
         elif rec.kind == "fault_start":
             row = {
@@ -297,7 +297,7 @@ def _faults(ctx: _Ctx) -> Table:
                     status=STATUS_FIXED,
                     fixed_at=hm(rec.at),
                     fixed_by=rec.clerk,
-                    minutes=p.get("minutes", _minutes(_dt(row["_at"]), rec.at)),
+                    minutes=p.get("minutes", _minutes(datetime.fromisoformat(row["_at"]), rec.at)),
                 )
     for row, target, rec in rows:
         if ctx.wanted(rec):
@@ -596,7 +596,7 @@ def _follow_ups(ctx: _Ctx, recs: Iterable[Rec]) -> Table:
     rows = []
     for key in order:
         it = items[key]
-        rec: Rec = it["rec"]
+        rec = it["rec"]
         in_range = ctx.flt.start <= rec.at.date()
         still_open = it["closed"] is None or it["closed"].date() >= ctx.flt.start
         if not (in_range or still_open):

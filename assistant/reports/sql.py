@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from assistant.config.schema import Scripts
+from assistant.domain.events import STATUS_FIXED, upcast
 from assistant.reports.charts import _charts, _column
 from assistant.reports.model import (
     ACK_KIND,
@@ -19,7 +20,6 @@ from assistant.reports.model import (
     GUARD_PREFIXES,
     PURGE_KIND,
     SPECS,
-    STATUS_FIXED,
     Rec,
     ReportFilter,
     RowSource,
@@ -91,7 +91,7 @@ _PROJ_RECS = (
 def _recs(rows: Iterable[tuple]) -> list[Rec]:
     loads, parse = json.loads, datetime.fromisoformat
     return [
-        Rec(i, parse(at), kind, loads(payload) if payload else {}, clerk, role, window)
+        Rec(i, parse(at), *upcast(kind, loads(payload) if payload else {}), clerk, role, window)
         for i, at, kind, payload, clerk, role, window in rows
     ]
 
@@ -124,7 +124,9 @@ class _FoldSource(RowSource):
     count needs the fold)."""
 
     def __init__(self, build: Callable[[], Table], count: Callable[[], int] | None = None) -> None:
-        self._make, self._count, self._table, self._counted = build, count, None, None
+        self._make, self._count = build, count
+        self._table: Table | None = None
+        self._counted: int | None = None
 
     def table(self) -> Table:
         if self._table is None:

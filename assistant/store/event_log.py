@@ -37,9 +37,10 @@ from pathlib import Path
 from typing import Any, Self
 from urllib.parse import quote
 
+from assistant.domain.events import upcast
 from assistant.store import projections, sealing
+from assistant.store.version import UserVersion
 
-SCHEMA_VERSION = 5
 APPLICATION_ID = 0x57415353  # "WASS": marks a database as ours (PRAGMA application_id)
 
 GENESIS_HASH = "0" * 64
@@ -296,17 +297,16 @@ _V5_SQL = (
     "ALTER TABLE persons ADD COLUMN email TEXT NOT NULL DEFAULT ''",
 )
 
-# Index = the version a migration brings the database to; index 0 is the empty database.
-# Append-only: never edit a released version, add the next one.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None] | None] = [
-    None,
-    _run(_V1),
-    _run(_V2),
-    _v3,
-    _v4,
-    _run(_V5_SQL),
-]
-assert len(MIGRATIONS) == SCHEMA_VERSION + 1
+# Each migration with the version it brings the database to, in order (assistant/store/version.py says when a
+# step is minor, when major). Append-only: never edit a released version, add the next one.
+MIGRATIONS: tuple[tuple[UserVersion, Callable[[sqlite3.Connection], None]], ...] = (
+    (UserVersion(0, 1), _run(_V1)),
+    (UserVersion(0, 2), _run(_V2)),
+    (UserVersion(0, 3), _v3),
+    (UserVersion(0, 4), _v4),
+    (UserVersion(0, 5), _run(_V5_SQL)),  # additive: an older build still reads it
+)
+SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
 # --- projections (derived, in the same transaction as the events they derive from) ---------------
@@ -363,10 +363,11 @@ def _catch_up(conn: sqlite3.Connection, ctx: dict | None) -> dict:
         if not rows:
             break
         batch: dict[str, list[tuple]] = {}
-        for event_id, at, kind, payload in rows:
+        for event_id, at, stored_kind, payload in rows:
+            kind, parsed = upcast(stored_kind, loads(payload))
             if not needs(kind):
                 continue
-            for key, params in project(ctx, event_id, at, kind, loads(payload)):
+            for key, params in project(ctx, event_id, at, kind, parsed):
                 if key in skip:
                     continue
                 if key == "phrase":
@@ -520,9 +521,13 @@ def _classify(conn: sqlite3.Connection, path: Path, header: bytes | None) -> Non
         return
     if app_id != APPLICATION_ID:
         raise _Unusable(f"是其他程序的数据库（application_id = {app_id:#010x}）")
-    if version > SCHEMA_VERSION:
+    try:
+        found = UserVersion.from_int(version)
+    except ValueError as exc:
+        raise _Unusable(str(exc)) from None
+    if not SCHEMA_VERSION.opens(found):  # a newer minor only added what this build can ignore: it opens
         raise _Unusable(
-            f"来自更新版本的程序（数据库版本 {version}，本程序只支持到 {SCHEMA_VERSION}）", newer=True
+            f"来自更新版本的程序（数据库版本 {found}，本程序只支持 {SCHEMA_VERSION.major}.x 版）", newer=True
         )
 
 
@@ -609,17 +614,15 @@ def _move_aside(path: Path) -> Path:
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
-    """Bring the database to SCHEMA_VERSION, one transaction per version."""
-    for version in range(1, SCHEMA_VERSION + 1):
+    """Bring the database to SCHEMA_VERSION, one transaction per step; one of a newer minor stays as it is."""
+    for version, migration in MIGRATIONS:
         conn.execute("BEGIN IMMEDIATE")
         try:
             # Re-read inside the write lock: another process may have migrated meanwhile.
-            current = conn.execute("PRAGMA user_version").fetchone()[0]
+            current = UserVersion.from_int(conn.execute("PRAGMA user_version").fetchone()[0])
             if current < version:
-                migration = MIGRATIONS[version]
-                assert migration is not None
                 migration(conn)
-                conn.execute(f"PRAGMA user_version = {int(version)}")
+                conn.execute(f"PRAGMA user_version = {version.to_int()}")
                 conn.execute(f"PRAGMA application_id = {int(APPLICATION_ID)}")
             conn.execute("COMMIT")
         except BaseException:
@@ -1223,7 +1226,8 @@ class EventStore:
         self._proj = None
 
     def events(self, after: int = 0) -> Iterator[Event]:
-        """Events with id > after, in id order, payload parsed."""
+        """Events with id > after, in id order, in their current shape (assistant.domain.events.upcast; the
+        stored rows, which the hash chain covers, are never changed)."""
         # In pages, so replaying a hall-year (millions of events) holds one page at a time, not the whole log.
         while True:
             rows = self.conn.execute(
@@ -1231,7 +1235,7 @@ class EventStore:
                 (after, _EVENTS_PAGE),
             ).fetchall()
             for event_id, at, kind, payload, prev_hash, digest in rows:
-                yield Event(event_id, at, kind, json.loads(payload), prev_hash, digest)
+                yield Event(event_id, at, *upcast(kind, json.loads(payload)), prev_hash, digest)
             if len(rows) < _EVENTS_PAGE:
                 return
             after = rows[-1][0]

@@ -63,7 +63,7 @@ def _encode(value: Any, hint: Any) -> Any:
         if len(inner) != 1:
             raise SnapshotError(f"unsupported union {hint}")
         return _encode(value, inner[0])
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         if not isinstance(value, hint):
             raise SnapshotError(f"expected {hint.__name__}, got {type(value).__name__}")
         hints = _hints(hint)
@@ -95,7 +95,7 @@ def _decode(value: Any, hint: Any) -> Any:
             return None
         inner = [a for a in args if a is not type(None)]
         return _decode(value, inner[0])
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         if not isinstance(value, dict):
             raise SnapshotError(f"expected an object for {hint.__name__}")
         hints = _hints(hint)
@@ -164,7 +164,7 @@ def from_json(text: str) -> State:
 
 
 def _shape(hint: Any, seen: set[type]) -> str:
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         if hint in seen:
             return hint.__name__
         seen.add(hint)

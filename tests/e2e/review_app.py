@@ -14,7 +14,7 @@ from assistant.config.scripts import load_scripts
 from assistant.desk import Desk
 from assistant.edges.clock import SystemClock
 from assistant.store.event_log import EventStore
-from ui.app import make_application
+from ui.application import make_application
 from ui.review.window import ReviewWindow
 
 

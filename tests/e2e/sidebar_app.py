@@ -16,7 +16,7 @@ from assistant.config.scripts import load_scripts
 from assistant.desk import Desk
 from assistant.edges.clock import FixedClock, SystemClock
 from assistant.store.event_log import EventStore
-from ui.app import make_application
+from ui.application import make_application
 from ui.shell import build_shell
 
 

@@ -6,7 +6,7 @@ Two layers:
 * a table of hand-picked cases per sub-command, each run as a real process (missing arguments, unknown
   options, bad dates, files that do not exist, a folder where a file is expected and the reverse, invalid
   UTF-8 files and arguments, huge numbers); the table must name every sub-command `main.py --help` lists;
-* hypothesis, in-process through ``assistant.cli.commands.main``: generated unknown options, non-dates and dates out of
+* hypothesis, in-process through ``main.main``: generated unknown options, non-dates and dates out of
   range, non-numbers and huge numbers, unknown ids, random bytes as a replay file.
 
 Cases that are not errors by design are listed apart (ACCEPTED): a scripts folder that does not exist runs on
@@ -32,7 +32,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from assistant.cli import commands as cli
+import main as entry
 from assistant.store.event_log import EventStore
 from tests.conftest import ROOT
 
@@ -210,6 +210,7 @@ def _cases(w: dict[str, str]) -> dict[str, list[list[str]]]:
             ["purge-personal", "--bogus"],
         ],
         "privacy-notice": [["privacy-notice", "extra"], ["privacy-notice", "--bogus"]],
+        "diagnostics": [["diagnostics", "extra"], ["diagnostics", "--bogus"]],
         "correction": [
             ["correction"],
             ["correction", "1"],
@@ -297,6 +298,7 @@ def test_the_table_covers_every_subcommand(world):
         "privacy-notice",
         "correction",
         "seal",
+        "diagnostics",
     } <= listed
     assert set(_cases(world)) - {""} == listed
 
@@ -346,7 +348,7 @@ def test_cases_that_run_on_by_design(world):
         assert has_chinese(err) or "被拒绝" in out, (args, err, out)
 
 
-# ─── generated: in-process through assistant.cli.commands.main ───────────────────────────────────────────
+# ─── generated: in-process through main.main ───────────────────────────────────────────────────────────────
 
 
 def call(argv: list[str]) -> tuple[int, str]:
@@ -354,7 +356,7 @@ def call(argv: list[str]) -> tuple[int, str]:
     err, out = io.StringIO(), io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
         try:
-            code = cli.main(argv)
+            code = entry.main(argv)
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else 2
     CASES_RUN["hypothesis"] += 1
@@ -391,6 +393,7 @@ SUBCOMMANDS = [
     "correction",
     "hall",
     "seal",
+    "diagnostics",
 ]
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from assistant.store.event_log import SCHEMA_VERSION
+from assistant.store.version import UserVersion
 from tests.conftest import ROOT
 
 
@@ -228,7 +230,9 @@ def test_a_newer_database_is_refused_by_every_command(tmp_path):
     made = run("replay", "-", stdin='{"at": "2026-11-26T08:40:00", "cmd": "sign_in", "clerk": "A"}\n', db=db)
     assert made.returncode == 0, made.stderr
     with closing(sqlite3.connect(db)) as conn:
-        conn.execute("PRAGMA user_version = 99")
+        conn.execute(
+            f"PRAGMA user_version = {UserVersion(SCHEMA_VERSION.major + 1, 0).to_int()}"
+        )  # a newer major
         conn.commit()
     before = _listing(tmp_path)
     for args in (["verify-log"], ["status"], ["correction", "1", "--reason", "错了"], ["replay", "-"]):

@@ -346,3 +346,11 @@ def test_nowhere_to_write_still_starts_and_says_nothing_will_be_kept(shared_dir,
     assert not any(
         p.is_file() for p in shared_dir.rglob("*") if p.name != "report.json" and "home" not in p.parts
     )
+
+
+def test_copy_diagnostics_puts_versions_paths_and_the_log_on_the_clipboard(make_shell, desk):
+    sidebar = make_shell(desk)
+    sidebar.tray.diagnostics_action.trigger()
+    text = QApplication.clipboard().text()
+    assert f"数据文件：{desk.store.path}" in text and "Qt 6" in text and "PySide6" in text
+    assert "诊断信息已复制" in sidebar.message.text()

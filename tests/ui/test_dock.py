@@ -55,3 +55,15 @@ def test_collapse_to_a_strip_and_floating_clears_the_strut(qtbot, tmp_path):
 
 def test_strut_values_for_the_right_edge():
     assert strut_values("right", QRect(986, 0, 380, 768), 1366) == [0, 380, 0, 0, 0, 0, 0, 767, 0, 0, 0, 0]
+
+
+def test_hand_edited_settings_fall_back_to_their_defaults_instead_of_crashing(qtbot, tmp_path):
+    (tmp_path / "dock.ini").write_text(
+        "[dock]\nwidth=wide\nscreen=-3\nedge=top\nfloating=maybe\n", encoding="utf-8"
+    )
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    dock = Dock(widget, settings(tmp_path), lambda: SCREENS)
+    assert (dock.edge, dock.width, dock.screen_index, dock.floating) == ("right", 380, 0, False)
+    dock.apply()
+    assert dock.geometry() == QRect(1366 - 380, 0, 380, 768)

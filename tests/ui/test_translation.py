@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
 from tests.conftest import ready_desk
 from tests.fakes.hotkeys import FakeBackend
 from tests.fakes.paste import FakeSender
-from ui.app import RESOURCES
+from ui.application import RESOURCES
 from ui.platform.hotkey_bridge import HotkeyBridge
 from ui.shell import build_shell
 
@@ -165,7 +165,7 @@ def test_the_chinese_ui_has_qt_s_own_texts_in_chinese(qtbot):
     """Issue 14 item 16: the PIN dialog's OK/Cancel and the file dialogs were English in the Chinese UI."""
     from PySide6.QtWidgets import QDialogButtonBox
 
-    from ui.app import install_translation
+    from ui.application import install_translation
 
     assert install_translation(QApplication.instance(), "zh")
     box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

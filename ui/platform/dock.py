@@ -23,9 +23,10 @@ from PySide6.QtCore import QRect, QSettings
 from PySide6.QtGui import QGuiApplication, QScreen
 from PySide6.QtWidgets import QWidget
 
-EDGES = ("left", "right")
-DEFAULT_WIDTH = 380
-MIN_WIDTH = 300
+from assistant.config.registry import setting, stored
+
+EDGES = setting("dock/edge").choices
+MIN_WIDTH = setting("dock/width").low
 STRIP_WIDTH = 36  # collapsed: a thin strip with the 展开 button
 
 # SHAppBarMessage (shellapi.h)
@@ -134,12 +135,11 @@ class Dock:
         self.appbar_registered = False
         self.settings = settings
         self.screens = screens
-        self.edge = str(settings.value("dock/edge", "right"))
-        if self.edge not in EDGES:
-            self.edge = "right"
-        self.width = max(MIN_WIDTH, int(settings.value("dock/width", DEFAULT_WIDTH)))
-        self.screen_index = int(settings.value("dock/screen", 0))
-        self.floating = str(settings.value("dock/floating", "false")) in ("true", "1", "True")
+        # what was remembered, each value checked: a hand-edited width "wide" is the default width
+        self.edge = stored(settings, "dock/edge")
+        self.width = stored(settings, "dock/width")
+        self.screen_index = stored(settings, "dock/screen")
+        self.floating = stored(settings, "dock/floating")
         self.collapsed = False
         self.reserved: list[int] | None = None
 

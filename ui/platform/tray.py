@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject
-from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap
+from PySide6 import __version__
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, qVersion
+from PySide6.QtGui import QAction, QColor, QGuiApplication, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from assistant.config import paths
+from assistant.edges.logbook import diagnostics
 
 
 def make_icon() -> QIcon:
@@ -48,9 +52,11 @@ class Tray(QObject):
         self.toggle_action.triggered.connect(self.toggle)
         self.pause_action = QAction(self.tr("暂停/恢复服务"), self.menu)
         self.pause_action.triggered.connect(sidebar.on_pause_clicked)
+        self.diagnostics_action = QAction(self.tr("复制诊断信息"), self.menu)
+        self.diagnostics_action.triggered.connect(self.copy_diagnostics)
         self.quit_action = QAction(self.tr("退出"), self.menu)
         self.quit_action.triggered.connect(sidebar.request_quit)
-        for action in (self.toggle_action, self.pause_action, self.quit_action):
+        for action in (self.toggle_action, self.pause_action, self.diagnostics_action, self.quit_action):
             self.menu.addAction(action)
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(
@@ -72,6 +78,18 @@ class Tray(QObject):
         line = message.text()
         if self.reason not in line:
             message.setText(f"{line}\n{self.reason}" if line else self.reason)
+
+    def copy_diagnostics(self) -> None:
+        """Put what support needs on the clipboard (versions, paths, the log's tail; never the database)."""
+        shell = self.sidebar.shell
+        text = diagnostics(
+            paths.data_dir(),
+            shell.desk.store.path,
+            shell.scripts_dir,
+            [f"Qt {qVersion()}；PySide6 {__version__}"],
+        )
+        QGuiApplication.clipboard().setText(text)
+        self.sidebar.message.setText(self.tr("诊断信息已复制，可粘贴给技术支持。"))
 
     def toggle(self) -> None:
         self.sidebar.setVisible(not self.sidebar.isVisible())

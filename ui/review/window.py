@@ -640,7 +640,7 @@ def run_review(args: argparse.Namespace) -> int:
     from assistant.config.scripts import load_scripts
     from assistant.edges.clock import SystemClock
     from assistant.store.event_log import EventStore, StoreError
-    from ui.app import install_translation, make_application
+    from ui.application import install_translation, make_application
 
     app = make_application()
     install_translation(app, getattr(args, "lang", "zh"))

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from assistant.config.registry import stored
 from assistant.desk import Desk, Outcome
 from assistant.domain import service
 from assistant.domain.hours import calendar_notice
@@ -495,16 +496,13 @@ class Sidebar(QWidget):
                 if answer is not None:
                     self.run("sign_out", {"reason": answer["reason"]})
             return
-        dialog = self.signin_factory(window=self._setting("window", ""))
+        dialog = self.signin_factory(window=stored(self.settings, "window"))
         dialog.focus_return.remember()
         if not dialog.exec():
             return
         data = dialog.data()
         if self.run("sign_in", data).accepted and self.settings is not None:
             self.settings.setValue("window", data.get("window", ""))
-
-    def _setting(self, key: str, default: str) -> str:
-        return str(self.settings.value(key, default)) if self.settings is not None else default
 
     def on_checklist_clicked(self) -> None:
         ChecklistDialog(self.desk).exec()
@@ -913,9 +911,8 @@ class Sidebar(QWidget):
     def sign_screen(self) -> QScreen:
         """The screen chosen for the 暂停服务 sign (setting sign/screen; default: the last screen)."""
         screens = QGuiApplication.screens()
-        raw = self._setting("sign/screen", str(len(screens) - 1))
-        index = int(raw) if raw.lstrip("-").isdigit() else len(screens) - 1  # a hand-edited setting: no crash
-        return screens[index] if 0 <= index < len(screens) else screens[-1]
+        index = stored(self.settings, "sign/screen")
+        return screens[index] if index is not None and index < len(screens) else screens[-1]
 
     def update_pause_sign(self, state: State) -> None:
         """Show the 暂停服务 sign while paused (rule 40), hide it on resume."""
@@ -931,7 +928,7 @@ class Sidebar(QWidget):
         self.pause_sign.set_reason(
             state.pause.reason, datetime.fromisoformat(state.pause.since).strftime("%H:%M")
         )
-        full = self._setting("sign/full_screen", "true") in ("true", "1", "True")
+        full = stored(self.settings, "sign/full_screen")
         self.pause_sign.show_on(self.sign_screen(), full_screen=full, leave=self.frameGeometry())
         self.raise_()  # on one screen the sidebar stays above the sign, usable
 

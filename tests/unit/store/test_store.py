@@ -25,6 +25,7 @@ from assistant.store.event_log import (
     canonical_json,
     purge_rows,
 )
+from assistant.store.version import UserVersion
 
 CST = timezone(timedelta(hours=8))
 T0 = datetime(2024, 5, 6, 9, 0, 0, tzinfo=CST)
@@ -143,7 +144,8 @@ def test_wal_synchronous_full_and_markers(tmp_path: Path) -> None:
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
         assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION.to_int()
+        assert SCHEMA_VERSION == UserVersion(0, 5)
 
 
 def test_migration_from_version_zero(tmp_path: Path) -> None:
@@ -155,7 +157,7 @@ def test_migration_from_version_zero(tmp_path: Path) -> None:
     with EventStore.open(path) as store:
         assert store.notices == []
     with closing(raw(path)) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION.to_int()
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     assert {
         "events",
@@ -270,7 +272,7 @@ def _damaged_page(path: Path) -> None:
 def _newer(path: Path) -> None:
     fill(path, 3)
     with closing(raw(path)) as conn:
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+        conn.execute(f"PRAGMA user_version = {UserVersion(SCHEMA_VERSION.major + 1, 0).to_int()}")
         conn.execute("PRAGMA journal_mode=DELETE")
 
 
