@@ -90,11 +90,10 @@ def _ask(prompt: str, env: str) -> str:
 
 def _ask_lead() -> str:
     if sys.stdin.isatty():
-        value = input("值班长工号：")
-    else:
-        value = os.environ.get(ENV_LEAD)
-        if value is None:
-            raise UsageError(f"没有终端可输入值班长工号，请设置环境变量 {ENV_LEAD}。")
+        return check_lead_id(input("值班长工号："))
+    value = os.environ.get(ENV_LEAD)
+    if value is None:
+        raise UsageError(f"没有终端可输入值班长工号，请设置环境变量 {ENV_LEAD}。")
     return check_lead_id(value)
 
 
@@ -141,7 +140,6 @@ def _ask_new(what: str) -> str:
 
 
 def cmd_lead_pin(args: argparse.Namespace) -> int:
-    from assistant.cli.commands import open_store
     from assistant.edges.lead_pin import HOW_TO_SET, PinError
 
     with open_store(args, create=args.action == "set") as store:

@@ -34,6 +34,7 @@ import json
 import os
 import secrets
 import struct
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -251,12 +252,12 @@ def write_terminal_key(path: Path, key: TerminalKey, *, fresh: bool = False) -> 
 
 def _lock(fd: int) -> None:
     """An exclusive lock on the key file (two processes recording into one database)."""
-    try:
-        import fcntl
-    except ImportError:  # Windows
+    if sys.platform == "win32":
         import msvcrt
 
         msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
         os.lseek(fd, 0, os.SEEK_SET)
     else:
+        import fcntl
+
         fcntl.flock(fd, fcntl.LOCK_EX)
