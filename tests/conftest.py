@@ -174,3 +174,17 @@ def _umask_restored():
     os.umask(mask)
     yield
     os.umask(mask)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Free the clipboard's contents while Python still runs. Offscreen, Qt keeps them in a global static that its
+    exit handlers delete after Python has gone; contents a test pasted were made by Python (a QMimeData with a
+    wrapper), and deleting those then crashes the process after a green run."""
+    import sys
+
+    if "PySide6.QtWidgets" in sys.modules:
+        from PySide6.QtWidgets import QApplication
+
+        app = QApplication.instance()
+        if app is not None:
+            app.clipboard().clear()

@@ -207,3 +207,6 @@ def run_gui(args: argparse.Namespace) -> int:
         window.shell.close()
         store.close()
         instance.release()
+        # The application (and with it the clipboard holding a phrase pasted last) is destroyed now, while Python
+        # runs, not by Qt's exit handlers after Python has gone (which crashes the process on its way out).
+        app.shutdown()

@@ -91,7 +91,7 @@ def _ask(prompt: str, env: str) -> str:
 def _ask_lead() -> str:
     if sys.stdin.isatty():
         return check_lead_id(input("值班长工号："))
-    value = os.environ.get(ENV_LEAD)
+    value = registry.env(ENV_LEAD)
     if value is None:
         raise UsageError(f"没有终端可输入值班长工号，请设置环境变量 {ENV_LEAD}。")
     return check_lead_id(value)

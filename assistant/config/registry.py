@@ -47,6 +47,7 @@ REGISTRY: tuple[Setting, ...] = (
     Setting("WA_HALL", "text", None, "大厅数据库地址（--hall 与 settings.toml 的 [hall] url 优先）", ENV),
     Setting("WA_LEAD_PIN", "text", None, "值班长 PIN：没有终端可输入时使用", ENV),
     Setting("WA_LEAD_PIN_OLD", "text", None, "修改 PIN 时的原 PIN：没有终端可输入时使用", ENV),
+    Setting("WA_LEAD_ID", "text", None, "值班长工号（记入每次导出、批注、清除）：没有终端可输入时使用", ENV),
     Setting("WA_NO_SPEECH", "flag", False, "为 1 时不朗读（没有语音的电脑）", ENV),
     Setting("WA_NO_HOTKEYS", "flag", False, "为 1 时不注册全局热键", ENV),
     Setting("WA_NO_VENV", "flag", False, "为 1 时不创建、不进入 .venv（用当前 Python 运行）", ENV),
