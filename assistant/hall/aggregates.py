@@ -21,7 +21,7 @@ from assistant.config.schema import Scripts
 from assistant.hall.review import TERMINAL
 from assistant.reports.model import SPECS, ReportFilter, Table, new_table
 from assistant.reports.oracle import _phrase_rows
-from assistant.reports.sql import _INTERACTION_KINDS, _InteractionSource
+from assistant.reports.sql import _INTERACTION_KINDS, _FoldSource, _InteractionSource
 
 COLUMNS = (
     "i.end_seq, i.start_seq, i.number, i.clerk, i.role, i.window_name, i.started, i.ended, i.seconds,"
@@ -136,7 +136,7 @@ def kind_counts(conn, flt: ReportFilter) -> dict[str, int]:
 def month_tables(
     conn, scripts: Scripts, flt: ReportFilter, terminals: Sequence[str] | None = None
 ) -> dict[str, Table]:
-    """The tables read from the hall's projections for a filter (see the module doc): interactions lazy."""
+    """The tables read from the hall's projections for a filter (see the module doc), both lazy."""
     title, columns = SPECS["interactions"]
     return {
         "interactions": Table(
@@ -145,7 +145,13 @@ def month_tables(
             (TERMINAL, *columns),
             source=HallInteractions(conn, scripts, flt, terminals),
         ),
-        "phrases": phrases(conn, scripts, flt, terminals),
+        # built when first shown or counted: its GROUP BY reads every day's counts of the month
+        "phrases": Table(
+            "phrases",
+            SPECS["phrases"][0],
+            (TERMINAL, *SPECS["phrases"][1]),
+            source=_FoldSource(lambda: phrases(conn, scripts, flt, terminals)),
+        ),
     }
 
 

@@ -358,16 +358,16 @@ CREATE TABLE hall.proj_phrases (
     clerk       text NOT NULL,
     role        text NOT NULL,
     window_name text NOT NULL,
-    phrase      jsonb,
-    mode        jsonb,
+    phrase      jsonb NOT NULL,  -- JSON null is 'null', never SQL NULL: a plain UNIQUE holds (PostgreSQL 13)
+    mode        jsonb NOT NULL,
     n           bigint NOT NULL,
-    UNIQUE NULLS NOT DISTINCT (day, terminal_id, clerk, role, window_name, phrase, mode)
+    UNIQUE (day, terminal_id, clerk, role, window_name, phrase, mode)
 );
 CREATE TABLE hall.proj_people (
     terminal_id text NOT NULL,
-    window_name jsonb,
-    clerk       jsonb,
-    UNIQUE NULLS NOT DISTINCT (terminal_id, window_name, clerk)
+    window_name jsonb NOT NULL,
+    clerk       jsonb NOT NULL,
+    UNIQUE (terminal_id, window_name, clerk)
 );
 CREATE TABLE hall.proj_follow_ups (
     terminal_id text NOT NULL,

@@ -17,6 +17,7 @@ from assistant.hall import config as hall_config
 from assistant.hall import pusher as hall_pusher
 from assistant.hall import reader as hall_reader
 from assistant.hall import schema as hall_schema
+from assistant.hall.admin import add_lead
 from assistant.hall.review import build_hall_report
 from assistant.reports.model import ReportFilter
 from assistant.store.event_log import EventStore
@@ -199,6 +200,11 @@ def test_the_leads_month_from_the_projections_equals_the_mirrored_review(
             reader, scripts, flt, ("interactions", "phrases"), cache_dir=tmp_path / "c"
         )
     with hall_config.connect(hall_url) as conn:
+        add_lead(conn, "lead_month")
+        conn.commit()
+    lead = hall_url.replace("postgresql://postgres@", "postgresql://lead_month@")  # (the test cluster trusts)
+    with hall_config.connect(lead) as conn:  # the lead's own role: wa_lead reads the projections
+        assert conn.execute("SELECT current_user").fetchone() == ("lead_month",)
         tables = aggregates.month_tables(conn, scripts, flt)
         interactions = tables["interactions"]
         assert len(interactions) == len(mirrored.tables["interactions"].rows) > 300
