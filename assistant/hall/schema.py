@@ -311,6 +311,9 @@ def _sql_list(values) -> str:
 # projection keeps as they were (numbers or strings: an interaction's number, a person id, a phrase id, a due
 # date) are jsonb here; the texts the local projection makes (day, tags, times, joined steps) are text.
 # Written only by hall.receive (SECURITY DEFINER); wa_lead reads them (GRANT SELECT ON ALL TABLES).
+# Written for projections.CONTEXT_VERSION 3: a change to the local projection needs a new migration that re-creates
+# hall.project and re-projects (tests/hall/test_hall_projections.py fails until then).
+PROJECTION_CONTEXT = 3
 _V3 = rf"""
 CREATE TABLE hall.proj_state (
     terminal_id text PRIMARY KEY REFERENCES hall.terminals,

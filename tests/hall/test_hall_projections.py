@@ -169,6 +169,14 @@ def assert_equal(url: str, stores: dict[str, EventStore]) -> None:
                 assert hall[key] == local[key], (terminal, key)
 
 
+def test_the_hall_projects_as_the_local_projection_version_it_was_written_for():
+    from assistant.store.projections import CONTEXT_VERSION
+
+    assert hall_schema.PROJECTION_CONTEXT == CONTEXT_VERSION, (
+        "the local projection changed: add a hall migration re-creating hall.project and re-projecting"
+    )
+
+
 def test_the_halls_projections_equal_the_local_ones(hall_url, recorded):
     local = local_tables(next(iter(recorded.values())))
     assert all(local[k] for k in local), {k: len(v) for k, v in local.items()}  # the oracle is not empty
