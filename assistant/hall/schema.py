@@ -17,6 +17,7 @@ and re-applies roles and grants: it is idempotent.
 from __future__ import annotations
 
 from assistant.hall.config import HallError
+from assistant.store import projections as _P
 
 OWNER, TERMINALS, LEADS = "wa_hall_owner", "wa_terminal", "wa_lead"
 _SCHEMA_LOCK = 0x57415348  # "WASH": advisory lock key while the schema is created
@@ -299,7 +300,264 @@ BEGIN
 END $f$;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+
+def _sql_list(values) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values))
+
+
+# Version 3: the review's projections kept by the hall as events arrive (docs/hall-city-scale.md, "The review").
+# hall.project is assistant.store.projections.project in PL/pgSQL, one event at a time, keyed by terminal: the
+# same rows with the same values (tests/hall/test_hall_projections.py is the oracle). Payload values the local
+# projection keeps as they were (numbers or strings: an interaction's number, a person id, a phrase id, a due
+# date) are jsonb here; the texts the local projection makes (day, tags, times, joined steps) are text.
+# Written only by hall.receive (SECURITY DEFINER); wa_lead reads them (GRANT SELECT ON ALL TABLES).
+# Written for projections.CONTEXT_VERSION 3: a change to the local projection needs a new migration that re-creates
+# hall.project and re-projects (tests/hall/test_hall_projections.py fails until then).
+PROJECTION_CONTEXT = 3
+_V3 = rf"""
+CREATE TABLE hall.proj_state (
+    terminal_id text PRIMARY KEY REFERENCES hall.terminals,
+    tag_clerk   text NOT NULL DEFAULT '',
+    tag_role    text NOT NULL DEFAULT '',
+    tag_window  text NOT NULL DEFAULT '',
+    open        jsonb NOT NULL DEFAULT '{{}}'
+);
+CREATE TABLE hall.proj_events (
+    terminal_id text NOT NULL,
+    seq         bigint NOT NULL,
+    day         date NOT NULL,
+    kind        text NOT NULL,
+    clerk       text NOT NULL,
+    role        text NOT NULL,
+    window_name text NOT NULL,
+    fu          boolean NOT NULL,
+    PRIMARY KEY (terminal_id, seq)
+);
+CREATE INDEX proj_events_day ON hall.proj_events (day, kind);
+CREATE TABLE hall.proj_interactions (
+    terminal_id text NOT NULL,
+    start_seq   bigint NOT NULL,
+    end_seq     bigint NOT NULL,
+    day         date NOT NULL,
+    number      jsonb,
+    clerk       text NOT NULL,
+    role        text NOT NULL,
+    window_name text NOT NULL,
+    started     text NOT NULL,
+    ended       text NOT NULL,
+    seconds     bigint NOT NULL,
+    steps       text NOT NULL,
+    durations   text NOT NULL,
+    matters     text NOT NULL,
+    outcomes    text NOT NULL,
+    referrals   jsonb NOT NULL,
+    person      jsonb,
+    PRIMARY KEY (terminal_id, end_seq)
+);
+CREATE INDEX proj_interactions_day ON hall.proj_interactions (day, terminal_id, end_seq);
+CREATE TABLE hall.proj_phrases (
+    terminal_id text NOT NULL,
+    day         date NOT NULL,
+    clerk       text NOT NULL,
+    role        text NOT NULL,
+    window_name text NOT NULL,
+    phrase      jsonb NOT NULL,  -- JSON null is 'null', never SQL NULL: a plain UNIQUE holds (PostgreSQL 13)
+    mode        jsonb NOT NULL,
+    n           bigint NOT NULL,
+    UNIQUE (day, terminal_id, clerk, role, window_name, phrase, mode)
+);
+CREATE TABLE hall.proj_people (
+    terminal_id text NOT NULL,
+    window_name jsonb NOT NULL,
+    clerk       jsonb NOT NULL,
+    UNIQUE (terminal_id, window_name, clerk)
+);
+CREATE TABLE hall.proj_follow_ups (
+    terminal_id text NOT NULL,
+    seq         bigint NOT NULL,
+    day         date NOT NULL,
+    kind        text NOT NULL,
+    clerk       text NOT NULL,
+    role        text NOT NULL,
+    window_name text NOT NULL,
+    number      jsonb,
+    status      jsonb,
+    has_status  boolean NOT NULL,
+    due         jsonb,
+    answer      jsonb,
+    PRIMARY KEY (terminal_id, seq)
+);
+CREATE INDEX proj_follow_ups_day ON hall.proj_follow_ups (day);
+
+-- Python's str() and truth of a JSON value (what projections.tag and the f-strings make of it); an array or object
+-- becomes its JSON text, not Python's repr (a clerk, window or step is never one).
+CREATE FUNCTION hall.py_str(v jsonb) RETURNS text LANGUAGE sql IMMUTABLE AS $f$
+    SELECT CASE jsonb_typeof(v) WHEN 'string' THEN v #>> '{{}}' WHEN 'null' THEN 'None'
+           WHEN 'boolean' THEN CASE WHEN v = 'true' THEN 'True' ELSE 'False' END ELSE v::text END
+$f$;
+CREATE FUNCTION hall.py_true(v jsonb) RETURNS boolean LANGUAGE sql IMMUTABLE AS $f$
+    SELECT v IS NOT NULL AND v NOT IN ('null', 'false', '0', '""', '[]', '{{}}')
+       AND NOT (jsonb_typeof(v) = 'number' AND v::text::numeric = 0)
+$f$;
+-- p.get(key, default)
+CREATE FUNCTION hall.py_get(p jsonb, key text, dflt jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $f$
+    SELECT CASE WHEN p ? key THEN p -> key ELSE dflt END
+$f$;
+CREATE FUNCTION hall.py_seconds(a timestamptz, b timestamptz) RETURNS bigint LANGUAGE sql IMMUTABLE AS $f$
+    SELECT trunc(extract(epoch FROM b - a))::bigint
+$f$;
+
+CREATE FUNCTION hall.project(p_terminal text, p_seq bigint, p_at text, p_kind text, p jsonb) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, hall, pg_temp AS $f$
+#variable_conflict use_column
+DECLARE
+    st       hall.proj_state%ROWTYPE;
+    v_clerk  text;
+    v_role   text;
+    v_win    text;
+    v_day    date := left(p_at, 10)::date;
+    pending  boolean;
+    fu       boolean;
+    it       jsonb;
+    changed  boolean := false;
+    marks    jsonb;
+    v_steps  text[];
+    v_durs   text[];
+    v_start  timestamptz;
+    v_end    timestamptz;
+    n        integer;
+BEGIN
+    IF NOT (p_kind IN ({_sql_list(_P.FOLDED_KINDS | _P.INTERACTION_KINDS)}, 'phrase_used')
+            OR p_kind LIKE 'guard%' OR p_kind LIKE 'taboo%') THEN
+        RETURN;  -- projections.needs
+    END IF;
+    p := coalesce(p, '{{}}');
+    SELECT * INTO st FROM hall.proj_state s WHERE s.terminal_id = p_terminal;
+    IF NOT FOUND THEN
+        INSERT INTO hall.proj_state (terminal_id) VALUES (p_terminal) RETURNING * INTO st;
+    END IF;
+    -- projections.tag
+    IF p_kind = 'sign_in' THEN
+        st.tag_clerk := hall.py_str(hall.py_get(p, 'clerk', '""'));
+        st.tag_role := hall.py_str(hall.py_get(p, 'role', '""'));
+        st.tag_window := hall.py_str(hall.py_get(p, 'window', '""'));
+        changed := true;
+    END IF;
+    IF p ? 'clerk' OR p ? 'role' OR p ? 'window' THEN
+        v_clerk := CASE WHEN hall.py_true(p -> 'clerk') THEN hall.py_str(p -> 'clerk') ELSE st.tag_clerk END;
+        v_role := CASE WHEN hall.py_true(p -> 'role') THEN hall.py_str(p -> 'role') ELSE st.tag_role END;
+        v_win := CASE WHEN hall.py_true(p -> 'window') THEN hall.py_str(p -> 'window') ELSE st.tag_window END;
+    ELSE
+        v_clerk := st.tag_clerk; v_role := st.tag_role; v_win := st.tag_window;
+    END IF;
+    IF p_kind = 'sign_out' THEN
+        st.tag_clerk := ''; st.tag_role := ''; st.tag_window := '';
+        changed := true;
+    END IF;
+    pending := p_kind = 'matter' AND p -> 'outcome' = '"{_P.PENDING}"';
+    IF p_kind IN ({_sql_list(_P.FOLDED_KINDS)}) OR pending OR p_kind LIKE 'guard%' OR p_kind LIKE 'taboo%' THEN
+        fu := p_kind IN ({_sql_list(_P.FOLLOW_UP_KINDS)}) OR pending;
+        INSERT INTO hall.proj_events VALUES (p_terminal, p_seq, v_day, p_kind, v_clerk, v_role, v_win, fu);
+        IF fu THEN
+            INSERT INTO hall.proj_follow_ups VALUES (
+                p_terminal, p_seq, v_day, p_kind, v_clerk, v_role, v_win,
+                CASE WHEN p_kind IN ('follow_up', 'matter') THEN p -> 'follow_up'
+                     WHEN p_kind = 'follow_up_close' THEN hall.py_get(p, 'follow_up', '0')
+                     ELSE hall.py_get(p, 'complaint', '0') END,
+                coalesce(p -> 'status', 'null'), p ? 'status',
+                CASE WHEN p_kind IN ('follow_up', 'matter') THEN hall.py_get(p, 'due', '""')
+                     WHEN p_kind = 'complaint' THEN hall.py_get(p, 'deadline', '""') ELSE 'null' END,
+                hall.py_get(p, 'answer', '""'));
+        END IF;
+        IF p_kind = 'sign_in' THEN
+            INSERT INTO hall.proj_people VALUES (p_terminal, coalesce(p -> 'window', 'null'),
+                                                 coalesce(p -> 'clerk', 'null'))
+            ON CONFLICT DO NOTHING;
+        END IF;
+    ELSIF p_kind IN ({_sql_list(_P.INTERACTION_KINDS)}) AND p ? 'clock_jump' THEN
+        INSERT INTO hall.proj_events VALUES (p_terminal, p_seq, v_day, p_kind, v_clerk, v_role, v_win, false);
+    END IF;
+    IF p_kind = 'phrase_used' THEN
+        INSERT INTO hall.proj_phrases AS f VALUES (p_terminal, v_day, v_clerk, v_role, v_win,
+            hall.py_get(p, 'phrase', '""'), hall.py_get(p, 'mode', '"copy"'), 1)
+        ON CONFLICT (day, terminal_id, clerk, role, window_name, phrase, mode) DO UPDATE SET n = f.n + 1;
+    ELSIF p_kind = 'interaction_start' THEN  -- projections._interaction
+        st.open := jsonb_set(st.open, ARRAY[v_win], jsonb_build_object(
+            'id', p_seq, 'at', p_at, 'number', hall.py_get(p, 'interaction', '""'), 'clerk', v_clerk,
+            'role', v_role, 'window', v_win, 'steps', jsonb_build_array(jsonb_build_array(
+                hall.py_get(p, 'step', '""'), p_at)),
+            'matters', '[]'::jsonb, 'outcomes', '[]'::jsonb, 'referrals', '[]'::jsonb,
+            'person', coalesce(p -> 'person_id', 'null')));
+        changed := true;
+    ELSIF p_kind IN ({_sql_list(_P.INTERACTION_KINDS)}) AND st.open ? v_win THEN
+        it := st.open -> v_win;
+        IF it -> 'person' = 'null' THEN
+            it := jsonb_set(it, '{{person}}', coalesce(p -> 'person_id', 'null'));
+        END IF;
+        IF p_kind = 'step' THEN
+            it := jsonb_set(it, '{{steps}}', (it -> 'steps')
+                            || jsonb_build_array(jsonb_build_array(hall.py_get(p, 'step', '""'), p_at)));
+        ELSIF p_kind = 'matter' THEN
+            it := jsonb_set(it, '{{matters}}', (it -> 'matters') || jsonb_build_array(hall.py_get(p, 'title', '""')));
+            it := jsonb_set(it, '{{outcomes}}', (it -> 'outcomes')
+                            || jsonb_build_array(hall.py_get(p, 'outcome', '""')));
+            IF hall.py_true(p -> 'referral') THEN
+                it := jsonb_set(it, '{{referrals}}', (it -> 'referrals')
+                                || jsonb_build_array(jsonb_build_array('r', p -> 'referral')));
+            END IF;
+        ELSIF p_kind = 'escalate' THEN
+            it := jsonb_set(it, '{{referrals}}', (it -> 'referrals') || jsonb_build_array(jsonb_build_array(
+                't', '移交' || hall.py_str(hall.py_get(p, 'to', '""')))));
+        END IF;
+        IF p_kind = 'interaction_end' THEN
+            st.open := st.open - v_win;
+            v_start := (it ->> 'at')::timestamptz;
+            v_end := p_at::timestamptz;
+            marks := (it -> 'steps') || jsonb_build_array(jsonb_build_array('', p_at));
+            n := jsonb_array_length(marks);
+            SELECT array_agg(hall.py_str(marks -> i -> 0) ORDER BY i),
+                   array_agg(hall.py_seconds((marks -> i ->> 1)::timestamptz, (marks -> (i + 1) ->> 1)::timestamptz)::text
+                             ORDER BY i)
+              INTO v_steps, v_durs FROM generate_series(0, n - 2) AS i;
+            INSERT INTO hall.proj_interactions VALUES (
+                p_terminal, (it ->> 'id')::bigint, p_seq, left(it ->> 'at', 10)::date, it -> 'number',
+                it ->> 'clerk', it ->> 'role', it ->> 'window',
+                replace(left(it ->> 'at', 19), 'T', ' '), replace(left(p_at, 19), 'T', ' '),
+                hall.py_seconds(v_start, v_end),
+                array_to_string(v_steps, chr({ord(_P.SEP)})), array_to_string(v_durs, chr({ord(_P.SEP)})),
+                (SELECT coalesce(string_agg(hall.py_str(m), '；' ORDER BY o), '')
+                   FROM jsonb_array_elements(it -> 'matters') WITH ORDINALITY AS x(m, o)),
+                (SELECT coalesce(string_agg(hall.py_str(m), '；' ORDER BY o), '')
+                   FROM jsonb_array_elements(it -> 'outcomes') WITH ORDINALITY AS x(m, o)),
+                it -> 'referrals', it -> 'person');
+        ELSE
+            st.open := jsonb_set(st.open, ARRAY[v_win], it);
+        END IF;
+        changed := true;
+    END IF;
+    IF changed THEN
+        UPDATE hall.proj_state s SET tag_clerk = st.tag_clerk, tag_role = st.tag_role,
+               tag_window = st.tag_window, open = st.open
+         WHERE s.terminal_id = p_terminal;
+    END IF;
+END $f$;
+
+CREATE FUNCTION hall.project_inserted() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, hall, pg_temp AS $f$
+BEGIN
+    PERFORM hall.project(NEW.terminal_id, NEW.seq, NEW.at, NEW.kind, NEW.data);
+    RETURN NULL;
+END $f$;
+-- hall.receive is the only writer of hall.events: its inserts project themselves
+CREATE TRIGGER events_project AFTER INSERT ON hall.events FOR EACH ROW EXECUTE FUNCTION hall.project_inserted();
+DO $b$ DECLARE e record; BEGIN
+    FOR e IN SELECT terminal_id, seq, at, kind, data FROM hall.events ORDER BY terminal_id, seq LOOP
+        PERFORM hall.project(e.terminal_id, e.seq, e.at, e.kind, e.data);
+    END LOOP;
+END $b$;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 TERMINAL_FUNCTIONS = (
     "hall.push(text,bigint[],text[],text[],text[],text[],text[])",

@@ -105,7 +105,13 @@ def test_init_twice_then_least_grants_and_pinned_functions(capsys, pg_cluster):
         "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE n.nspname = 'hall' AND c.relkind IN ('r', 'v')",
     )
-    assert {t[0] for t in tables} >= {"hall.events", "hall.terminals", "hall.enrolments", "hall.meta"}
+    assert {t[0] for t in tables} >= {
+        "hall.events",
+        "hall.terminals",
+        "hall.enrolments",
+        "hall.meta",
+        "hall.proj_interactions",
+    }
     for name, owner, terminal, public, lead_reads, lead_writes in tables:
         assert owner == "wa_hall_owner" and not terminal and not public and lead_reads and not lead_writes, (
             name
@@ -211,6 +217,9 @@ def test_forging_under_another_terminal_is_refused_recorded_and_the_honest_one_k
             ("SELECT * FROM hall.window_mismatches", ()),
             ("ALTER TABLE hall.events DISABLE TRIGGER events_append_only", ()),
             ("SELECT hall.refuse_change()", ()),
+            ("SELECT * FROM hall.proj_interactions", ()),
+            ("UPDATE hall.proj_state SET open = '{}' WHERE terminal_id = %s", (a.terminal_id,)),
+            ("SELECT hall.project(%s, 999, %s, 'sign_in', '{}')", (a.terminal_id, at)),
             ("SET ROLE " + a.user, ()),
             ("CREATE TEMP TABLE t (x int)", ()),
             ("CREATE FUNCTION public.f() RETURNS int LANGUAGE sql AS 'SELECT 1'", ()),
