@@ -31,7 +31,8 @@ COLUMNS = (
 
 def where(flt: ReportFilter, alias: str = "") -> tuple[str, list[Any]]:
     """The filter over a projection table (``day`` and the tags), as the local review's ``_proj_where``."""
-    sql, args = f"{alias}day BETWEEN %s AND %s", [flt.start, flt.end]
+    sql = f"{alias}day BETWEEN %s AND %s"
+    args: list[Any] = [flt.start, flt.end]
     for column, value in (("clerk", flt.clerk), ("window_name", flt.window), ("role", flt.role)):
         if value:
             sql += f" AND {alias}{column} = %s"
@@ -46,7 +47,8 @@ class HallInteractions(_InteractionSource):
     def __init__(
         self, conn, scripts: Scripts, flt: ReportFilter, terminals: Sequence[str] | None = None
     ) -> None:
-        super().__init__(None, scripts, flt, {})  # type: ignore[arg-type]  (no store: no phones, no corrections)
+        # no store: no phones, no corrections
+        super().__init__(None, scripts, flt, {})  # type: ignore[arg-type]
         self.conn = conn
         self.where, self.args = where(flt, "i.")
         if terminals is not None:
@@ -75,7 +77,8 @@ class HallInteractions(_InteractionSource):
             ).fetchall()
         if rows:
             self._after = (offset + len(rows), rows[-1][0], rows[-1][1])
-        out, targets = [], []
+        out: list[tuple] = []
+        targets: list[Any] = []
         start = 0
         while start < len(rows):  # each terminal's run of rows, with that terminal's clock-jump marks
             self._terminal = rows[start][0]
