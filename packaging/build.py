@@ -55,8 +55,10 @@ def closure(wanted):
             wanted += [sub for sub in map(Requirement, dist.requires or ()) if applies(sub, req.extras)]
     return dict(sorted(found.items(), key=lambda kv: kv[0].lower()))
 needs = [Requirement(r) for r in tomllib.load(open(sys.argv[1], "rb"))["project"]["dependencies"]]
+import PySide6
 from PySide6.QtCore import qVersion
 print(json.dumps({"python": platform.python_version(), "machine": platform.machine(), "qt": qVersion(),
+                  "pyside6": PySide6.__version__,
                   "distributions": closure([r for r in needs if applies(r)]),
                   "tools": closure([Requirement("pyinstaller"), Requirement("pyinstaller-hooks-contrib")])}))
 """
@@ -307,6 +309,8 @@ def build(
             "libraries": {
                 "Python": versions["python"],
                 "Qt": versions["qt"],
+                # the binding's own version, whether it came as PySide6 or as PySide6-Essentials + -Addons
+                "PySide6": versions["pyside6"],
                 **versions["distributions"],
                 **beside,
             },

@@ -20,6 +20,7 @@ def test_the_suites_cli_and_gui_leave_an_empty_home_empty(tmp_path):
         "PYTHONPATH": str(ROOT),
         "QT_QPA_PLATFORM": "offscreen",
         "WA_LEAD_PIN": "135790",
+        "WA_LEAD_ID": "L1",
     }
     calls = [
         [],  # the sidebar, until it first paints (it makes the database the other commands read)
