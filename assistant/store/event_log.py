@@ -1382,16 +1382,12 @@ class EventStore:
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            cursor = conn.execute(
-                "INSERT INTO persons (added_at, name, phone, address) VALUES (?, ?, ?, ?)",
-                (stamp, name, phone, address),
-            )
+            person_id = self._insert_person(stamp, {"name": name, "phone": phone, "address": address})
             conn.execute("COMMIT")
         except BaseException:
             _rollback(conn)
             raise
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+        return person_id
 
     def person(self, person_id: int) -> dict | None:
         """{id, added_at, name, phone, address, id_number, email, purged_at} or None."""
